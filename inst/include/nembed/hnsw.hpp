@@ -1,0 +1,88 @@
+// Approximate kNN with hnswlib (Debian's libhnswlib-dev headers): multi-threaded build and query.
+#ifndef NEMBED_HNSW_HPP
+#define NEMBED_HNSW_HPP
+
+#include <hnswlib/hnswlib.h>
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <memory>
+#include <vector>
+
+#include "nembed/control.hpp"
+#include "nembed/knn.hpp"
+#include "nembed/parallel.hpp"
+
+namespace nembed {
+
+struct HnswParams {
+  std::size_t M = 16;
+  std::size_t ef_construction = 200;
+  std::size_t ef = 0;  // 0: chosen from k
+  std::size_t seed = 100;
+};
+
+// kNN graph of the columns of `pts` (p x n, already prepared for the metric). Insertion order
+// across threads is not deterministic, so results are reproducible only with one thread.
+template <class Exec>
+KnnResult hnsw_knn(const Eigen::MatrixXd& pts, std::size_t k, Metric metric,
+                   const HnswParams& par, const Exec& exec, Control& control) {
+  const std::size_t n = pts.cols(), p = pts.rows();
+  Eigen::MatrixXf data = pts.cast<float>();
+  hnswlib::L2Space space(p);
+  auto index = std::make_unique<hnswlib::HierarchicalNSW<float>>(&space, n, par.M,
+                                                                   par.ef_construction, par.seed);
+  const std::size_t batch = 4096;
+  // The first point is inserted alone so concurrent inserts always find an entry point.
+  index->addPoint(data.col(0).data(), 0);
+  for (std::size_t b0 = 1; b0 < n; b0 += batch) {
+    const std::size_t b1 = std::min(n, b0 + batch);
+    exec.parallel_for(b0, b1, [&](std::size_t i0, std::size_t i1) {
+      for (std::size_t i = i0; i < i1; ++i) index->addPoint(data.col(i).data(), i);
+    }, 64);
+    control.check();
+  }
+  const std::size_t ef = par.ef > 0 ? par.ef : std::max<std::size_t>(k + 1, std::min<std::size_t>(n, 2 * k + 50));
+  index->setEf(std::max(ef, k + 1));
+
+  KnnResult res;
+  res.n = n;
+  res.k = k;
+  res.idx.assign(n * k, -1);
+  res.dist.assign(n * k, 0.0);
+  for (std::size_t b0 = 0; b0 < n; b0 += batch) {
+    const std::size_t b1 = std::min(n, b0 + batch);
+    exec.parallel_for(b0, b1, [&](std::size_t i0, std::size_t i1) {
+      std::vector<detail::Cand> c;
+      for (std::size_t i = i0; i < i1; ++i) {
+        auto pq = index->searchKnn(data.col(i).data(), k + 1);
+        c.clear();
+        while (!pq.empty()) {
+          const auto& top = pq.top();
+          if (top.second != i) {
+            // Recompute in double: float distances would spoil ties and duplicates.
+            const double d2 = (pts.col(i) - pts.col(top.second)).squaredNorm();
+            c.emplace_back(d2, static_cast<int>(top.second));
+          }
+          pq.pop();
+        }
+        std::sort(c.begin(), c.end());
+        for (std::size_t j = 0; j < k && j < c.size(); ++j) {
+          res.idx[i * k + j] = c[j].second;
+          res.dist[i * k + j] = metric_distance(c[j].first, metric);
+        }
+        // If HNSW returned too few (tiny or degenerate data), fill by repeating the last hit.
+        for (std::size_t j = c.size(); j < k && !c.empty(); ++j) {
+          res.idx[i * k + j] = c.back().second;
+          res.dist[i * k + j] = metric_distance(c.back().first, metric);
+        }
+      }
+    }, 64);
+    control.check();
+  }
+  return res;
+}
+
+}  // namespace nembed
+
+#endif

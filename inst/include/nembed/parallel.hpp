@@ -1,0 +1,51 @@
+// The executor interface the numerical core is written against.
+//
+// An executor has one member template
+//     template <class Fn> void parallel_for(std::size_t begin, std::size_t end, Fn&& fn,
+//                                           std::size_t grain = 1) const;
+// that calls fn(b, e) on disjoint sub-ranges covering [begin, end), possibly concurrently, and
+// returns only when all calls have finished, and an `int n_threads() const`.
+// The R glue backs it with RcppParallel (src/rcpp_executor.h); SerialExecutor backs it with a loop
+// so a plain C++ program or test can drive the core.
+//
+// Reproducibility rule used throughout the core: work whose result depends on summation order is
+// split into *fixed* blocks (block_ranges) whose boundaries do not depend on the thread count;
+// per-block partial results are combined in block order on the calling thread. Results are
+// therefore bit-identical for any number of threads unless a function documents otherwise.
+#ifndef NEMBED_PARALLEL_HPP
+#define NEMBED_PARALLEL_HPP
+
+#include <algorithm>
+#include <cstddef>
+#include <vector>
+
+namespace nembed {
+
+struct SerialExecutor {
+  template <class Fn>
+  void parallel_for(std::size_t begin, std::size_t end, Fn&& fn, std::size_t = 1) const {
+    if (begin < end) fn(begin, end);
+  }
+  int n_threads() const { return 1; }
+};
+
+// Number of fixed blocks of at most `block` items covering n items.
+inline std::size_t n_blocks(std::size_t n, std::size_t block) {
+  return block == 0 ? 0 : (n + block - 1) / block;
+}
+
+// Runs fn(block_index, begin, end) for each fixed block of `block` items of [0, n).
+template <class Exec, class Fn>
+void for_each_block(const Exec& exec, std::size_t n, std::size_t block, Fn&& fn) {
+  const std::size_t nb = n_blocks(n, block);
+  exec.parallel_for(0, nb, [&](std::size_t b0, std::size_t b1) {
+    for (std::size_t b = b0; b < b1; ++b) {
+      const std::size_t s = b * block;
+      fn(b, s, std::min(n, s + block));
+    }
+  }, 1);
+}
+
+}  // namespace nembed
+
+#endif
