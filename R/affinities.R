@@ -112,6 +112,7 @@ n_points <- function(x) {
   nrow(x)
 }
 
+#' @method print nembed_affinities
 #' @export
 print.nembed_affinities <- function(x, ...) {
   cat(sprintf("<nembed_affinities> %s, %d points, k = %d, %d non-zeros%s\n", x$method, x$n, x$k,

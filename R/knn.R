@@ -146,6 +146,7 @@ knn_from_list <- function(x, k) {
 
 `%||%` <- function(a, b) if (is.null(a)) b else a
 
+#' @method print nembed_knn
 #' @export
 print.nembed_knn <- function(x, ...) {
   cat(sprintf("<nembed_knn> %d points, k = %d, metric = %s, method = %s\n", x$n, x$k, x$metric,

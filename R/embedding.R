@@ -1,0 +1,153 @@
+# The embedding object every embed_* function returns, and the input preparation they share.
+
+#' Embedding objects
+#'
+#' Every `embed_*` function returns a `nembed_embedding`: a data frame with columns `x`, `y`
+#' (and `z` in 3-D), one row per point and the input's row names, that ggplot2 takes as it is.
+#' The run's record (method, parameters, loss trace, timings per phase, the affinities or graph
+#' for reuse) is attached and read with `embedding_record()`; `as.matrix()` gives the
+#' coordinates.
+#'
+#' @param embedding A `nembed_embedding`.
+#' @return `embedding_record()`: a list with at least `method`, `params` and `timings`.
+#' @name nembed_embedding
+#' @examples
+#' X <- as.matrix(iris[!duplicated(iris[, 1:4]), 1:4])
+#' emb <- embed_tsne(X, perplexity = 10, n_iter = 300, n_threads = 1, seed = 1)
+#' head(emb)
+#' names(embedding_record(emb))
+NULL
+
+#' @rdname nembed_embedding
+#' @export
+embedding_record <- function(embedding) {
+  rec <- attr(embedding, "nembed_record")
+  if (is.null(rec)) {
+    nembed_abort("`embedding` has no nembed run record; was it made by an embed_* function?",
+                 "type", "embedding")
+  }
+  rec
+}
+
+new_embedding <- function(Y, record, row_names = NULL) {
+  Y <- as.matrix(Y)
+  cols <- c("x", "y", "z")[seq_len(ncol(Y))]
+  if (ncol(Y) > 3) cols <- paste0("dim", seq_len(ncol(Y)))
+  df <- as.data.frame(Y)
+  names(df) <- cols
+  if (!is.null(row_names) && length(row_names) == nrow(df) && !anyDuplicated(row_names)) {
+    rownames(df) <- row_names
+  }
+  attr(df, "nembed_record") <- record
+  class(df) <- c("nembed_embedding", "data.frame")
+  df
+}
+
+#' @method as.matrix nembed_embedding
+#' @export
+as.matrix.nembed_embedding <- function(x, ...) {
+  m <- as.matrix(as.data.frame(unclass_embedding(x)))
+  m
+}
+
+unclass_embedding <- function(x) {
+  attr(x, "nembed_record") <- NULL
+  class(x) <- "data.frame"
+  cols <- intersect(c("x", "y", "z"), names(x))
+  if (length(cols) == 0L) cols <- grep("^dim[0-9]+$", names(x), value = TRUE)
+  x[, cols, drop = FALSE]
+}
+
+#' @method print nembed_embedding
+#' @export
+print.nembed_embedding <- function(x, n = 6, ...) {
+  rec <- attr(x, "nembed_record")
+  cat(sprintf("<nembed_embedding> %s: %d points in %d dimensions\n",
+              rec$method %||% "embedding", nrow(x), length(intersect(c("x", "y", "z"), names(x)))))
+  if (!is.null(rec$timings)) {
+    tm <- rec$timings
+    cat("  time: ", paste(sprintf("%s %.2fs", names(tm), unlist(tm)), collapse = ", "), "\n",
+        sep = "")
+  }
+  if (!is.null(rec$loss) && length(rec$loss$value)) {
+    cat(sprintf("  final loss (%s): %.4f\n", rec$loss_name %||% "loss",
+                utils::tail(rec$loss$value, 1)))
+  }
+  print(utils::head(as.data.frame(unclass(x))[, setdiff(names(x), character()), drop = FALSE], n))
+  invisible(x)
+}
+
+#' Plot an embedding with base graphics
+#'
+#' @param x A `nembed_embedding`.
+#' @param color Optional vector (one value per point) or the name of a column of `x` to colour by.
+#' @param cex,pch Point size and symbol.
+#' @param ... Passed to [graphics::plot()].
+#' @return `x`, invisibly.
+#' @method plot nembed_embedding
+#' @export
+#' @examples
+#' X <- as.matrix(iris[!duplicated(iris[, 1:4]), 1:4])
+#' emb <- embed_tsne(X, perplexity = 10, n_iter = 300, n_threads = 1, seed = 1)
+#' plot(emb, color = iris$Species[!duplicated(iris[, 1:4])])
+plot.nembed_embedding <- function(x, color = NULL, cex = 0.4, pch = 16, ...) {
+  if (is.character(color) && length(color) == 1L && color %in% names(x)) color <- x[[color]]
+  cols <- "black"
+  if (!is.null(color)) {
+    f <- factor(color)
+    pal <- grDevices::hcl.colors(max(2, nlevels(f)), "Dark 3")
+    cols <- pal[as.integer(f)]
+  }
+  m <- as.matrix(x)
+  graphics::plot(m[, 1], if (ncol(m) > 1) m[, 2] else rep(0, nrow(m)), col = cols, pch = pch,
+                 cex = cex, asp = 1, xlab = colnames(m)[1],
+                 ylab = if (ncol(m) > 1) colnames(m)[2] else "", ...)
+  if (!is.null(color) && nlevels(factor(color)) <= 20) {
+    graphics::legend("topright", legend = levels(factor(color)), col = pal[seq_len(nlevels(factor(color)))],
+                     pch = pch, cex = 0.7, bty = "n")
+  }
+  invisible(x)
+}
+
+# Shared input preparation for embed_* functions. Returns a list with
+#   data  : the (PCA-reduced) numeric matrix, or NULL when only a graph/affinities/dist was given
+#   knn   : a nembed_knn (NULL if affinities were given without one)
+#   affinities: a nembed_affinities or NULL
+#   row_names, n, timings
+prepare_embedding_input <- function(X, k, pca = TRUE, pca_dims = 50, metric = "euclidean",
+                                    knn_method = "auto", n_threads = 1L, seed = NULL,
+                                    verbose = FALSE) {
+  timings <- list()
+  if (inherits(X, "nembed_affinities")) {
+    return(list(data = NULL, knn = X$knn, affinities = X, row_names = X$knn$row_names, n = X$n,
+                timings = timings))
+  }
+  if (inherits(X, "nembed_knn")) {
+    return(list(data = NULL, knn = X, affinities = NULL, row_names = X$row_names, n = X$n,
+                timings = timings))
+  }
+  if (inherits(X, "dist") || (is.list(X) && !is.data.frame(X))) {
+    n <- n_points(X)
+    g <- knn_graph(X, k = min(k, n - 1))
+    return(list(data = NULL, knn = g, affinities = NULL, row_names = g$row_names, n = n,
+                timings = timings))
+  }
+  check_flag(pca, "pca")
+  Xm <- as_data_matrix(X, "X", min_rows = 2L, allow_sparse = TRUE)
+  row_names <- rownames(Xm)
+  if (pca && ncol(Xm) > pca_dims) {
+    t0 <- proc.time()[["elapsed"]]
+    tsmessage("PCA to ", pca_dims, " dimensions", verbose = verbose)
+    Xm <- pca(Xm, n_components = pca_dims)
+    timings$pca <- proc.time()[["elapsed"]] - t0
+  } else if (inherits(Xm, "sparseMatrix")) {
+    Xm <- as.matrix(Xm)
+  }
+  n <- nrow(Xm)
+  k <- check_k(min(k, n - 1), n)
+  t0 <- proc.time()[["elapsed"]]
+  g <- knn_graph(Xm, k = k, method = knn_method, metric = metric, n_threads = n_threads,
+                 seed = seed, verbose = verbose)
+  timings$knn <- proc.time()[["elapsed"]] - t0
+  list(data = Xm, knn = g, affinities = NULL, row_names = row_names, n = n, timings = timings)
+}
