@@ -19,7 +19,8 @@
 #'   with one row per point (used as given).
 #' @param exaggeration Exaggeration after the early phase (1: plain t-SNE; 4 looks like UMAP;
 #'   larger values move along the attraction-repulsion spectrum towards Laplacian eigenmaps).
-#' @param early_exaggeration,early_iter Exaggeration and number of iterations of the early phase.
+#' @param early_exaggeration,early_iter Exaggeration and number of iterations of the early phase
+#'   (left at its default, `early_iter` is capped at `n_iter`).
 #' @param n_iter Total number of iterations, early phase included.
 #' @param learning_rate A number, or `"auto"`: `max(n / early_exaggeration, 50)`, i.e. n / 12.
 #' @param momentum,final_momentum Momentum during and after the early phase.
@@ -66,7 +67,9 @@ embed_tsne <- function(X, perplexity = 30, n_components = 2, init = "pca", exagg
   affinity <- check_choice(affinity, c("perplexity", "uniform"), "affinity")
   n_components <- check_count(n_components, "n_components", lower = 1, upper = 3)
   n_iter <- check_count(n_iter, "n_iter", lower = 1)
+  early_default <- missing(early_iter)
   early_iter <- check_count(early_iter, "early_iter", lower = 0)
+  if (early_default) early_iter <- min(early_iter, n_iter)
   if (early_iter > n_iter) {
     nembed_abort(sprintf("`early_iter` (%d) must not exceed `n_iter` (%d), which counts all iterations.",
                          early_iter, n_iter), "value", "early_iter")
