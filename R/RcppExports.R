@@ -25,3 +25,11 @@ umap_affinities_cpp <- function(idx, dist, set_op_mix_ratio, n_threads) {
     .Call(`_nembed_umap_affinities_cpp`, idx, dist, set_op_mix_ratio, n_threads)
 }
 
+wasserstein_gaussian_cpp <- function(X, groups, n_units, lambda, n_threads, verbose) {
+    .Call(`_nembed_wasserstein_gaussian_cpp`, X, groups, n_units, lambda, n_threads, verbose)
+}
+
+wasserstein_gaussian_moments_cpp <- function(means, covs, lambda, n_threads) {
+    .Call(`_nembed_wasserstein_gaussian_moments_cpp`, means, covs, lambda, n_threads)
+}
+
