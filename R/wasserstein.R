@@ -238,8 +238,8 @@ embed_wasserstein <- function(X, groups, method = "gaussian", lambda = 0.5, perp
 #' glyph centred at its embedding position: its samples (`what = "points"`) or the 2-standard-
 #' deviation ellipse of its Gaussian approximation (`what = "ellipses"`), both in the two data
 #' dimensions `dims` and centred on the unit's mean. All glyphs share one scale, chosen so that a
-#' typical glyph spans about 40% of the median distance between neighbouring units (set it with
-#' `scale`), so the shapes and sizes of the units can be compared across the map.
+#' typical glyph reaches about 3% of the width of the map from its centre (set it with `scale`),
+#' so the shapes and sizes of the units can be compared across the map.
 #'
 #' @param embedding The result of [embed_wasserstein()].
 #' @param X,groups The samples and groups the embedding was computed from.
@@ -291,12 +291,12 @@ plot_units <- function(embedding, X, groups, what = c("points", "ellipses"), col
   })
   shapes <- if (what == "points") centred else lapply(centred, unit_ellipse)
   if (is.null(scale)) {
+    # t-SNE packs units tightly inside clusters, so glyphs are sized to the whole map, not to
+    # the spacing between neighbours; overlapping glyphs within a cluster are expected.
     reach <- vapply(shapes, function(s) if (nrow(s)) max(sqrt(rowSums(s^2))) else 0, numeric(1))
-    nn <- as.matrix(stats::dist(Y))
-    diag(nn) <- Inf
-    spacing <- stats::median(apply(nn, 1, min))
+    extent <- max(apply(Y, 2, function(v) diff(range(v))))
     typical <- stats::median(reach[reach > 0])
-    scale <- if (is.finite(typical) && typical > 0) 0.4 * spacing / typical else 1
+    scale <- if (is.finite(typical) && typical > 0 && extent > 0) 0.03 * extent / typical else 1
   }
   glyphs <- lapply(seq_along(shapes), function(u) {
     sweep(shapes[[u]] * scale, 2, Y[u, ], "+")

@@ -281,6 +281,11 @@ test_that("embed_wasserstein separates the four HGMM classes at intermediate lam
   expect_identical(plot_units(emb, hgm$X, hgm$groups, what = "ellipses",
                               color = hgm$unit_labels), emb)
   expect_identical(plot_units(emb, hgm$X, hgm$groups), emb)
+  expect_error(plot_units(emb, hgm$X, rev(hgm$groups)[-1]), class = "nembed_error_size")
+  expect_error(plot_units(emb, hgm$X, hgm$groups, dims = c(1, 3)), class = "nembed_error_value")
+  if (requireNamespace("ggplot2", quietly = TRUE)) {
+    expect_s3_class(ggplot2::autoplot(emb, color = hgm$unit_labels), "ggplot")
+  }
 })
 
 test_that("embed_wasserstein caps the perplexity for few units", {
