@@ -132,6 +132,20 @@ test_that("many units in parallel agree with serial and the reference (pair inde
   expect_equal(unname(as.matrix(d2)), unname(ref), tolerance = 1e-6)
 })
 
+test_that("pairs spanning several interrupt batches land in the right dist cells", {
+  X <- with_seed(21, matrix(stats::rnorm(2 * 900), 900))
+  g <- rep(1:300, each = 3)  # 44,850 pairs: more than one batch of 32,768
+  means <- apply(X, 2, function(col) tapply(col, g, mean))
+  d0 <- wasserstein_distances(X, g, lambda = 0, n_threads = 2)
+  expect_equal(as.numeric(d0), as.numeric(stats::dist(means)), tolerance = 1e-10)
+  d1 <- as.matrix(wasserstein_distances(X, g, lambda = 1, n_threads = 2))
+  mo <- unit_moments_ref(X, g)
+  for (p in list(c(1, 2), c(299, 300), c(150, 7), c(300, 1), c(257, 256))) {
+    ref <- gaussian_w2_ref(mo[[p[1]]]$mean, mo[[p[1]]]$cov, mo[[p[2]]]$mean, mo[[p[2]]]$cov, 1)
+    expect_equal(d1[p[1], p[2]], ref, tolerance = 1e-6)
+  }
+})
+
 test_that("one-sample units and singular covariances give finite, correct distances", {
   S <- random_spd(3, 11)
   big <- exact_moment_sample(c(1, 2, 3), S, 50, 12)
