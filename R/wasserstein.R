@@ -179,7 +179,8 @@ exact_w2_sq <- function(a, b) {
 #' Wasserstein distances ([wasserstein_distances()]), as in Bachmann, Hennig & Kobak (2022).
 #'
 #' The perplexity is capped at `(n_units - 1) / 3` (with a message) so that the `3 * perplexity`
-#' nearest units the calibration uses exist.
+#' nearest units the calibration uses exist; at least 5 units are needed. Without coordinates to
+#' run PCA on, [embed_tsne()] starts from a spectral initialisation of the affinities.
 #'
 #' @inheritParams wasserstein_distances
 #' @param perplexity t-SNE perplexity (over units).
@@ -205,8 +206,9 @@ embed_wasserstein <- function(X, groups, method = "gaussian", lambda = 0.5, perp
                              verbose = verbose)
   t_dist <- proc.time()[["elapsed"]] - t0
   n_units <- attr(d, "Size")
-  if (n_units < 3L) {
-    nembed_abort(sprintf("`groups` must define at least 3 units for a t-SNE; it has %d.", n_units),
+  # Below 5 units the capped perplexity (n_units - 1) / 3 would not exceed 1.
+  if (n_units < 5L) {
+    nembed_abort(sprintf("`groups` must define at least 5 units for a t-SNE; it has %d.", n_units),
                  "size", "groups")
   }
   max_perplexity <- (n_units - 1) / 3

@@ -310,4 +310,6 @@ test_that("embed_wasserstein caps the perplexity for few units", {
   expect_equal(nrow(emb), 16L)
   expect_equal(embedding_record(emb)$wasserstein$perplexity, 5)
   expect_true(all(is.finite(emb$x)))
+  expect_error(embed_wasserstein(hgm$X[1:40, ], hgm$groups[1:40], n_threads = 1),
+               class = "nembed_error_size")
 })
