@@ -250,7 +250,7 @@ embed_wasserstein <- function(X, groups, method = "gaussian", lambda = 0.5, perp
 #' @param dims The two columns of `X` to draw.
 #' @param scale Data units to embedding units; `NULL` chooses it automatically.
 #' @param cex Size of the sample points.
-#' @param ... Passed to [graphics::plot()].
+#' @param ... Passed to [graphics::plot()] (e.g. `main`, `xlab`, `axes`).
 #' @return `embedding`, invisibly.
 #' @export
 #' @examples
@@ -304,7 +304,9 @@ plot_units <- function(embedding, X, groups, what = c("points", "ellipses"), col
     sweep(shapes[[u]] * scale, 2, Y[u, ], "+")
   })
   all_pts <- do.call(rbind, c(list(Y), glyphs))
-  graphics::plot(all_pts[, 1], all_pts[, 2], type = "n", asp = 1, xlab = "x", ylab = "y", ...)
+  plot_args <- utils::modifyList(list(x = all_pts[, 1], y = all_pts[, 2], type = "n", asp = 1,
+                                       xlab = "x", ylab = "y"), list(...))
+  do.call(graphics::plot, plot_args)
   for (u in seq_along(glyphs)) {
     g <- glyphs[[u]]
     if (what == "points") {
