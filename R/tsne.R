@@ -142,7 +142,8 @@ embed_tsne <- function(X, perplexity = 30, n_components = 2, init = "pca", exagg
   run_tsne_optimizer(P, Y0, params, n_threads, verbose, iter_offset = 0L,
                      record_base = list(perplexity = if (affinity == "perplexity") P$perplexity,
                                         init = if (is.character(init)) init else "matrix",
-                                        seed = seed, n_threads = n_threads),
+                                        seed = seed, n_threads = n_threads,
+                                        reference = inp$reference),
                      timings = timings, t_start = t_start, row_names = inp$row_names,
                      previous_loss = NULL)
 }
@@ -241,7 +242,7 @@ continue_tsne <- function(embedding, n_iter = 250, exaggeration = 1, learning_ra
   }
   if (!is.null(dof)) params$dof <- check_number(dof, "dof", lower = 0, lower_open = TRUE)
   n_threads <- default_threads(n_threads)
-  base <- rec[c("perplexity", "init", "seed")]
+  base <- rec[c("perplexity", "init", "seed", "reference")]
   base$n_threads <- n_threads
   run_tsne_optimizer(rec$affinities, unname(as.matrix(embedding)), params, n_threads,
                      check_flag(verbose, "verbose"), iter_offset = rec$n_iter_done,
