@@ -97,17 +97,18 @@ affinities <- function(x, method = c("perplexity", "uniform", "umap"), perplexit
 }
 
 # Number of points in data without converting it.
-n_points <- function(x) {
+n_points <- function(x, arg = "x") {
   if (inherits(x, "dist")) return(attr(x, "Size"))
   if (is.list(x) && !is.data.frame(x)) {
     m <- x$idx %||% x$index
     if (is.matrix(m)) return(nrow(m))
-    nembed_abort("`x` must be data, a `dist`, precomputed neighbours or a `nembed_knn`.", "type", "x")
+    nembed_abort(sprintf("`%s` must be data, a `dist`, precomputed neighbours or a `nembed_knn`.", arg),
+                 "type", arg)
   }
   if (is.null(dim(x))) {
     if (is.numeric(x)) return(length(x))
-    nembed_abort(sprintf("`x` must be a numeric matrix or data frame, not %s.",
-                         paste(class(x), collapse = "/")), "type", "x")
+    nembed_abort(sprintf("`%s` must be a numeric matrix or data frame, not %s.", arg,
+                         paste(class(x), collapse = "/")), "type", arg)
   }
   nrow(x)
 }

@@ -73,6 +73,7 @@ check_count <- function(x, arg, lower = 1, upper = Inf, allow_null = FALSE) {
   if (!is.finite(x) || x != round(x)) {
     nembed_abort(sprintf("`%s` must be a whole number, not %s.", arg, format(x)), "value", arg)
   }
+  upper <- min(upper, .Machine$integer.max)  # the result is an R integer
   if (x < lower || x > upper) {
     rng <- if (is.finite(upper)) sprintf("between %s and %s", format(lower), format(upper))
            else sprintf("at least %s", format(lower))

@@ -73,7 +73,7 @@ majority_vote <- function(nb_labels, L) {
 knn_recall <- function(X, embedding, k = 10, n_threads = NULL) {
   Y <- embedding_coords(embedding)
   n_threads <- default_threads(n_threads)
-  n <- if (inherits(X, "nembed_knn")) X$n else n_points(X)
+  n <- if (inherits(X, "nembed_knn")) X$n else n_points(X, "X")
   if (n != nrow(Y)) {
     nembed_abort(sprintf("`X` has %d points but `embedding` has %d.", n, nrow(Y)), "size",
                  "embedding")

@@ -96,7 +96,7 @@ embed_tsne <- function(X, perplexity = 30, n_components = 2, init = "pca", exagg
                  "perplexity")
   }
 
-  n <- if (inherits(X, c("nembed_affinities", "nembed_knn"))) X$n else n_points(X)
+  n <- if (inherits(X, c("nembed_affinities", "nembed_knn"))) X$n else n_points(X, "X")
   check_rows(n, "X", 3L)
   if (affinity == "perplexity" && !inherits(X, "nembed_affinities") && max(perplexity) >= n - 1) {
     nembed_abort(sprintf("`perplexity` = %s is too large for %d points: it must be smaller than n - 1 = %d (ideally below (n - 1) / 3).",
@@ -167,11 +167,12 @@ run_tsne_optimizer <- function(P, Y0, params, n_threads, verbose, iter_offset, r
 # Initial coordinates for t-SNE (n x n_components), checked.
 tsne_init <- function(init, inp, P, n, n_components, seed, verbose) {
   if (is.data.frame(init) || is.matrix(init)) {
-    Y <- if (inherits(init, "nembed_embedding")) as.matrix(init) else as_data_matrix(init, "init")
+    Y <- as_data_matrix(if (inherits(init, "nembed_embedding")) as.matrix(init) else init, "init")
     if (nrow(Y) != n || ncol(Y) != n_components) {
       nembed_abort(sprintf("`init` must be a %d x %d matrix (points x n_components); it is %d x %d.",
                            n, n_components, nrow(Y), ncol(Y)), "size", "init")
     }
+    check_init_scale(Y, "init")
     storage.mode(Y) <- "double"
     return(unname(Y))
   }
@@ -244,8 +245,30 @@ continue_tsne <- function(embedding, n_iter = 250, exaggeration = 1, learning_ra
   n_threads <- default_threads(n_threads)
   base <- rec[c("perplexity", "init", "seed", "reference")]
   base$n_threads <- n_threads
-  run_tsne_optimizer(rec$affinities, unname(as.matrix(embedding)), params, n_threads,
+  Y0 <- unname(as_data_matrix(as.matrix(embedding), "embedding"))
+  if (nrow(Y0) != rec$affinities$n) {
+    nembed_abort(sprintf("`embedding` has %d rows but its affinities cover %d points; pass the embedding as returned, not a subset.",
+                         nrow(Y0), rec$affinities$n), "size", "embedding")
+  }
+  check_init_scale(Y0, "embedding")
+  run_tsne_optimizer(rec$affinities, Y0, params, n_threads,
                      check_flag(verbose, "verbose"), iter_offset = rec$n_iter_done,
                      record_base = base, timings = list(), t_start = t_start,
                      row_names = rownames(embedding), previous_loss = rec$loss)
+}
+
+# Coordinates far beyond any t-SNE scale make the single-precision FFT overflow and the optimiser
+# useless (attraction ~ 1/d^2 vanishes), and coinciding points never move: both are refused.
+check_init_scale <- function(Y, arg) {
+  m <- max(abs(Y))
+  if (m > 1e6) {
+    nembed_abort(sprintf("`%s` has coordinates as large as %g; t-SNE starts from small coordinates (embed_tsne() scales its own to standard deviation 1e-4): rescale it.",
+                         arg, m), "value", arg)
+  }
+  # Points that all coincide feel no force at all (every difference is zero), so nothing moves.
+  if (all(Y == rep(Y[1, ], each = nrow(Y)))) {
+    nembed_abort(sprintf("`%s` places all points at the same position, where t-SNE's gradient is zero and no point can move; give distinct starting positions.",
+                         arg), "value", arg)
+  }
+  invisible(Y)
 }

@@ -24,6 +24,7 @@
 #include <complex>
 #include <cstring>
 #include <mutex>
+#include <new>
 #include <vector>
 
 #include "nembed/parallel.hpp"
@@ -86,8 +87,13 @@ class FftRepulsion {
     if (new_grid) {
       const double span = yspan * 1.1;
       lo_ = ylo - 0.05 * yspan;
+      // Capped so that a huge embedding (e.g. a user's init in large units) coarsens the grid
+      // instead of asking for gigabytes: 2-D arrays take ~290 bytes per squared grid node, so
+      // 500 intervals (1500 nodes per dimension) cost ~650 MB.
+      const double max_intervals = D == 1 ? 65536.0 : 500.0;
+      const double want = std::ceil(span * par_.intervals_per_unit);
       nb_ = fft_friendly(std::max(par_.min_intervals,
-                                  static_cast<int>(std::ceil(span * par_.intervals_per_unit))));
+                                  static_cast<int>(std::min(want, max_intervals))));
       h_ = span / nb_;
       dof_ = kern.dof;
       prepare(nb_ * p);
@@ -291,13 +297,21 @@ class FftRepulsion {
     }
     for (int a = 0; a < 3; ++a) {
       charge_[a] = fftwf_alloc_real(nr);
-      std::memset(charge_[a], 0, sizeof(float) * nr);
       cspec_[a] = fftwf_alloc_complex(ns);
     }
     for (int a = 0; a < 4; ++a) {
       prod_[a] = fftwf_alloc_complex(ns);
       pot_[a] = fftwf_alloc_real(nr);
     }
+    bool ok = true;
+    for (int a = 0; a < 2; ++a) ok = ok && kernel_[a] && kspec_[a];
+    for (int a = 0; a < 3; ++a) ok = ok && charge_[a] && cspec_[a];
+    for (int a = 0; a < 4; ++a) ok = ok && prod_[a] && pot_[a];
+    if (!ok) {
+      free_arrays();
+      throw std::bad_alloc();
+    }
+    for (int a = 0; a < 3; ++a) std::memset(charge_[a], 0, sizeof(float) * nr);
     std::lock_guard<std::mutex> lock(fftw_planner_mutex());
     if (D == 1) {
       fwd_ = fftwf_plan_dft_r2c_1d(2 * m, kernel_[0], kspec_[0], FFTW_ESTIMATE);
@@ -315,6 +329,11 @@ class FftRepulsion {
       fftwf_destroy_plan(fwd_);
       fftwf_destroy_plan(inv_);
     }
+    free_arrays();
+  }
+
+  // fftwf_free(nullptr) is a no-op, so this also cleans up after a failed allocation.
+  void free_arrays() {
     for (int a = 0; a < 2; ++a) {
       fftwf_free(kernel_[a]);
       fftwf_free(kspec_[a]);
@@ -326,7 +345,11 @@ class FftRepulsion {
     for (int a = 0; a < 4; ++a) {
       fftwf_free(prod_[a]);
       fftwf_free(pot_[a]);
+      prod_[a] = nullptr;
+      pot_[a] = nullptr;
     }
+    for (int a = 0; a < 3; ++a) charge_[a] = nullptr, cspec_[a] = nullptr;
+    for (int a = 0; a < 2; ++a) kernel_[a] = nullptr, kspec_[a] = nullptr;
     m_ = 0;
   }
 

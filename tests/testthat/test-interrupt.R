@@ -1,0 +1,89 @@
+# Ctrl-C during a long computation (issue 8): a child R process runs a long multi-threaded call, we
+# send it SIGINT once it is inside the loop, and it must hand control back within 2 s with an
+# interrupt condition, with no worker thread left busy.
+
+# Runs in the child. Prepares its input (the warm-up also starts TBB's thread pool, so the thread
+# count before the call already includes the pool), writes `flag` just before the long call, and
+# returns how the call ended, when, and the process's threads and CPU time afterwards.
+interrupt_child <- function(what, flag, n_threads) {
+  suppressPackageStartupMessages(library(nembed))
+  threads <- function() {
+    st <- readLines("/proc/self/status")
+    as.integer(sub("^Threads:\\s*", "", grep("^Threads:", st, value = TRUE)))
+  }
+  cpu <- function() sum(as.numeric(strsplit(readLines("/proc/self/stat"), " ")[[1]][14:15])) / 100
+  set.seed(1)
+  call <- switch(what,
+    tsne = {
+      X <- matrix(stats::rnorm(20000 * 10), 20000)
+      P <- affinities(X, perplexity = 30, n_threads = n_threads)
+      function() embed_tsne(P, init = "random", n_iter = 100000, early_iter = 100,
+                            n_threads = n_threads, seed = 1)
+    },
+    knn = {
+      X <- matrix(stats::rnorm(60000 * 50), 60000)
+      invisible(knn_graph(X[1:2000, ], k = 5, method = "exact", n_threads = n_threads))
+      function() knn_graph(X, k = 15, method = "exact", n_threads = n_threads)
+    }
+  )
+  before <- threads()
+  file.create(flag)
+  started <- Sys.time()
+  outcome <- tryCatch({
+    call()
+    "finished"
+  }, interrupt = function(e) "interrupted")
+  caught <- Sys.time()
+  cpu0 <- cpu()
+  Sys.sleep(1)
+  list(outcome = outcome, started = started, caught = caught, threads_before = before,
+       threads_after = threads(), cpu_idle_second = cpu() - cpu0)
+}
+
+run_interrupt_case <- function(what, n_threads = 2, settle = 2) {
+  flag <- tempfile("nembed-interrupt-")
+  p <- callr::r_bg(interrupt_child, args = list(what, flag, n_threads), libpath = .libPaths(),
+                   supervise = TRUE)
+  on.exit(if (p$is_alive()) p$kill(), add = TRUE)
+  deadline <- Sys.time() + 120
+  while (!file.exists(flag) && p$is_alive() && Sys.time() < deadline) Sys.sleep(0.05)
+  expect_true(file.exists(flag), label = paste(what, "child reached the long call"))
+  Sys.sleep(settle)
+  expect_true(p$is_alive(), label = paste(what, "still running when interrupted"))
+  sent <- Sys.time()
+  p$interrupt()
+  p$wait(10000)
+  waited <- as.numeric(difftime(Sys.time(), sent, units = "secs"))
+  expect_false(p$is_alive())
+  res <- p$get_result()
+  list(res = res, sent = sent, waited = waited,
+       latency = as.numeric(difftime(res$caught, sent, units = "secs")))
+}
+
+test_that("SIGINT stops a long embed_tsne within 2 s and leaves no thread running", {
+  skip_on_os("windows")
+  skip_if_not_installed("callr")
+  r <- run_interrupt_case("tsne")
+  expect_identical(r$res$outcome, "interrupted")
+  # It was really inside the optimisation, not before it.
+  expect_gt(as.numeric(difftime(r$sent, r$res$started, units = "secs")), 1)
+  expect_lt(r$latency, 2)
+  # TBB's pool threads persist but sleep: same count as before the call, and (almost) no CPU
+  # used in the second after the interrupt.
+  expect_identical(r$res$threads_after, r$res$threads_before)
+  expect_lt(r$res$cpu_idle_second, 0.2)
+  # The child exits normally: its result came back, 1 s of idle measurement after the interrupt.
+  expect_lt(r$waited, 6)
+})
+
+test_that("SIGINT stops a long exact knn_graph within 2 s and leaves no thread running", {
+  skip_on_os("windows")
+  skip_if_not_installed("callr")
+  r <- run_interrupt_case("knn")
+  expect_identical(r$res$outcome, "interrupted")
+  expect_gt(as.numeric(difftime(r$sent, r$res$started, units = "secs")), 1)
+  expect_lt(r$latency, 2)
+  expect_identical(r$res$threads_after, r$res$threads_before)
+  expect_lt(r$res$cpu_idle_second, 0.2)
+  expect_lt(r$waited, 6)
+})

@@ -1,0 +1,103 @@
+# Small, fast calls through every C++ entry point of nembed, for tools/memcheck.sh (valgrind and
+# ASan/UBSan). Each call is checked with stopifnot(), so a wrong result also fails the run. Sizes
+# are tiny because valgrind slows code down 20-50x. Multi-threaded paths use 2 threads so TBB's
+# scheduling and the executors' exception forwarding are exercised too.
+suppressPackageStartupMessages(library(nembed))
+t_start <- proc.time()[["elapsed"]]
+step <- function(label, expr) {
+  t0 <- proc.time()[["elapsed"]]
+  force(expr)
+  cat(sprintf("[memcheck-cases] %-45s %6.1f s\n", label, proc.time()[["elapsed"]] - t0))
+}
+set.seed(1)
+X <- matrix(rnorm(300 * 5), 300, 5)
+X[1:20, ] <- X[1:20, ] + 4
+
+# kNN: exact dense (euclidean, cosine, correlation), HNSW, sparse, dist, query.
+step("knn exact/cosine/correlation", {
+  D <- as.matrix(dist(X)); diag(D) <- Inf
+  g <- knn_graph(X, k = 10, method = "exact", n_threads = 2)
+  stopifnot(isTRUE(all.equal(unname(g$dist), unname(t(apply(D, 1, sort))[, 1:10]))))
+  gc1 <- knn_graph(X, k = 10, method = "exact", metric = "cosine", n_threads = 2)
+  gc2 <- knn_graph(X, k = 10, method = "exact", metric = "correlation", n_threads = 1)
+  stopifnot(all(is.finite(gc1$dist)), all(is.finite(gc2$dist)))
+})
+step("knn hnsw", {
+  gh <- knn_graph(X, k = 10, method = "hnsw", n_threads = 2, seed = 1)
+  ge <- knn_graph(X, k = 10, method = "exact", n_threads = 1)
+  stopifnot(mean(gh$idx == ge$idx) > 0.9)
+})
+step("knn sparse + dist", {
+  S <- Matrix::rsparsematrix(200, 30, density = 0.1)
+  gs <- knn_graph(S, k = 5, n_threads = 2)
+  gd <- knn_graph(as.matrix(S), k = 5, method = "exact", n_threads = 1)
+  stopifnot(isTRUE(all.equal(gs$dist, gd$dist)))
+  gdist <- knn_graph(dist(X[1:50, ]), k = 5)
+  stopifnot(nrow(gdist$idx) == 50)
+})
+
+# Affinities, all three methods.
+step("affinities perplexity/uniform/umap", {
+  P <- affinities(X, perplexity = 10, n_threads = 2)
+  stopifnot(abs(sum(P$P) - 1) < 1e-9, max(abs(P$entropy - log(10))) < 1e-4)
+  Pm <- affinities(X, perplexity = c(5, 15), n_threads = 2)
+  Pu <- affinities(X, method = "uniform", n_threads = 2)
+  Pa <- affinities(X, method = "umap", n_threads = 2)
+  stopifnot(abs(sum(Pm$P) - 1) < 1e-9, abs(sum(Pu$P) - 1) < 1e-9, all(Pa$P@x <= 1 + 1e-12))
+})
+
+# t-SNE with every repulsion, 1-3 dimensions, dof != 1, continue_tsne and transform.
+lab <- rep(1:2, c(20, 280))
+step("tsne exact 2-D", {
+  e <- embed_tsne(X, perplexity = 10, n_iter = 150, repulsion = "exact", n_threads = 2, seed = 1)
+  stopifnot(all(is.finite(as.matrix(e))), knn_accuracy(e, lab, n_threads = 1) > 0.9)
+})
+step("tsne fft 2-D + continue (dof 0.6)", {
+  e2 <- embed_tsne(X, perplexity = 10, n_iter = 150, repulsion = "fft", n_threads = 2, seed = 1)
+  e3 <- continue_tsne(e2, n_iter = 30, dof = 0.6, exaggeration = 4, n_threads = 2)
+  stopifnot(all(is.finite(as.matrix(e3))), knn_accuracy(e2, lab, n_threads = 1) > 0.9)
+})
+step("tsne fft 1-D", {
+  e1 <- embed_tsne(X, perplexity = 10, n_components = 1, n_iter = 100, repulsion = "fft",
+                   n_threads = 2, seed = 1)
+  stopifnot(all(is.finite(as.matrix(e1))))
+})
+step("tsne bh 2-D and 3-D", {
+  eb <- embed_tsne(X, perplexity = 10, n_iter = 100, repulsion = "bh", n_threads = 2, seed = 1)
+  eb3 <- embed_tsne(X, perplexity = 10, n_components = 3, n_iter = 60, repulsion = "bh",
+                    n_threads = 2, seed = 1)
+  stopifnot(all(is.finite(as.matrix(eb))), ncol(as.matrix(eb3)) == 3)
+})
+step("tsne transform", {
+  e <- embed_tsne(X[21:300, ], perplexity = 10, n_iter = 100, n_threads = 2, seed = 1)
+  tr <- embed_transform(e, X[1:20, ], n_iter = 50, n_threads = 2)
+  stopifnot(nrow(tr) == 20, all(is.finite(as.matrix(tr))))
+})
+
+# Wasserstein distances (Gaussian, C++) and embedding.
+step("wasserstein", {
+  hgm <- hierarchical_gaussian_mixture(n_units = 20, n_samples = 15, seed = 1)
+  d <- wasserstein_distances(hgm$X, hgm$groups, n_threads = 2)
+  stopifnot(attr(d, "Size") == 20, all(d >= 0))
+  ew <- embed_wasserstein(hgm$X, hgm$groups, perplexity = 4, n_threads = 2, seed = 1)
+  stopifnot(nrow(ew) == 20)
+})
+
+# A subset of the bad-input table that reaches C++ (degenerate data) or fails right before it.
+step("bad-input subset", {
+  helper <- Sys.getenv("NEMBED_BAD_INPUT_HELPER", "tests/testthat/helper-bad-input.R")
+  env <- new.env()
+  sys.source(helper, envir = env)
+  cases <- env$bad_input_cases()
+  pick <- grep("identical|no non-zeros|explicit zeros|all-zero|1e4|cosine|correlation|one row works|integer matrix|n - 1",
+               names(cases), value = TRUE)
+  for (nm in pick) {
+    r <- env$run_bad_input_case(cases[[nm]])
+    ok <- r$unchanged && if (cases[[nm]]$expect == "ok") {
+      r$outcome == "ok" && isTRUE(cases[[nm]]$check(r$value, r$d))
+    } else inherits(r, "list") && startsWith(r$outcome, "nembed_error")
+    if (!ok) stop("bad-input case failed under memcheck: ", nm)
+  }
+  cat(sprintf("[memcheck-cases] %d bad-input cases\n", length(pick)))
+})
+cat(sprintf("[memcheck-cases] all done in %.1f s\n", proc.time()[["elapsed"]] - t_start))

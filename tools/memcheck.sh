@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Memory checks for nembed: tools/memcheck-cases.R (small calls through every C++ entry point plus
+# a subset of the bad-input table) run
+#   (a) under valgrind memcheck against the normally built package, and
+#   (b) against a build compiled with -fsanitize=address,undefined (gcc, ASan runtime preloaded).
+#
+# Usage:   tools/memcheck.sh [valgrind|asan|all]        (default: all)
+# Env:     NEMBED_LIB       library holding the normal build for (a); built there if nembed is
+#                           missing (default: the default library)
+#          NEMBED_ASAN_LIB  library for the sanitizer build (default /tmp/nembed-asan-lib)
+#          MEMCHECK_LOGDIR  where the logs go (default /tmp/nembed-memcheck)
+# Exit status: non-zero if either part finds an error (valgrind: any memory error or a
+# "definitely lost" leak; ASan/UBSan: any report), or a case fails its own checks.
+#
+# Cost (measured on the 2-core dev machine, shared): (a) valgrind ~4-6 min; (b) the sanitizer
+# build ~4 min (compiling with -O1 -fsanitize) plus ~1 min to run. Too slow to run on every CI
+# push next to R CMD check; run it before a release or after touching the C++ core.
+#
+# Why these settings:
+# - valgrind: --errors-for-leak-kinds=definite, because R and TBB keep "possibly lost" and "still
+#   reachable" blocks by design (R's heap, TBB's thread-local pools). The R-level suppressions file
+#   tools/valgrind.supp only holds known, not-ours reports (see the comments in it).
+# - ASan: detect_leaks=0 because R itself never frees much at exit; the preload is needed because
+#   the R binary is not instrumented but the package .so is. UBSan reports are made fatal.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-all}
+logdir=${MEMCHECK_LOGDIR:-/tmp/nembed-memcheck}
+mkdir -p "$logdir"
+status=0
+export NEMBED_BAD_INPUT_HELPER="$PWD/tests/testthat/helper-bad-input.R"
+
+run_valgrind() {
+  local lib=${NEMBED_LIB:-}
+  if [ -n "$lib" ]; then export R_LIBS="$lib"; fi
+  if ! Rscript -e 'library(nembed)' >/dev/null 2>&1; then
+    echo "[memcheck] installing nembed first"; bash tools/build-install.sh || return 1
+  fi
+  local supp=()
+  [ -f tools/valgrind.supp ] && supp=(--suppressions="$PWD/tools/valgrind.supp")
+  local t0=$SECONDS
+  echo "[memcheck] (a) valgrind: log in $logdir/valgrind.log"
+  R -d "valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite ${supp[*]}" \
+    --vanilla --slave -f tools/memcheck-cases.R >"$logdir/valgrind.log" 2>&1
+  local rc=$?
+  grep -E "memcheck-cases\]|ERROR SUMMARY|definitely lost|Invalid|uninitialised" "$logdir/valgrind.log" | tail -30
+  echo "[memcheck] (a) valgrind exit status $rc after $((SECONDS - t0)) s"
+  return $rc
+}
+
+run_asan() {
+  local lib=${NEMBED_ASAN_LIB:-/tmp/nembed-asan-lib}
+  local mk="$logdir/Makevars.asan"
+  local san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+  # Put the flags into the compiler variables so that compiling and linking the .so both get them.
+  cat >"$mk" <<MK
+CXX17 = g++ $san
+CXX = g++ $san
+CC = gcc $san
+CXX17FLAGS = -g -O1
+CXXFLAGS = -g -O1
+CFLAGS = -g -O1
+MK
+  mkdir -p "$lib"
+  local t0=$SECONDS
+  echo "[memcheck] (b) building with $san into $lib"
+  Rscript -e 'Rcpp::compileAttributes(".")' >/dev/null
+  if ! R_MAKEVARS_USER="$mk" MAKEFLAGS="-j2" R CMD INSTALL --preclean --no-docs --no-multiarch \
+       --no-test-load -l "$lib" . >"$logdir/asan-build.log" 2>&1; then
+    tail -30 "$logdir/asan-build.log"; return 1
+  fi
+  local t_build=$((SECONDS - t0))
+  t0=$SECONDS
+  echo "[memcheck] (b) running; log in $logdir/asan.log"
+  LD_PRELOAD="$(gcc -print-file-name=libasan.so)" \
+    ASAN_OPTIONS="detect_leaks=0:abort_on_error=0:exitcode=23" \
+    UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
+    R_LIBS="$lib" R --vanilla --slave -f tools/memcheck-cases.R >"$logdir/asan.log" 2>&1
+  local rc=$?
+  grep -E "memcheck-cases\]" "$logdir/asan.log" | tail -20
+  if grep -qE "ERROR: AddressSanitizer|runtime error:" "$logdir/asan.log"; then
+    grep -E -A15 "ERROR: AddressSanitizer|runtime error:" "$logdir/asan.log" | head -60
+    rc=1
+  fi
+  echo "[memcheck] (b) ASan/UBSan exit status $rc; build $t_build s, run $((SECONDS - t0)) s"
+  return $rc
+}
+
+case "$mode" in
+  valgrind) run_valgrind || status=1 ;;
+  asan) run_asan || status=1 ;;
+  all) run_valgrind || status=1; run_asan || status=1 ;;
+  *) echo "usage: $0 [valgrind|asan|all]"; exit 2 ;;
+esac
+echo "[memcheck] overall: $([ $status -eq 0 ] && echo clean || echo FAILED)"
+exit $status
