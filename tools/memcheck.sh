@@ -64,9 +64,13 @@ MK
   mkdir -p "$lib"
   local t0=$SECONDS
   echo "[memcheck] (b) building with $san into $lib"
-  Rscript -e 'Rcpp::compileAttributes(".")' >/dev/null
+  # Build from a copy, so the sanitizer objects never mix with the normal build's src/*.o.
+  local srccopy="$logdir/nembed-src"
+  rm -rf "$srccopy"; mkdir -p "$srccopy"
+  cp -r DESCRIPTION NAMESPACE R src inst "$srccopy"/
+  rm -f "$srccopy"/src/*.o "$srccopy"/src/*.so
   if ! R_MAKEVARS_USER="$mk" MAKEFLAGS="-j2" R CMD INSTALL --preclean --no-docs --no-multiarch \
-       --no-test-load -l "$lib" . >"$logdir/asan-build.log" 2>&1; then
+       --no-test-load -l "$lib" "$srccopy" >"$logdir/asan-build.log" 2>&1; then
     tail -30 "$logdir/asan-build.log"; return 1
   fi
   local t_build=$((SECONDS - t0))
