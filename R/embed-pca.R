@@ -28,11 +28,7 @@ embed_pca <- function(X, ...) UseMethod("embed_pca")
 #' @rdname embed_pca
 #' @export
 embed_pca.default <- function(X, n_components = 2, center = TRUE, scale = FALSE, seed = 1, ...) {
-  if (...length()) {
-    nembed_abort(sprintf("Unknown argument(s) to embed_pca(): %s.",
-                         paste(names(list(...)) %||% "(unnamed)", collapse = ", ")),
-                 "type", "...")
-  }
+  reject_dots("embed_pca", ...)
   t0 <- proc.time()[["elapsed"]]
   Xm <- as_data_matrix(X, "X", min_rows = 2L, allow_sparse = TRUE)
   n_components <- check_count(n_components, "n_components", lower = 1,
