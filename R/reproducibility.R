@@ -9,7 +9,7 @@
 #' below, on `n_threads`), not on R's random number generator, which nembed then leaves
 #' untouched. With `seed = NULL` (the default of the embedding functions), one seed is drawn
 #' from R's generator on the main thread, so `set.seed()` before the call makes it reproducible
-#' too, and R's generator moves on by one draw. Compiled code never calls R's generator, nor
+#' too, and R's generator moves on (by the one draw). Compiled code never calls R's generator, nor
 #' `rand()`: each unit of work (a block of points, an epoch, a point) draws from its own generator
 #' (xoshiro256+) derived from the seed and the unit's index, so the random numbers do not depend
 #' on which thread runs that unit.
