@@ -343,3 +343,13 @@ load_hsmm <- function(min_cells = 10, n_pca = 50) {
   if (n_pca > 0) sce <- embed_pca(sce, n_components = n_pca, name = "PCA")
   sce
 }
+
+#' @rdname nembed_sce
+#' @export
+embed_tsne.SingleCellExperiment <- function(X, ..., dimred = NULL, n_dimred = NULL,
+                                            assay.type = exprs_values,
+                                            exprs_values = "logcounts", ntop = 500,
+                                            subset_row = NULL, n_pca = 50, name = "TSNE") {
+  sce_embed(X, embed_tsne, name = name, dimred = dimred, n_dimred = n_dimred,
+            assay.type = assay.type, ntop = ntop, subset_row = subset_row, n_pca = n_pca, ...)
+}
