@@ -25,3 +25,11 @@ umap_affinities_cpp <- function(idx, dist, set_op_mix_ratio, n_threads) {
     .Call(`_nembed_umap_affinities_cpp`, idx, dist, set_op_mix_ratio, n_threads)
 }
 
+tsne_cpp <- function(Pp, Pi, Px, Y0, params, n_threads, verbose, iter_offset) {
+    .Call(`_nembed_tsne_cpp`, Pp, Pi, Px, Y0, params, n_threads, verbose, iter_offset)
+}
+
+tsne_gradient_cpp <- function(Pp, Pi, Px, Y, params, rho, n_threads) {
+    .Call(`_nembed_tsne_gradient_cpp`, Pp, Pi, Px, Y, params, rho, n_threads)
+}
+

@@ -102,6 +102,41 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// tsne_cpp
+Rcpp::List tsne_cpp(const Rcpp::IntegerVector Pp, const Rcpp::IntegerVector Pi, const Rcpp::NumericVector Px, const Rcpp::NumericMatrix Y0, const Rcpp::List params, int n_threads, bool verbose, int iter_offset);
+RcppExport SEXP _nembed_tsne_cpp(SEXP PpSEXP, SEXP PiSEXP, SEXP PxSEXP, SEXP Y0SEXP, SEXP paramsSEXP, SEXP n_threadsSEXP, SEXP verboseSEXP, SEXP iter_offsetSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const Rcpp::IntegerVector >::type Pp(PpSEXP);
+    Rcpp::traits::input_parameter< const Rcpp::IntegerVector >::type Pi(PiSEXP);
+    Rcpp::traits::input_parameter< const Rcpp::NumericVector >::type Px(PxSEXP);
+    Rcpp::traits::input_parameter< const Rcpp::NumericMatrix >::type Y0(Y0SEXP);
+    Rcpp::traits::input_parameter< const Rcpp::List >::type params(paramsSEXP);
+    Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
+    Rcpp::traits::input_parameter< bool >::type verbose(verboseSEXP);
+    Rcpp::traits::input_parameter< int >::type iter_offset(iter_offsetSEXP);
+    rcpp_result_gen = Rcpp::wrap(tsne_cpp(Pp, Pi, Px, Y0, params, n_threads, verbose, iter_offset));
+    return rcpp_result_gen;
+END_RCPP
+}
+// tsne_gradient_cpp
+Rcpp::List tsne_gradient_cpp(const Rcpp::IntegerVector Pp, const Rcpp::IntegerVector Pi, const Rcpp::NumericVector Px, const Rcpp::NumericMatrix Y, const Rcpp::List params, double rho, int n_threads);
+RcppExport SEXP _nembed_tsne_gradient_cpp(SEXP PpSEXP, SEXP PiSEXP, SEXP PxSEXP, SEXP YSEXP, SEXP paramsSEXP, SEXP rhoSEXP, SEXP n_threadsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const Rcpp::IntegerVector >::type Pp(PpSEXP);
+    Rcpp::traits::input_parameter< const Rcpp::IntegerVector >::type Pi(PiSEXP);
+    Rcpp::traits::input_parameter< const Rcpp::NumericVector >::type Px(PxSEXP);
+    Rcpp::traits::input_parameter< const Rcpp::NumericMatrix >::type Y(YSEXP);
+    Rcpp::traits::input_parameter< const Rcpp::List >::type params(paramsSEXP);
+    Rcpp::traits::input_parameter< double >::type rho(rhoSEXP);
+    Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
+    rcpp_result_gen = Rcpp::wrap(tsne_gradient_cpp(Pp, Pi, Px, Y, params, rho, n_threads));
+    return rcpp_result_gen;
+END_RCPP
+}
 
 static const R_CallMethodDef CallEntries[] = {
     {"_nembed_knn_dense_cpp", (DL_FUNC) &_nembed_knn_dense_cpp, 10},
@@ -110,6 +145,8 @@ static const R_CallMethodDef CallEntries[] = {
     {"_nembed_perplexity_affinities_cpp", (DL_FUNC) &_nembed_perplexity_affinities_cpp, 4},
     {"_nembed_uniform_affinities_cpp", (DL_FUNC) &_nembed_uniform_affinities_cpp, 2},
     {"_nembed_umap_affinities_cpp", (DL_FUNC) &_nembed_umap_affinities_cpp, 4},
+    {"_nembed_tsne_cpp", (DL_FUNC) &_nembed_tsne_cpp, 8},
+    {"_nembed_tsne_gradient_cpp", (DL_FUNC) &_nembed_tsne_gradient_cpp, 7},
     {NULL, NULL, 0}
 };
 
