@@ -345,6 +345,7 @@ load_hsmm <- function(min_cells = 10, n_pca = 50) {
 }
 
 #' @rdname nembed_sce
+#' @method embed_tsne SingleCellExperiment
 #' @export
 embed_tsne.SingleCellExperiment <- function(X, ..., dimred = NULL, n_dimred = NULL,
                                             assay.type = exprs_values,
