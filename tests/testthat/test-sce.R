@@ -213,6 +213,10 @@ test_that("embed_tsne on a SingleCellExperiment stores TSNE", {
   expect_identical(rownames(Y), colnames(sce))
   expect_equal(unname(Y), unname(as.matrix(ref)), ignore_attr = TRUE)
   expect_gt(knn_accuracy(Y, sce$group, k = 5, n_threads = 1), 0.95)
+  rec <- attr(Y, "nembed_record")
+  expect_null(rec$affinities)
+  expect_identical(rec$dropped, "affinities")
+  expect_identical(rec$perplexity, embedding_record(ref)$perplexity)
 })
 
 test_that("load_hsmm log-normalises as scuttle::logNormCounts and stores the PCA", {
@@ -231,4 +235,21 @@ test_that("load_hsmm log-normalises as scuttle::logNormCounts and stores the PCA
   expect_identical(rownames(pcs), colnames(sce))
   expect_true(all(c("Hours", "Media", "Pseudotime", "size_factor") %in%
                     names(SummarizedExperiment::colData(sce))))
+})
+
+test_that("the record stored in the SingleCellExperiment leaves the graph objects out", {
+  skip_if_not_installed("SingleCellExperiment")
+  sce <- make_test_sce()
+  g <- knn_graph(SingleCellExperiment::reducedDim(sce, "PCA"), k = 5, n_threads = 1)
+  heavy_embedder <- function(X, ...) {
+    nembed:::new_embedding(X[, 1:2], list(method = "heavy", params = list(k = 5), knn = g,
+                                          P = Matrix::Diagonal(nrow(X)) * 1,
+                                          timings = list()))
+  }
+  out <- nembed:::sce_embed(sce, heavy_embedder, name = "H", dimred = "PCA")
+  rec <- attr(SingleCellExperiment::reducedDim(out, "H"), "nembed_record")
+  expect_setequal(rec$dropped, c("knn", "P"))
+  expect_null(rec$knn)
+  expect_null(rec$P)
+  expect_identical(rec$params, list(k = 5))
 })
