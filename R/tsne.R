@@ -19,7 +19,8 @@
 #'   with one row per point (used as given).
 #' @param exaggeration Exaggeration after the early phase (1: plain t-SNE; 4 looks like UMAP;
 #'   larger values move along the attraction-repulsion spectrum towards Laplacian eigenmaps).
-#' @param early_exaggeration,early_iter Exaggeration and number of iterations of the early phase.
+#' @param early_exaggeration,early_iter Exaggeration and number of iterations of the early phase
+#'   (left at its default, `early_iter` is capped at `n_iter`).
 #' @param n_iter Total number of iterations, early phase included.
 #' @param learning_rate A number, or `"auto"`: `max(n / early_exaggeration, 50)`, i.e. n / 12.
 #' @param momentum,final_momentum Momentum during and after the early phase.
@@ -66,7 +67,9 @@ embed_tsne <- function(X, perplexity = 30, n_components = 2, init = "pca", exagg
   affinity <- check_choice(affinity, c("perplexity", "uniform"), "affinity")
   n_components <- check_count(n_components, "n_components", lower = 1, upper = 3)
   n_iter <- check_count(n_iter, "n_iter", lower = 1)
+  early_default <- missing(early_iter)
   early_iter <- check_count(early_iter, "early_iter", lower = 0)
+  if (early_default) early_iter <- min(early_iter, n_iter)
   if (early_iter > n_iter) {
     nembed_abort(sprintf("`early_iter` (%d) must not exceed `n_iter` (%d), which counts all iterations.",
                          early_iter, n_iter), "value", "early_iter")
@@ -139,7 +142,8 @@ embed_tsne <- function(X, perplexity = 30, n_components = 2, init = "pca", exagg
   run_tsne_optimizer(P, Y0, params, n_threads, verbose, iter_offset = 0L,
                      record_base = list(perplexity = if (affinity == "perplexity") P$perplexity,
                                         init = if (is.character(init)) init else "matrix",
-                                        seed = seed, n_threads = n_threads),
+                                        seed = seed, n_threads = n_threads,
+                                        reference = inp$reference),
                      timings = timings, t_start = t_start, row_names = inp$row_names,
                      previous_loss = NULL)
 }
@@ -238,7 +242,7 @@ continue_tsne <- function(embedding, n_iter = 250, exaggeration = 1, learning_ra
   }
   if (!is.null(dof)) params$dof <- check_number(dof, "dof", lower = 0, lower_open = TRUE)
   n_threads <- default_threads(n_threads)
-  base <- rec[c("perplexity", "init", "seed")]
+  base <- rec[c("perplexity", "init", "seed", "reference")]
   base$n_threads <- n_threads
   run_tsne_optimizer(rec$affinities, unname(as.matrix(embedding)), params, n_threads,
                      check_flag(verbose, "verbose"), iter_offset = rec$n_iter_done,

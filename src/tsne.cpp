@@ -2,6 +2,7 @@
 #include <Rcpp.h>
 
 #include "nembed/tsne.hpp"
+#include "nembed/tsne_transform.hpp"
 #include "rcpp_executor.h"
 
 using namespace nembed;
@@ -100,4 +101,50 @@ Rcpp::List tsne_gradient_cpp(const Rcpp::IntegerVector Pp, const Rcpp::IntegerVe
     case 2: return gradient_at<2>(P, Y, par, rho, n_threads);
     default: return gradient_at<3>(P, Y, par, rho, n_threads);
   }
+}
+
+// Conditional perplexity affinities p_{j|i} of query points to their reference neighbours.
+// [[Rcpp::export]]
+Rcpp::NumericMatrix perplexity_conditional_cpp(const Rcpp::NumericMatrix dist,
+                                               Rcpp::NumericVector perplexities, int n_threads) {
+  RcppParallelExecutor exec(n_threads);
+  const std::size_t n = dist.nrow(), k = dist.ncol();
+  std::vector<double> d(n * k);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < k; ++j) d[i * k + j] = dist(i, j);
+  std::vector<double> perp(perplexities.begin(), perplexities.end());
+  PerplexityResult pr = perplexity_calibrate(n, k, d, perp, 1e-5, 200, exec);
+  return to_matrix(pr.p, n, k);
+}
+
+// [[Rcpp::export]]
+Rcpp::NumericMatrix tsne_transform_cpp(const Rcpp::NumericMatrix ref, const Rcpp::IntegerMatrix nbr,
+                                       const Rcpp::NumericMatrix p, const Rcpp::NumericMatrix Y0,
+                                       const Rcpp::List params, int n_threads, bool verbose) {
+  NEMBED_GLUE_BEGIN
+  RcppParallelExecutor exec(n_threads);
+  RControl control(verbose);
+  TransformParams par;
+  par.n_iter = Rcpp::as<int>(params["n_iter"]);
+  par.learning_rate = Rcpp::as<double>(params["learning_rate"]);
+  par.momentum = Rcpp::as<double>(params["momentum"]);
+  par.dof = Rcpp::as<double>(params["dof"]);
+  par.theta = Rcpp::as<double>(params["theta"]);
+  par.max_step_norm = Rcpp::as<double>(params["max_step_norm"]);
+  const std::size_t m = nbr.nrow(), k = nbr.ncol(), D = Y0.ncol();
+  std::vector<int> nb(m * k);
+  std::vector<double> pv(m * k);
+  for (std::size_t i = 0; i < m; ++i)
+    for (std::size_t j = 0; j < k; ++j) {
+      nb[i * k + j] = nbr(i, j) - 1;
+      pv[i * k + j] = p(i, j);
+    }
+  std::vector<double> R = rowmajor(ref), Y = rowmajor(Y0);
+  switch (D) {
+    case 1: tsne_transform<1>(R, ref.nrow(), nb, pv, k, Y, par, exec, control); break;
+    case 2: tsne_transform<2>(R, ref.nrow(), nb, pv, k, Y, par, exec, control); break;
+    default: tsne_transform<3>(R, ref.nrow(), nb, pv, k, Y, par, exec, control); break;
+  }
+  return to_matrix(Y, m, D);
+  NEMBED_GLUE_END
 }

@@ -52,9 +52,15 @@ class SpaceTree {
   // Adds the repulsion on point i: z += sum_j w_ij, f += sum_j w_ij t_ij (y_i - y_j).
   void accumulate(std::size_t i, const std::vector<double>& Y, const TsneKernel& kern,
                   double theta2, double& z, double* f, std::vector<int>& stack) const {
+    accumulate_at(&Y[i * D], i, Y, kern, theta2, z, f, stack);
+  }
+
+  // The same at an arbitrary position yi, skipping tree point `self` (pass SIZE_MAX for none).
+  void accumulate_at(const double* yi, std::size_t i, const std::vector<double>& Y,
+                     const TsneKernel& kern, double theta2, double& z, double* f,
+                     std::vector<int>& stack) const {
     stack.clear();
     stack.push_back(0);
-    const double* yi = &Y[i * D];
     while (!stack.empty()) {
       const Node& nd = nodes_[stack.back()];
       stack.pop_back();

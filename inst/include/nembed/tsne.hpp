@@ -185,25 +185,33 @@ class TsneOptimizer {
   template <class Exec>
   TsneTrace run(const Exec& exec, Control& control, int iter_offset = 0) {
     TsneTrace tr;
+    auto record = [&](int done, double kl, bool early) {
+      tr.iter.push_back(iter_offset + done);
+      tr.kl.push_back(kl);
+      tr.Z.push_back(rep_.Z);
+      if (control.verbose()) {
+        std::ostringstream os;
+        os << "t-SNE iteration " << (iter_offset + done) << "/" << (iter_offset + par_.n_iter)
+           << ": KL divergence " << kl << (early ? " (early exaggeration)" : "");
+        control.message(os.str());
+      }
+    };
     for (int it = 0; it < par_.n_iter; ++it) {
       const bool early = it < par_.early_iter;
       const double rho = early ? par_.early_exaggeration : par_.exaggeration;
       const double mom = early ? par_.momentum : par_.final_momentum;
-      const bool eval = par_.eval_every > 0 &&
-                        ((it + 1) % par_.eval_every == 0 || it + 1 == par_.n_iter);
+      // A step evaluates the gradient (and the KL, when asked) at the iterate it starts from,
+      // i.e. after `it` iterations.
+      const bool eval = par_.eval_every > 0 && it > 0 && it % par_.eval_every == 0;
       const double kl = step(rho, mom, eval, exec);
-      if (eval) {
-        tr.iter.push_back(iter_offset + it + 1);
-        tr.kl.push_back(kl);
-        tr.Z.push_back(rep_.Z);
-        if (control.verbose()) {
-          std::ostringstream os;
-          os << "t-SNE iteration " << (iter_offset + it + 1) << "/" << (iter_offset + par_.n_iter)
-             << ": KL divergence " << kl << (early ? " (early exaggeration)" : "");
-          control.message(os.str());
-        }
-      }
+      if (eval) record(it, kl, early);
       control.check();
+    }
+    if (par_.eval_every > 0) {
+      const bool early = par_.n_iter <= par_.early_iter;
+      record(par_.n_iter,
+             compute_gradient(early ? par_.early_exaggeration : par_.exaggeration, true, exec),
+             early);
     }
     return tr;
   }
