@@ -21,7 +21,11 @@
 #'   13 MB per 5,000 cells, 80 times the coordinates; their names are listed in the record's
 #'   `dropped`). To reuse a graph, build it once with
 #'   `P <- affinities(knn_graph(sce, dimred = "PCA"))` and embed `P`. Nothing else in `X`
-#'   changes. The default `name` is the method's name in
+#'   changes. The record's `sce_input` says what went in (`type`, and `dimred` and `columns`,
+#'   or `assay.type`, `genes` and `n_pca`); for t-SNE it also keeps the reference data, so
+#'   `embed_transform(sce_embedding(sce, "TSNE"), X_new)` places new cells, given as
+#'   `reducedDim(new, dimred)[, columns]` or as `t(assay(new, assay.type)[genes, ])` (the PCA
+#'   rotation is part of the record). The default `name` is the method's name in
 #'   capitals (`"TSNE"`, `"UMAP"`, `"PCA"`, ...), as in scater; pass another to keep several
 #'   runs. [knn_graph()] and `spectral_distances()` return their usual result, computed on the
 #'   cells. [sce_embedding()] turns a stored reduced dimension back into a `nembed_embedding`
@@ -139,7 +143,8 @@ sce_input_matrix <- function(X, dimred = NULL, n_dimred = NULL, assay.type = "lo
     colnames(m) <- rownames(X)[rows]
     m <- as_data_matrix(m, sprintf("assay(X, \"%s\")", assay.type), min_rows = 2L,
                         allow_sparse = TRUE)
-    source <- list(type = "assay", assay.type = assay.type, n_genes = length(rows))
+    source <- list(type = "assay", assay.type = assay.type, n_genes = length(rows),
+                   genes = if (is.null(rownames(X))) rows else rownames(X)[rows])
     if (!is.null(n_pca)) {
       n_pca <- check_count(n_pca, "n_pca", lower = 1)
       if (ncol(m) > n_pca) {

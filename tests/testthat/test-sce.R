@@ -43,6 +43,7 @@ test_that("assay path: top-variance genes, transposed, PCA, as scater prepares t
   rec <- attr(SingleCellExperiment::reducedDim(out, "SPY"), "nembed_record")
   expect_identical(rec$sce_input[c("type", "assay.type", "n_genes", "n_pca")],
                    list(type = "assay", assay.type = "logcounts", n_genes = 40L, n_pca = 8L))
+  expect_identical(rec$sce_input$genes, rownames(sce)[top])
 
   # no PCA: the cells x genes matrix of the selected genes itself
   nembed:::sce_embed(sce, spy$fun, name = "SPY", ntop = 40, n_pca = NULL)
@@ -252,4 +253,28 @@ test_that("the record stored in the SingleCellExperiment leaves the graph object
   expect_null(rec$knn)
   expect_null(rec$P)
   expect_identical(rec$params, list(k = 5))
+})
+
+test_that("a t-SNE stored in a SingleCellExperiment can place new cells", {
+  skip_if_not_installed("SingleCellExperiment")
+  skip_if_not(exists("embed_tsne", envir = asNamespace("nembed")) &&
+                utils::isS3stdGeneric(get("embed_tsne", envir = asNamespace("nembed"))) &&
+                exists("embed_transform", envir = asNamespace("nembed")),
+              "embed_tsne() is not yet an S3 generic, or no embed_transform()")
+  sce <- make_test_sce(n_per = 40)
+  train <- rep(c(TRUE, FALSE), length.out = ncol(sce))
+  fit <- embed_tsne(sce[, train], ntop = 60, n_pca = 10, perplexity = 10, n_iter = 300,
+                    n_threads = 1, seed = 2)
+  emb <- sce_embedding(fit, "TSNE")
+  genes <- embedding_record(emb)$sce_input$genes
+  expect_length(genes, 60L)
+  new_cells <- t(SummarizedExperiment::assay(sce[, !train], "logcounts")[genes, ])
+  placed <- embed_transform(emb, new_cells, n_threads = 1)
+  # each new cell lands among training cells of its own group (brute-force distances)
+  ref <- as.matrix(emb)
+  new_xy <- as.matrix(placed)
+  d2 <- outer(rowSums(new_xy^2), rowSums(ref^2), "+") - 2 * new_xy %*% t(ref)
+  nearest <- t(apply(d2, 1, function(r) order(r)[1:5]))
+  own <- mean(sce$group[train][nearest] == rep(sce$group[!train], 5))
+  expect_gt(own, 0.9)
 })
