@@ -40,8 +40,9 @@
 #'
 #' The n x n assembly runs on `n_threads` threads; the result does not depend on their number.
 #'
-#' @param x Data (a numeric matrix, data frame or `dgCMatrix`, rows are points), a `dist`, or a
-#'   `nembed_knn` from [knn_graph()] (then `k` defaults to its number of neighbours).
+#' @param x Data (a numeric matrix, data frame or `dgCMatrix`, rows are points), a `dist`, a
+#'   `nembed_knn` from [knn_graph()] or precomputed neighbours `list(idx, dist)` as [knn_graph()]
+#'   takes them (for these two, `k` defaults to their number of neighbours).
 #' @param method `"effective_resistance"`, `"diffusion"` or `"laplacian_eigenmap"`.
 #' @param k Number of nearest neighbours (excluding the point itself). The paper's best choices on
 #'   a noisy circle are k = 100 for corrected effective resistance and k = 15 for diffusion.
@@ -75,9 +76,12 @@ spectral_distances <- function(x, method = c("effective_resistance", "diffusion"
   check_flag(verbose, "verbose")
   t <- check_number(t, "t", lower = 0, lower_open = TRUE, upper = 1e6)
   n_threads <- default_threads(n_threads)
-  if (inherits(x, "nembed_knn") && missing(k)) k <- x$k
+  if (missing(k) && inherits(x, "nembed_knn")) k <- x$k
+  if (missing(k) && is.list(x) && !is.data.frame(x) && is.matrix(x$idx %||% x$index)) {
+    k <- ncol(x$idx %||% x$index)
+  }
   if (!inherits(x, c("nembed_knn", "dist", "matrix", "data.frame", "sparseMatrix")) &&
-      !is.numeric(x)) {
+      !is.numeric(x) && !is.list(x)) {
     nembed_abort(sprintf("`x` must be a data matrix, a data frame, a `dist` or a `nembed_knn`, not %s.",
                          paste(class(x), collapse = "/")), "type", "x")
   }
