@@ -3,6 +3,7 @@
 # and diffusion distances, over noise levels and seeds. Heavy (Ripser on 1,000 points, about
 # 30 s per diagram on spectral distances): run once, in the background, from the package root:
 #   R_LIBS=<lib> nohup Rscript bench/spectral-sweep.R > bench/results/spectral-sweep.log 2>&1 &
+# (or one process per dataset: NEMBED_SWEEP_DATASETS=circle, NEMBED_SWEEP_DATASETS=linked_circles)
 # Writes inst/extdata/ph_circle_scores.csv, one row per (dataset, sigma, seed, distance), appending
 # as it goes so a partial run is usable; rows already present are skipped on a rerun.
 suppressPackageStartupMessages(library(nembed))
@@ -32,13 +33,13 @@ done <- if (file.exists(out)) utils::read.csv(out) else NULL
 key <- function(ds, s, sd, dn) paste(ds, format(s), sd, dn)
 done_keys <- if (is.null(done)) character(0) else key(done$dataset, done$sigma, done$seed, done$distance)
 
-# Order of work: the whole circle sweep first, then the linked circles one seed at a time, so an
-# interrupted run still has complete curves. Noise-free data differ between seeds only by a
-# rotation (identical distances), so sigma = 0 is computed for the first seed only.
-jobs <- rbind(
-  expand.grid(seed = seeds, sigma = sigmas, dataset = "circle", stringsAsFactors = FALSE),
-  expand.grid(sigma = sigmas, seed = seeds, dataset = "linked_circles", stringsAsFactors = FALSE)
-)
+# Order of work: one seed over all noise levels, then the next seed, so an interrupted run still
+# has complete curves. Noise-free data differ between seeds only by a rotation (identical
+# distances), so sigma = 0 is computed for the first seed only. NEMBED_SWEEP_DATASETS selects the
+# datasets, so two processes can share the work (each appends to the same file).
+which_ds <- strsplit(Sys.getenv("NEMBED_SWEEP_DATASETS", "circle,linked_circles"), ",")[[1]]
+jobs <- do.call(rbind, lapply(which_ds, function(ds)
+  expand.grid(sigma = sigmas, seed = seeds, dataset = ds, stringsAsFactors = FALSE)))
 jobs <- jobs[jobs$sigma > 0 | jobs$seed == seeds[1], ]
 
 for (j in seq_len(nrow(jobs))) {
