@@ -30,7 +30,7 @@ distance_for <- function(name, X, cfg) {
 }
 
 done <- if (file.exists(out)) utils::read.csv(out) else NULL
-key <- function(ds, s, sd, dn) paste(ds, format(s), sd, dn)
+key <- function(ds, s, sd, dn) paste(ds, sprintf("%.4f", s), sd, dn)
 done_keys <- if (is.null(done)) character(0) else key(done$dataset, done$sigma, done$seed, done$distance)
 
 # Order of work: one seed over all noise levels, then the next seed, so an interrupted run still

@@ -47,19 +47,15 @@ er5 <- timed(spectral_distances(X5, "effective_resistance", k = 100, n_threads =
 add(5000, "spectral_distances", "eff. resistance, k = 100, default (200 eigenpairs)", er5)
 df5 <- timed(spectral_distances(X5, "diffusion", k = 15, t = 8, n_threads = threads))
 add(5000, "spectral_distances", "diffusion, k = 15, t = 8, default (200 eigenpairs)", df5)
-g5 <- knn_graph(X5, k = 15, n_threads = threads)
-df5x <- timed(spectral_distances(g5, "diffusion", t = 8, n_eigen = 4999, n_threads = threads))
-set.seed(1)
-pairs <- sample.int(length(df5x$value), 1e5)
-rel <- max(abs(df5$value[pairs] - df5x$value[pairs])) / max(df5x$value[pairs])
-add(5000, "spectral_distances", "diffusion, k = 15, t = 8, exact (dense)", df5x,
-    sprintf("200-eigenpair version: max rel. error %.1e", rel))
-rm(df5x)
+# The exact dense run (one, it is the expensive one) measures what the truncation costs.
 g5 <- knn_graph(X5, k = 100, n_threads = threads)
 er5x <- timed(spectral_distances(g5, "effective_resistance", n_eigen = 4999, n_threads = threads))
+set.seed(1)
+pairs <- sample.int(length(er5x$value), 1e5)
 sp <- stats::cor(er5$value[pairs], er5x$value[pairs], method = "spearman")
+rel <- stats::median(abs(er5$value[pairs] - er5x$value[pairs]) / er5x$value[pairs])
 add(5000, "spectral_distances", "eff. resistance, k = 100, exact (dense)", er5x,
-    sprintf("200-eigenpair version: Spearman %.3f with exact", sp))
+    sprintf("200-eigenpair version vs exact: Spearman %.3f, median rel. error %.2f", sp, rel))
 
 res <- do.call(rbind, rows)
 dir.create("bench/results", showWarnings = FALSE, recursive = TRUE)
