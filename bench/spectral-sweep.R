@@ -11,7 +11,7 @@ suppressPackageStartupMessages(library(nembed))
 out <- Sys.getenv("NEMBED_SWEEP_OUT", "inst/extdata/ph_circle_scores.csv")
 sigmas <- as.numeric(strsplit(Sys.getenv("NEMBED_SWEEP_SIGMAS",
                                          "0,0.05,0.1,0.15,0.2,0.25,0.3,0.35"), ",")[[1]])
-seeds <- 0:2           # the paper's seeds
+seeds <- as.integer(strsplit(Sys.getenv("NEMBED_SWEEP_SEEDS", "0,1,2"), ",")[[1]])  # the paper's seeds
 n <- 1000
 dim <- 50
 
@@ -35,12 +35,12 @@ done_keys <- if (is.null(done)) character(0) else key(done$dataset, done$sigma, 
 
 # Order of work: one seed over all noise levels, then the next seed, so an interrupted run still
 # has complete curves. Noise-free data differ between seeds only by a rotation (identical
-# distances), so sigma = 0 is computed for the first seed only. NEMBED_SWEEP_DATASETS selects the
+# distances), so sigma = 0 is computed for seed 0 only. NEMBED_SWEEP_DATASETS selects the
 # datasets, so two processes can share the work (each appends to the same file).
 which_ds <- strsplit(Sys.getenv("NEMBED_SWEEP_DATASETS", "circle,linked_circles"), ",")[[1]]
 jobs <- do.call(rbind, lapply(which_ds, function(ds)
   expand.grid(sigma = sigmas, seed = seeds, dataset = ds, stringsAsFactors = FALSE)))
-jobs <- jobs[jobs$sigma > 0 | jobs$seed == seeds[1], ]
+jobs <- jobs[jobs$sigma > 0 | jobs$seed == 0L, ]
 
 for (j in seq_len(nrow(jobs))) {
   ds <- jobs$dataset[j]; s <- jobs$sigma[j]; sd <- jobs$seed[j]
