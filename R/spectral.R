@@ -28,9 +28,12 @@
 #' component (a dense symmetric eigensolver: O(m^3) time and O(m^2) memory for a component of m
 #' points; about 1 s for m = 1,000 and 8 s for m = 2,000 on one core). With `n_eigen` set, only the
 #' `n_eigen` smallest non-trivial eigenpairs are used: an *approximation* for effective resistance
-#' and diffusion (a good one for diffusion, whose weights (1 - lambda)^(2t) fall off fast; a coarser
-#' one for effective resistance, which drops the contribution of the large eigenvalues), computed by
-#' Lanczos iterations (Spectra, from RSpectra) for components over 1,000 points.
+#' and diffusion, computed by Lanczos iterations (Spectra, from RSpectra) for components over 1,000
+#' points. It is a good one for diffusion, whose weights (1 - lambda)^(2t) fall off fast (200
+#' eigenpairs: within 0.03% of the exact distances on a 2,000-point circle, k = 15, t = 8), and a
+#' coarser one for effective resistance, which loses the contribution of the large eigenvalues
+#' (200 eigenpairs on 5,000 points, k = 100: Spearman correlation 0.96 with the exact distances,
+#' which they underestimate by a third on median).
 #' `n_eigen = NULL` means exact for components of up to 3,000 points and `n_eigen = 200` above
 #' (diffusion and effective resistance), and 2 eigenvectors for the eigenmap.
 #'
