@@ -29,3 +29,27 @@ spectral_distances_cpp <- function(idx, dist, method, corrected, t, n_eigen, wei
     .Call(`_nembed_spectral_distances_cpp`, idx, dist, method, corrected, t, n_eigen, weighted, n_threads, verbose)
 }
 
+tsne_cpp <- function(Pp, Pi, Px, Y0, params, n_threads, verbose, iter_offset) {
+    .Call(`_nembed_tsne_cpp`, Pp, Pi, Px, Y0, params, n_threads, verbose, iter_offset)
+}
+
+tsne_gradient_cpp <- function(Pp, Pi, Px, Y, params, rho, n_threads) {
+    .Call(`_nembed_tsne_gradient_cpp`, Pp, Pi, Px, Y, params, rho, n_threads)
+}
+
+perplexity_conditional_cpp <- function(dist, perplexities, n_threads) {
+    .Call(`_nembed_perplexity_conditional_cpp`, dist, perplexities, n_threads)
+}
+
+tsne_transform_cpp <- function(ref, nbr, p, Y0, params, n_threads, verbose) {
+    .Call(`_nembed_tsne_transform_cpp`, ref, nbr, p, Y0, params, n_threads, verbose)
+}
+
+wasserstein_gaussian_cpp <- function(X, groups, n_units, lambda, n_threads, verbose) {
+    .Call(`_nembed_wasserstein_gaussian_cpp`, X, groups, n_units, lambda, n_threads, verbose)
+}
+
+wasserstein_gaussian_moments_cpp <- function(means, covs, lambda, n_threads) {
+    .Call(`_nembed_wasserstein_gaussian_moments_cpp`, means, covs, lambda, n_threads)
+}
+

@@ -149,5 +149,15 @@ prepare_embedding_input <- function(X, k, pca = TRUE, pca_dims = 50, metric = "e
   g <- knn_graph(Xm, k = k, method = knn_method, metric = metric, n_threads = n_threads,
                  seed = seed, verbose = verbose)
   timings$knn <- proc.time()[["elapsed"]] - t0
-  list(data = Xm, knn = g, affinities = NULL, row_names = row_names, n = n, timings = timings)
+  list(data = Xm, knn = g, affinities = NULL, row_names = row_names, n = n, timings = timings,
+       reference = reference_model(Xm, metric))
+}
+
+# What embed_transform() needs to bring new data into the reference's input space: the reference
+# points (after PCA) and the PCA projection. Plain R objects, so it survives saveRDS().
+reference_model <- function(Xm, metric) {
+  rot <- attr(Xm, "rotation")
+  list(data = unname(matrix(as.numeric(Xm), nrow(Xm))), metric = metric,
+       pca = if (!is.null(rot)) list(rotation = rot, center = attr(Xm, "center")),
+       n_input_cols = if (!is.null(rot)) nrow(rot) else ncol(Xm))
 }

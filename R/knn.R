@@ -19,8 +19,8 @@
 #'   `n_threads = 1`, because concurrent insertion order varies; exact results never vary.
 #' @param verbose Print progress messages.
 #' @param M,ef_construction,ef HNSW parameters: graph degree, build beam and query beam
-#'   (`ef = NULL` uses `max(k + 1, 2k + 50)`). The defaults give recall above 0.98 on
-#'   Fashion-MNIST (PCA 50).
+#'   (`ef = NULL` uses `k + 40`). The defaults give recall@15 0.999 and recall@90 0.998 on
+#'   Fashion-MNIST 70,000 x 50 (PCA), measured against the exact graph; `bench/knn.R`.
 #' @return A `nembed_knn` object: a list with `idx` (n x k integer, 1-based) and `dist` (n x k)
 #'   matrices sorted by distance, plus `metric`, `method`, `k`, `n` and `row_names`.
 #' @export
@@ -31,7 +31,7 @@
 #' head(g$idx, 3)
 knn_graph <- function(X, k = 15, method = c("auto", "exact", "hnsw"),
                       metric = c("euclidean", "cosine", "correlation"), n_threads = NULL,
-                      seed = NULL, verbose = FALSE, M = 16, ef_construction = 200, ef = NULL) {
+                      seed = NULL, verbose = FALSE, M = 16, ef_construction = 80, ef = NULL) {
   method <- check_choice(method, c("auto", "exact", "hnsw"), "method")
   metric <- check_choice(metric, c("euclidean", "cosine", "correlation"), "metric")
   n_threads <- default_threads(n_threads)
