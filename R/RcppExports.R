@@ -25,6 +25,10 @@ umap_affinities_cpp <- function(idx, dist, set_op_mix_ratio, n_threads) {
     .Call(`_nembed_umap_affinities_cpp`, idx, dist, set_op_mix_ratio, n_threads)
 }
 
+spectral_distances_cpp <- function(idx, dist, method, corrected, t, n_eigen, weighted, n_threads, verbose) {
+    .Call(`_nembed_spectral_distances_cpp`, idx, dist, method, corrected, t, n_eigen, weighted, n_threads, verbose)
+}
+
 tsne_cpp <- function(Pp, Pi, Px, Y0, params, n_threads, verbose, iter_offset) {
     .Call(`_nembed_tsne_cpp`, Pp, Pi, Px, Y0, params, n_threads, verbose, iter_offset)
 }

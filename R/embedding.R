@@ -62,8 +62,9 @@ unclass_embedding <- function(x) {
 #' @export
 print.nembed_embedding <- function(x, n = 6, ...) {
   rec <- attr(x, "nembed_record")
+  coords <- unclass_embedding(x)
   cat(sprintf("<nembed_embedding> %s: %d points in %d dimensions\n",
-              rec$method %||% "embedding", nrow(x), length(intersect(c("x", "y", "z"), names(x)))))
+              rec$method %||% "embedding", nrow(x), ncol(coords)))
   if (!is.null(rec$timings)) {
     tm <- rec$timings
     cat("  time: ", paste(sprintf("%s %.2fs", names(tm), unlist(tm)), collapse = ", "), "\n",
@@ -73,7 +74,10 @@ print.nembed_embedding <- function(x, n = 6, ...) {
     cat(sprintf("  final loss (%s): %.4f\n", rec$loss_name %||% "loss",
                 utils::tail(rec$loss$value, 1)))
   }
-  print(utils::head(as.data.frame(unclass(x))[, setdiff(names(x), character()), drop = FALSE], n))
+  df <- x
+  attr(df, "nembed_record") <- NULL
+  class(df) <- "data.frame"
+  print(utils::head(df, n))
   invisible(x)
 }
 

@@ -9,7 +9,9 @@
 #' the heavy-tailed kernel `(1 + d^2/dof)^-dof`.
 #'
 #' @param X Data: a numeric matrix or data frame (rows are points), a `dgCMatrix`, a `dist`
-#'   object, a `nembed_knn` graph, or a `nembed_affinities` object (then nothing is rebuilt).
+#'   object, a `nembed_knn` graph, a `nembed_affinities` object (then nothing is rebuilt), or a
+#'   `SingleCellExperiment` (the result is then stored as `reducedDim(X, "TSNE")`; see
+#'   [nembed_sce]).
 #' @param perplexity Perplexity, or several for multi-scale affinities.
 #' @param n_components Output dimensions: 1 or 2 with any repulsion; 3 with `"exact"` or `"bh"`.
 #' @param init `"pca"` (first principal components divided by the standard deviation of the first
@@ -43,6 +45,8 @@
 #'   with one thread.
 #' @param seed Seed for random initialisation and HNSW; `NULL` draws one from R's RNG.
 #' @param verbose Report progress (KL divergence every `eval_every` iterations).
+#' @param ... For a `SingleCellExperiment` `X`, the arguments of [nembed_sce] (`dimred`,
+#'   `n_dimred`, `assay.type`, `name`, ...); otherwise none.
 #' @return A `nembed_embedding` data frame (`x`, `y`, and `z` in 3-D). Its record
 #'   ([embedding_record()]) holds the parameters, the KL trace (`loss`), timings per phase, the
 #'   initialisation and the `affinities` for reuse with [continue_tsne()] or other embeddings.
@@ -53,15 +57,21 @@
 #' emb <- embed_tsne(X, perplexity = 10, n_iter = 500, n_threads = 1, seed = 1)
 #' emb
 #' knn_accuracy(emb, iris$Species[!duplicated(iris[, 1:4])], n_threads = 1)
-embed_tsne <- function(X, perplexity = 30, n_components = 2, init = "pca", exaggeration = 1,
-                       early_exaggeration = 12, early_iter = 250, n_iter = 750,
-                       learning_rate = "auto", momentum = 0.5, final_momentum = 0.8, dof = 1,
-                       repulsion = c("auto", "fft", "bh", "exact"), theta = 0.5,
-                       n_interp = 3, min_intervals = 50, intervals_per_unit = 1,
-                       affinity = c("perplexity", "uniform"), k = NULL, pca = TRUE,
-                       pca_dims = 50, metric = "euclidean", knn_method = "auto",
-                       max_step_norm = 5, eval_every = 50, n_threads = NULL, seed = NULL,
-                       verbose = FALSE) {
+embed_tsne <- function(X, ...) UseMethod("embed_tsne")
+
+#' @rdname embed_tsne
+#' @export
+embed_tsne.default <- function(X, perplexity = 30, n_components = 2, init = "pca",
+                               exaggeration = 1, early_exaggeration = 12, early_iter = 250,
+                               n_iter = 750, learning_rate = "auto", momentum = 0.5,
+                               final_momentum = 0.8, dof = 1,
+                               repulsion = c("auto", "fft", "bh", "exact"), theta = 0.5,
+                               n_interp = 3, min_intervals = 50, intervals_per_unit = 1,
+                               affinity = c("perplexity", "uniform"), k = NULL, pca = TRUE,
+                               pca_dims = 50, metric = "euclidean", knn_method = "auto",
+                               max_step_norm = 5, eval_every = 50, n_threads = NULL,
+                               seed = NULL, verbose = FALSE, ...) {
+  reject_dots("embed_tsne", ...)
   t_start <- proc.time()[["elapsed"]]
   repulsion <- check_choice(repulsion, c("auto", "fft", "bh", "exact"), "repulsion")
   affinity <- check_choice(affinity, c("perplexity", "uniform"), "affinity")

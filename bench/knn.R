@@ -21,7 +21,7 @@ for (k in c(15, 90)) {
   if (requireNamespace("RcppHNSW", quietly = TRUE)) {
     runs$RcppHNSW <- function(Z, k) {
       RcppHNSW::hnsw_knn(Z, k = k + 1, distance = "euclidean", n_threads = 2, M = 16,
-                         ef_construction = 200, ef = max(k + 1, 2 * k + 50))$idx[, -1]
+                         ef_construction = 80, ef = k + 40)$idx[, -1]
     }
   }
   for (m in names(runs)) {

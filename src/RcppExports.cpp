@@ -102,6 +102,25 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// spectral_distances_cpp
+Rcpp::List spectral_distances_cpp(const Rcpp::IntegerMatrix& idx, const Rcpp::NumericMatrix& dist, std::string method, bool corrected, double t, int n_eigen, bool weighted, int n_threads, bool verbose);
+RcppExport SEXP _nembed_spectral_distances_cpp(SEXP idxSEXP, SEXP distSEXP, SEXP methodSEXP, SEXP correctedSEXP, SEXP tSEXP, SEXP n_eigenSEXP, SEXP weightedSEXP, SEXP n_threadsSEXP, SEXP verboseSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const Rcpp::IntegerMatrix& >::type idx(idxSEXP);
+    Rcpp::traits::input_parameter< const Rcpp::NumericMatrix& >::type dist(distSEXP);
+    Rcpp::traits::input_parameter< std::string >::type method(methodSEXP);
+    Rcpp::traits::input_parameter< bool >::type corrected(correctedSEXP);
+    Rcpp::traits::input_parameter< double >::type t(tSEXP);
+    Rcpp::traits::input_parameter< int >::type n_eigen(n_eigenSEXP);
+    Rcpp::traits::input_parameter< bool >::type weighted(weightedSEXP);
+    Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
+    Rcpp::traits::input_parameter< bool >::type verbose(verboseSEXP);
+    rcpp_result_gen = Rcpp::wrap(spectral_distances_cpp(idx, dist, method, corrected, t, n_eigen, weighted, n_threads, verbose));
+    return rcpp_result_gen;
+END_RCPP
+}
 // tsne_cpp
 Rcpp::List tsne_cpp(const Rcpp::IntegerVector Pp, const Rcpp::IntegerVector Pi, const Rcpp::NumericVector Px, const Rcpp::NumericMatrix Y0, const Rcpp::List params, int n_threads, bool verbose, int iter_offset);
 RcppExport SEXP _nembed_tsne_cpp(SEXP PpSEXP, SEXP PiSEXP, SEXP PxSEXP, SEXP Y0SEXP, SEXP paramsSEXP, SEXP n_threadsSEXP, SEXP verboseSEXP, SEXP iter_offsetSEXP) {
@@ -205,6 +224,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_nembed_perplexity_affinities_cpp", (DL_FUNC) &_nembed_perplexity_affinities_cpp, 4},
     {"_nembed_uniform_affinities_cpp", (DL_FUNC) &_nembed_uniform_affinities_cpp, 2},
     {"_nembed_umap_affinities_cpp", (DL_FUNC) &_nembed_umap_affinities_cpp, 4},
+    {"_nembed_spectral_distances_cpp", (DL_FUNC) &_nembed_spectral_distances_cpp, 9},
     {"_nembed_tsne_cpp", (DL_FUNC) &_nembed_tsne_cpp, 8},
     {"_nembed_tsne_gradient_cpp", (DL_FUNC) &_nembed_tsne_gradient_cpp, 7},
     {"_nembed_perplexity_conditional_cpp", (DL_FUNC) &_nembed_perplexity_conditional_cpp, 3},

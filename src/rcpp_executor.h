@@ -3,7 +3,9 @@
 #define NEMBED_RCPP_EXECUTOR_H
 
 #include <Rcpp.h>
-#include <RcppParallel.h>
+// Only the TBB backend: <RcppParallel.h> also pulls in RMatrix.h, whose use of the deprecated
+// std::iterator draws compiler warnings under C++17 (a WARNING in R CMD check).
+#include <RcppParallel/TBB.h>
 
 #include <exception>
 #include <mutex>
@@ -39,7 +41,7 @@ class RcppParallelExecutor {
         }
       }
     } w(fn);
-    RcppParallel::parallelFor(begin, end, w, grain < 1 ? 1 : grain, n_threads_);
+    RcppParallel::tbbParallelFor(begin, end, w, grain < 1 ? 1 : grain, n_threads_);
     if (w.err) std::rethrow_exception(w.err);
   }
 

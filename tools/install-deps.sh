@@ -8,9 +8,9 @@ APT_PKGS=(
   r-cran-rcpp r-cran-rcppeigen r-cran-rcppparallel r-cran-matrix r-cran-irlba r-cran-rspectra
   libfftw3-dev libhnswlib-dev
   r-cran-testthat r-cran-roxygen2 r-cran-pkgbuild r-cran-callr r-cran-withr r-cran-knitr r-cran-rmarkdown pandoc
-  r-cran-ggplot2 r-cran-rtsne r-cran-uwot r-cran-fnn
+  r-cran-ggplot2 r-cran-rtsne r-cran-uwot r-cran-fnn r-cran-rcpphnsw
   r-bioc-singlecellexperiment r-bioc-scater r-bioc-hsmmsinglecell
-  dataset-fashion-mnist ripser
+  dataset-fashion-mnist ripser qpdf
 )
 
 missing=()

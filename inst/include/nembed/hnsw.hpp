@@ -17,7 +17,7 @@ namespace nembed {
 
 struct HnswParams {
   std::size_t M = 16;
-  std::size_t ef_construction = 200;
+  std::size_t ef_construction = 80;
   std::size_t ef = 0;  // 0: chosen from k
   std::size_t seed = 100;
 };
@@ -42,7 +42,7 @@ KnnResult hnsw_knn(const Eigen::MatrixXd& pts, std::size_t k, Metric metric,
     }, 64);
     control.check();
   }
-  const std::size_t ef = par.ef > 0 ? par.ef : std::max<std::size_t>(k + 1, std::min<std::size_t>(n, 2 * k + 50));
+  const std::size_t ef = par.ef > 0 ? par.ef : k + 40;
   index->setEf(std::max(ef, k + 1));
 
   KnnResult res;

@@ -1,0 +1,221 @@
+#' Vietoris-Rips persistent homology of a distance matrix
+#'
+#' Computes the persistence diagram of the Vietoris-Rips filtration of a distance matrix with
+#' Ripser (through the ripserr package, coefficients in Z/2), up to dimension `max_dim`:
+#' dimension 0 for connected components, 1 for loops, 2 for voids. Pair it with
+#' [spectral_distances()] to find loops in noisy high-dimensional data, and score the diagram with
+#' [detection_score()].
+#'
+#' @param d A `dist` object or a symmetric numeric distance matrix (not a point cloud: for points,
+#'   pass `dist(X)` or a [spectral_distances()] result).
+#' @param max_dim Highest homology dimension (0, 1 or 2; 2 is expensive beyond a few hundred
+#'   points).
+#' @param threshold Largest filtration value (diameter) to build the complex up to; `Inf` for the
+#'   full filtration. Features alive at the threshold get death `Inf`.
+#' @return A data frame of class `nembed_persistence` with one row per feature: `dimension`
+#'   (integer), `birth` and `death` (the connected component that never dies has death `Inf`).
+#'   It has [plot()][plot.nembed_persistence] and `autoplot()` methods.
+#' @seealso [detection_score()], [spectral_distances()].
+#' @export
+#' @examples
+#' \donttest{
+#' if (requireNamespace("ripserr", quietly = TRUE)) {
+#'   X <- noisy_circle(n = 100, dim = 10, sigma = 0.05, seed = 1)
+#'   ph <- persistent_homology(dist(X))
+#'   head(ph[ph$dimension == 1, ])
+#'   detection_score(ph)
+#' }
+#' }
+persistent_homology <- function(d, max_dim = 1, threshold = Inf) {
+  max_dim <- check_count(max_dim, "max_dim", lower = 0, upper = 2)
+  if (!is.numeric(threshold) || length(threshold) != 1L || is.na(threshold) || threshold <= 0) {
+    nembed_abort("`threshold` must be a single positive number or Inf.", "value", "threshold")
+  }
+  d <- as_distance_object(d, "d")
+  if (!requireNamespace("ripserr", quietly = TRUE)) {
+    nembed_abort("`persistent_homology()` needs the ripserr package: install.packages(\"ripserr\").",
+                 "dependency", "d")
+  }
+  # ripserr treats a plain matrix as a point cloud, so it always gets a `dist`.
+  ph <- ripserr::vietoris_rips(d, max_dim = max_dim,
+                               threshold = if (is.finite(threshold)) threshold else -1)
+  new_persistence(ph$dimension, ph$birth, ph$death)
+}
+
+new_persistence <- function(dimension, birth, death) {
+  out <- data.frame(dimension = as.integer(dimension), birth = as.numeric(birth),
+                    death = as.numeric(death))
+  o <- order(out$dimension, -(out$death - out$birth), out$birth)
+  out <- out[o, , drop = FALSE]
+  rownames(out) <- NULL
+  class(out) <- c("nembed_persistence", "data.frame")
+  out
+}
+
+# A validated `dist` from a dist object or a square symmetric matrix.
+as_distance_object <- function(d, arg) {
+  if (inherits(d, "dist")) {
+    n <- attr(d, "Size")
+    v <- as.numeric(d)
+    if (is.null(n) || length(v) != n * (n - 1) / 2) {
+      nembed_abort(sprintf("`%s` is a malformed `dist` object.", arg), "type", arg)
+    }
+  } else if (is.matrix(d) && (is.numeric(d) || is.logical(d))) {
+    if (nrow(d) != ncol(d)) {
+      nembed_abort(sprintf("`%s` must be a square distance matrix (or a `dist`); it is %d x %d. For a point cloud use dist(X).",
+                           arg, nrow(d), ncol(d)), "size", arg)
+    }
+    if (anyNA(d)) nembed_abort(sprintf("`%s` contains NA values.", arg), "value", arg)
+    if (!isSymmetric(unname(d) + 0, tol = 1e-10 * max(1, max(abs(d))))) {
+      nembed_abort(sprintf("`%s` must be a symmetric distance matrix.", arg), "value", arg)
+    }
+    n <- nrow(d)
+    d <- stats::as.dist(d)
+    v <- as.numeric(d)
+  } else {
+    nembed_abort(sprintf("`%s` must be a `dist` object or a square distance matrix, not %s.", arg,
+                         paste(class(d), collapse = "/")), "type", arg)
+  }
+  if (n < 2L) nembed_abort(sprintf("`%s` must have at least 2 points.", arg), "size", arg)
+  if (anyNA(v)) nembed_abort(sprintf("`%s` contains NA values.", arg), "value", arg)
+  if (any(!is.finite(v))) nembed_abort(sprintf("`%s` contains infinite values.", arg), "value", arg)
+  if (any(v < 0)) nembed_abort(sprintf("`%s` contains negative distances.", arg), "value", arg)
+  d
+}
+
+#' Hole detection score of a persistence diagram
+#'
+#' The score of Damrich, Berens & Kobak (2024) for a diagram that should contain `n_features`
+#' holes of dimension `dim`: with lifetimes p_1 >= p_2 >= ... (death - birth) of the features in
+#' that dimension, the score is `(p_m - p_(m+1)) / p_m` for m = `n_features`: near 1 when exactly
+#' m features stand out, near 0 when the m-th is no more persistent than the next. Before scoring,
+#' the diagram is emptied unless at least one feature has death / birth > 1.25, so noise-only
+#' diagrams score 0. A diagram with exactly m features scores 1, one with fewer scores 0; for
+#' m = 0 the score is 1 - (score for m = 1). Features with infinite death are ignored.
+#'
+#' @param ph A `nembed_persistence` from [persistent_homology()], or any data frame with columns
+#'   `dimension`, `birth` and `death` (such as ripserr's `PHom`).
+#' @param n_features Number of ground-truth features m (0 or more).
+#' @param dim Homology dimension to score (1 = loops).
+#' @return A number in \[0, 1\].
+#' @references Damrich, S., Berens, P. & Kobak, D. (2024). Persistent homology for
+#'   high-dimensional data based on spectral methods. NeurIPS 2024 (code: berenslab/eff-ph,
+#'   `outlier_score` after `filter_dgms(dob = 1.25, binary = TRUE)`).
+#' @export
+#' @examples
+#' ph <- data.frame(dimension = 1L, birth = c(0.2, 0.3, 0.25), death = c(1.2, 0.4, 0.3))
+#' detection_score(ph)                   # (1 - 0.1) / 1 = 0.9
+#' detection_score(ph, n_features = 2)   # (0.1 - 0.05) / 0.1 = 0.5
+detection_score <- function(ph, n_features = 1, dim = 1) {
+  if (!is.data.frame(ph) || !all(c("dimension", "birth", "death") %in% names(ph))) {
+    nembed_abort("`ph` must be a persistence diagram: a data frame with columns `dimension`, `birth` and `death`.",
+                 "type", "ph")
+  }
+  n_features <- check_count(n_features, "n_features", lower = 0)
+  dim <- check_count(dim, "dim", lower = 0)
+  sel <- ph$dimension == dim & is.finite(ph$death)
+  birth <- as.numeric(ph$birth[sel])
+  death <- as.numeric(ph$death[sel])
+  # The paper's binary death/birth filter (its 1e-10 keeps features born at 0 finite).
+  if (!any(death / (birth + 1e-10) > 1.25)) {
+    birth <- numeric(0)
+    death <- numeric(0)
+  }
+  life_score(death - birth, n_features)
+}
+
+life_score <- function(life, m) {
+  if (m == 0L) return(1 - life_score(life, 1L))
+  if (length(life) == m) return(1)
+  if (length(life) < m) return(0)
+  p <- sort(life, decreasing = TRUE)
+  (p[m] - p[m + 1L]) / p[m]
+}
+
+#' Plot a persistence diagram
+#'
+#' Birth against death, one colour and symbol per homology dimension, with the diagonal; features
+#' that never die are drawn on a dashed line above the others.
+#'
+#' @param x A `nembed_persistence` object.
+#' @param dims Dimensions to show (default all).
+#' @param ... Passed to [graphics::plot()].
+#' @return `x`, invisibly.
+#' @method plot nembed_persistence
+#' @export
+#' @examples
+#' ph <- as_persistence(data.frame(dimension = c(0, 0, 0, 1, 1, 1),
+#'                                  birth = c(0, 0, 0, 0.3, 0.5, 0.6),
+#'                                  death = c(0.2, 0.4, Inf, 1.6, 0.7, 0.65)))
+#' plot(ph)
+plot.nembed_persistence <- function(x, dims = NULL, ...) {
+  df <- as.data.frame(unclass(x), stringsAsFactors = FALSE)
+  if (!is.null(dims)) df <- df[df$dimension %in% dims, , drop = FALSE]
+  fin <- is.finite(df$death)
+  top <- if (any(fin)) max(df$death[fin], df$birth) else max(1, df$birth)
+  inf_y <- top * 1.08
+  y <- ifelse(fin, df$death, inf_y)
+  lim <- c(min(0, df$birth), inf_y * 1.02)
+  dims_present <- sort(unique(df$dimension))
+  cols <- grDevices::hcl.colors(max(3L, length(dims_present)), "Dark 3")[seq_along(dims_present)]
+  ci <- match(df$dimension, dims_present)
+  graphics::plot(df$birth, y, xlim = lim, ylim = lim, col = cols[ci], pch = c(16, 17, 15)[(ci - 1) %% 3 + 1],
+                 xlab = "birth", ylab = "death", ...)
+  graphics::abline(0, 1, col = "grey50")
+  if (any(!fin)) graphics::abline(h = inf_y, lty = 2, col = "grey50")
+  if (length(dims_present)) {
+    graphics::legend("bottomright", legend = paste0("H", dims_present), col = cols,
+                     pch = c(16, 17, 15)[(seq_along(dims_present) - 1) %% 3 + 1], bty = "n")
+  }
+  invisible(x)
+}
+
+#' @rdname plot.nembed_persistence
+#' @param object A `nembed_persistence` object.
+#' @return `autoplot()`: a ggplot.
+#' @exportS3Method ggplot2::autoplot
+autoplot.nembed_persistence <- function(object, dims = NULL, ...) {
+  if (!requireNamespace("ggplot2", quietly = TRUE)) {
+    nembed_abort("autoplot() needs the ggplot2 package: install.packages(\"ggplot2\").",
+                 "dependency", "object")
+  }
+  df <- as.data.frame(unclass(object), stringsAsFactors = FALSE)
+  if (!is.null(dims)) df <- df[df$dimension %in% dims, , drop = FALSE]
+  fin <- is.finite(df$death)
+  top <- if (any(fin)) max(df$death[fin], df$birth) else max(1, df$birth)
+  df$infinite <- !fin
+  df$death[!fin] <- top * 1.08
+  df$dimension <- factor(paste0("H", df$dimension))
+  .data <- ggplot2::.data
+  ggplot2::ggplot(df, ggplot2::aes(x = .data$birth, y = .data$death, colour = .data$dimension,
+                                   shape = .data$dimension)) +
+    ggplot2::geom_abline(slope = 1, intercept = 0, colour = "grey50") +
+    {if (any(!fin)) ggplot2::geom_hline(yintercept = top * 1.08, linetype = 2, colour = "grey50")} +
+    ggplot2::geom_point() +
+    ggplot2::coord_equal(xlim = c(min(0, df$birth), top * 1.1), ylim = c(min(0, df$birth), top * 1.1)) +
+    ggplot2::labs(x = "birth", y = "death", colour = NULL, shape = NULL) +
+    ggplot2::theme_bw()
+}
+
+#' Persistence diagram from a data frame
+#'
+#' Turns a data frame with columns `dimension`, `birth` and `death` (for example ripserr's
+#' `PHom`, or Ripser output read from a file) into a `nembed_persistence` object.
+#'
+#' @param x A data frame with columns `dimension`, `birth` and `death`.
+#' @return A `nembed_persistence` data frame, sorted by dimension and decreasing lifetime.
+#' @export
+#' @examples
+#' as_persistence(data.frame(dimension = 1, birth = c(0.2, 0.5), death = c(1, 0.6)))
+as_persistence <- function(x) {
+  if (!is.data.frame(x) || !all(c("dimension", "birth", "death") %in% names(x))) {
+    nembed_abort("`x` must be a data frame with columns `dimension`, `birth` and `death`.",
+                 "type", "x")
+  }
+  if (!is.numeric(x$dimension) || !is.numeric(x$birth) || !is.numeric(x$death) ||
+      anyNA(x$dimension) || anyNA(x$birth) || anyNA(x$death)) {
+    nembed_abort("`x` must have numeric `dimension`, `birth` and `death` columns without NA.",
+                 "value", "x")
+  }
+  new_persistence(x$dimension, x$birth, x$death)
+}

@@ -1,0 +1,381 @@
+// Spectral distances on the symmetric kNN graph: corrected and uncorrected effective resistance,
+// diffusion distance and Laplacian-eigenmap distance (Damrich, Berens & Kobak, NeurIPS 2024;
+// ALGORITHMS.md section 8.2).
+//
+// All four are squared Euclidean distances between the rows of one spectral embedding
+//     E(i, k) = psi_k(i) * sqrt(f(lambda_k)),   psi_k = D^-1/2 u_k,   k >= 2,
+// where (lambda_k, u_k) are the eigenpairs of the symmetric normalised Laplacian
+// L_sym = I - D^-1/2 A D^-1/2 of one connected component, and f is
+//     corrected effective resistance   (1 - lambda)^2 / lambda
+//     effective resistance             1 / lambda      (equal to the L = D - A pseudo-inverse form,
+//                                                       because psi_1 is constant on a component)
+//     diffusion distance (squared)     vol * (1 - lambda)^(2t)
+//     Laplacian eigenmap (squared)     1 on the first n_eigen non-trivial pairs, 0 after.
+// Effective resistances are returned as they are (they are squared distances by definition);
+// diffusion and eigenmap distances as the square root.
+//
+// Per component only the smallest eigenpair is dropped: a connected component has exactly one zero
+// eigenvalue, so no threshold on "numerically zero" is needed. lambda = 2 (a bipartite component)
+// is harmless: f stays finite ((1-2)^2/2 = 1/2, 1/2, vol * 1), it only means that diffusion does not
+// damp that mode.
+#ifndef NEMBED_SPECTRAL_DISTANCES_HPP
+#define NEMBED_SPECTRAL_DISTANCES_HPP
+
+#include <Eigen/Dense>
+#include <Spectra/SymEigsSolver.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <limits>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "control.hpp"
+#include "parallel.hpp"
+
+namespace nembed {
+
+enum class SpectralMethod { effective_resistance, diffusion, laplacian_eigenmap };
+
+struct SpectralParams {
+  SpectralMethod method = SpectralMethod::effective_resistance;
+  bool corrected = true;
+  double t = 8;  // diffusion time (random-walk steps)
+  // Number of non-trivial eigenpairs per component; 0 = all of them (exact). For the eigenmap it is
+  // the embedding dimension and must be > 0.
+  int n_eigen = 0;
+  // With n_eigen > 0, components larger than this are solved by Lanczos (Spectra) for the smallest
+  // eigenpairs only; smaller ones by the dense solver (then truncated), which is as fast there.
+  std::size_t sparse_min_size = 1000;
+};
+
+// Symmetric graph without self-loops in CSR form.
+struct SymGraph {
+  std::size_t n = 0;
+  std::vector<std::size_t> ptr;
+  std::vector<int> idx;
+  std::vector<double> w;
+};
+
+// Union-symmetrised kNN graph from row-major n x k neighbour indices (0-based, self excluded).
+// Binary weights, or with `weighted` conductances 1/distance, as in the paper's weighted variant;
+// a zero distance (duplicate points) is floored at 1e-8 times the median positive distance so the
+// conductance stays finite.
+inline SymGraph sknn_graph(const std::vector<int>& nbr, const std::vector<double>& dist,
+                           std::size_t n, std::size_t k, bool weighted) {
+  double floor_d = 0;
+  if (weighted) {
+    std::vector<double> pos;
+    pos.reserve(dist.size());
+    for (double d : dist)
+      if (d > 0) pos.push_back(d);
+    if (!pos.empty()) {
+      std::nth_element(pos.begin(), pos.begin() + pos.size() / 2, pos.end());
+      floor_d = 1e-8 * pos[pos.size() / 2];
+    }
+    if (floor_d <= 0) floor_d = 1e-300;
+  }
+  std::vector<std::vector<std::pair<int, double>>> adj(n);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < k; ++j) {
+      const int nb = nbr[i * k + j];
+      if (nb < 0 || static_cast<std::size_t>(nb) >= n)
+        throw std::invalid_argument("neighbour index out of range");
+      if (static_cast<std::size_t>(nb) == i) continue;
+      const double wt = weighted ? 1.0 / std::max(dist[i * k + j], floor_d) : 1.0;
+      adj[i].emplace_back(nb, wt);
+      adj[nb].emplace_back(static_cast<int>(i), wt);
+    }
+  SymGraph g;
+  g.n = n;
+  g.ptr.assign(n + 1, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    auto& a = adj[i];
+    std::sort(a.begin(), a.end());
+    // An edge found from both ends appears twice: keep one (union, A = max(A, A^T); for exact
+    // neighbours both copies carry the same distance, otherwise the larger conductance wins).
+    std::size_t out = 0;
+    for (std::size_t s = 0; s < a.size(); ++s) {
+      if (out > 0 && a[out - 1].first == a[s].first) {
+        a[out - 1].second = std::max(a[out - 1].second, a[s].second);
+      } else {
+        a[out++] = a[s];
+      }
+    }
+    a.resize(out);
+    g.ptr[i + 1] = g.ptr[i] + out;
+  }
+  g.idx.resize(g.ptr[n]);
+  g.w.resize(g.ptr[n]);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t s = 0; s < adj[i].size(); ++s) {
+      g.idx[g.ptr[i] + s] = adj[i][s].first;
+      g.w[g.ptr[i] + s] = adj[i][s].second;
+    }
+  return g;
+}
+
+// Connected components; labels are numbered in order of their smallest vertex.
+inline std::vector<int> connected_components(const SymGraph& g, int& n_components) {
+  std::vector<int> label(g.n, -1);
+  std::vector<int> stack;
+  n_components = 0;
+  for (std::size_t s = 0; s < g.n; ++s) {
+    if (label[s] >= 0) continue;
+    label[s] = n_components;
+    stack.assign(1, static_cast<int>(s));
+    while (!stack.empty()) {
+      const int v = stack.back();
+      stack.pop_back();
+      for (std::size_t e = g.ptr[v]; e < g.ptr[v + 1]; ++e) {
+        const int u = g.idx[e];
+        if (label[u] < 0) {
+          label[u] = n_components;
+          stack.push_back(u);
+        }
+      }
+    }
+    ++n_components;
+  }
+  return label;
+}
+
+// Position of pair (i, j), i != j, in R's `dist` vector (column-wise lower triangle).
+inline std::size_t dist_index(std::size_t n, std::size_t i, std::size_t j) {
+  if (i < j) std::swap(i, j);
+  return n * j - j * (j + 1) / 2 + (i - j - 1);
+}
+
+namespace detail {
+
+// y = (D^-1/2 A D^-1/2) x on one component, for Lanczos.
+class NormalisedAdjacencyOp {
+ public:
+  NormalisedAdjacencyOp(const std::vector<std::size_t>& ptr, const std::vector<int>& idx,
+                        const std::vector<double>& val)
+      : ptr_(ptr), idx_(idx), val_(val) {}
+  Eigen::Index rows() const { return static_cast<Eigen::Index>(ptr_.size() - 1); }
+  Eigen::Index cols() const { return rows(); }
+  void perform_op(const double* x, double* y) const {
+    const std::size_t m = ptr_.size() - 1;
+    for (std::size_t i = 0; i < m; ++i) {
+      double s = 0;
+      for (std::size_t e = ptr_[i]; e < ptr_[i + 1]; ++e) s += val_[e] * x[idx_[e]];
+      y[i] = s;
+    }
+  }
+
+ private:
+  const std::vector<std::size_t>& ptr_;
+  const std::vector<int>& idx_;
+  const std::vector<double>& val_;
+};
+
+struct Eigenpairs {
+  Eigen::VectorXd values;   // ascending eigenvalues of L_sym, trivial one included
+  Eigen::MatrixXd vectors;  // m x values.size()
+};
+
+// The `n_keep` smallest eigenpairs of L_sym = I - N on one component (n_keep = 0: all of them).
+inline Eigenpairs laplacian_eigenpairs(const std::vector<std::size_t>& ptr,
+                                       const std::vector<int>& idx, const std::vector<double>& nval,
+                                       std::size_t n_keep, std::size_t sparse_min_size,
+                                       bool& used_lanczos) {
+  const std::size_t m = ptr.size() - 1;
+  used_lanczos = false;
+  Eigenpairs ep;
+  const bool lanczos = n_keep > 0 && m > sparse_min_size && 2 * n_keep + 20 < m;
+  if (lanczos) {
+    // Largest eigenvalues of N = I - L_sym are the smallest of L_sym.
+    NormalisedAdjacencyOp op(ptr, idx, nval);
+    const Eigen::Index nev = static_cast<Eigen::Index>(n_keep);
+    const Eigen::Index ncv = std::min<Eigen::Index>(static_cast<Eigen::Index>(m),
+                                                    std::max<Eigen::Index>(2 * nev + 1, nev + 40));
+    Spectra::SymEigsSolver<double, Spectra::LARGEST_ALGE, NormalisedAdjacencyOp> eigs(&op, nev, ncv);
+    eigs.init();
+    eigs.compute(10000, 1e-10, Spectra::LARGEST_ALGE);
+    if (eigs.info() == Spectra::SUCCESSFUL) {
+      // Spectra returns them in decreasing order of N's eigenvalue = increasing lambda.
+      ep.values = 1.0 - eigs.eigenvalues().array();
+      ep.vectors = eigs.eigenvectors();
+      used_lanczos = true;
+      return ep;
+    }
+    // Lanczos did not converge: fall through to the dense solver, which always does.
+  }
+  Eigen::MatrixXd L = Eigen::MatrixXd::Identity(m, m);
+  for (std::size_t i = 0; i < m; ++i)
+    for (std::size_t e = ptr[i]; e < ptr[i + 1]; ++e) L(i, idx[e]) -= nval[e];
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(L);
+  if (es.info() != Eigen::Success) throw std::runtime_error("eigendecomposition failed");
+  const std::size_t keep = n_keep == 0 ? m : std::min(n_keep, m);
+  ep.values = es.eigenvalues().head(keep);
+  ep.vectors = es.eigenvectors().leftCols(keep);
+  return ep;
+}
+
+}  // namespace detail
+
+struct SpectralInfo {
+  int n_components = 1;
+  std::vector<int> component;      // label per point
+  double cross_value = 0;          // value given to pairs in different components (0 if none)
+  bool truncated = false;          // some component used only part of its spectrum
+  bool lanczos = false;            // some component was solved by Lanczos
+  double min_nontrivial_eigenvalue = std::numeric_limits<double>::infinity();
+  double max_eigenvalue = 0;
+};
+
+// Writes the n(n-1)/2 spectral distances of graph g into `out`, in R's `dist` order.
+template <class Exec>
+SpectralInfo spectral_distances(const SymGraph& g, const SpectralParams& par, const Exec& exec,
+                                Control& control, double* out) {
+  const std::size_t n = g.n;
+  SpectralInfo info;
+  info.component = connected_components(g, info.n_components);
+  const std::size_t n_pairs = n * (n - 1) / 2;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  if (info.n_components > 1) {
+    exec.parallel_for(0, n_pairs, [&](std::size_t b, std::size_t e) {
+      std::fill(out + b, out + e, nan);
+    }, 1 << 16);
+  }
+  if (par.method == SpectralMethod::laplacian_eigenmap && par.n_eigen <= 0)
+    throw std::invalid_argument("the Laplacian eigenmap distance needs n_eigen > 0");
+
+  std::vector<std::vector<int>> members(info.n_components);
+  for (std::size_t i = 0; i < n; ++i) members[info.component[i]].push_back(static_cast<int>(i));
+
+  std::vector<int> local(n, -1);
+  for (int c = 0; c < info.n_components; ++c) {
+    const std::vector<int>& V = members[c];
+    const std::size_t m = V.size();
+    if (m < 2) continue;
+    for (std::size_t a = 0; a < m; ++a) local[V[a]] = static_cast<int>(a);
+
+    // Component CSR with normalised weights a_ij / sqrt(d_i d_j).
+    std::vector<double> deg(m, 0.0);
+    std::vector<std::size_t> ptr(m + 1, 0);
+    for (std::size_t a = 0; a < m; ++a) {
+      const int v = V[a];
+      for (std::size_t e = g.ptr[v]; e < g.ptr[v + 1]; ++e) deg[a] += g.w[e];
+      ptr[a + 1] = ptr[a] + (g.ptr[v + 1] - g.ptr[v]);
+    }
+    std::vector<int> idx(ptr[m]);
+    std::vector<double> nval(ptr[m]);
+    for (std::size_t a = 0; a < m; ++a) {
+      const int v = V[a];
+      std::size_t o = ptr[a];
+      for (std::size_t e = g.ptr[v]; e < g.ptr[v + 1]; ++e, ++o) {
+        const int b = local[g.idx[e]];
+        idx[o] = b;
+        nval[o] = g.w[e] / std::sqrt(deg[a] * deg[b]);
+      }
+    }
+    const double vol = std::accumulate(deg.begin(), deg.end(), 0.0);
+
+    // Eigenpairs needed: the trivial one plus n_eigen non-trivial ones (or all).
+    std::size_t n_keep = 0;
+    if (par.n_eigen > 0 && static_cast<std::size_t>(par.n_eigen) + 1 < m)
+      n_keep = static_cast<std::size_t>(par.n_eigen) + 1;
+    if (n_keep > 0) info.truncated = true;
+    if (control.verbose())
+      control.message("spectral distances: component of " + std::to_string(m) + " points, " +
+                       (n_keep ? std::to_string(n_keep - 1) : std::string("all")) +
+                       " non-trivial eigenpairs");
+    bool lanczos = false;
+    detail::Eigenpairs ep =
+        detail::laplacian_eigenpairs(ptr, idx, nval, n_keep, par.sparse_min_size, lanczos);
+    info.lanczos = info.lanczos || lanczos;
+    control.check();
+
+    const Eigen::Index r = ep.values.size() - 1;  // non-trivial pairs
+    if (r < 1) continue;
+    info.min_nontrivial_eigenvalue = std::min(info.min_nontrivial_eigenvalue, ep.values(1));
+    info.max_eigenvalue = std::max(info.max_eigenvalue, ep.values(ep.values.size() - 1));
+    Eigen::VectorXd scale(r);
+    for (Eigen::Index k = 0; k < r; ++k) {
+      const double lam = ep.values(k + 1);
+      double f = 0;
+      switch (par.method) {
+        case SpectralMethod::effective_resistance:
+          // lambda_2 > 0 on a connected component; guard only against round-off below zero.
+          f = par.corrected ? (1 - lam) * (1 - lam) / std::max(lam, 1e-300)
+                            : 1 / std::max(lam, 1e-300);
+          break;
+        case SpectralMethod::diffusion:
+          f = vol * std::pow(std::abs(1 - lam), 2 * par.t);
+          break;
+        case SpectralMethod::laplacian_eigenmap:
+          f = 1;
+          break;
+      }
+      scale(k) = std::sqrt(f);
+    }
+    // E = D^-1/2 U diag(sqrt f), one row per point of the component.
+    Eigen::MatrixXd E(m, r);
+    exec.parallel_for(0, m, [&](std::size_t b, std::size_t e) {
+      for (std::size_t a = b; a < e; ++a) {
+        const double s = 1 / std::sqrt(deg[a]);
+        for (Eigen::Index k = 0; k < r; ++k) E(a, k) = ep.vectors(a, k + 1) * s * scale(k);
+      }
+    }, 64);
+    ep = detail::Eigenpairs();
+    const Eigen::VectorXd sqnorm = E.rowwise().squaredNorm();
+    const bool take_sqrt = par.method != SpectralMethod::effective_resistance;
+
+    // Row block [b, e) against rows [0, e): a Gram block, then |x|^2 + |y|^2 - 2 x.y. Blocks are
+    // processed in batches so an interrupt is seen between them.
+    const std::size_t block = 64;
+    const std::size_t nb = n_blocks(m, block);
+    const std::size_t batch = std::max<std::size_t>(1, 4 * static_cast<std::size_t>(exec.n_threads()));
+    for (std::size_t b0 = 0; b0 < nb; b0 += batch) {
+      const std::size_t b1 = std::min(nb, b0 + batch);
+      exec.parallel_for(b0, b1, [&](std::size_t bb, std::size_t be) {
+        Eigen::MatrixXd G;
+        for (std::size_t blk = bb; blk < be; ++blk) {
+          const std::size_t rs = blk * block, re = std::min(m, rs + block);
+          G.noalias() = E.middleRows(rs, re - rs) * E.topRows(re).transpose();
+          for (std::size_t a = rs; a < re; ++a)
+            for (std::size_t q = 0; q < a; ++q) {
+              double d2 = sqnorm(a) + sqnorm(q) - 2 * G(a - rs, q);
+              if (d2 < 0) d2 = 0;
+              out[dist_index(n, V[a], V[q])] = take_sqrt ? std::sqrt(d2) : d2;
+            }
+        }
+      }, 1);
+      control.check();
+    }
+  }
+
+  if (info.n_components > 1) {
+    // Max over the finite (within-component) entries; max is order-free, so thread-count-free.
+    const std::size_t chunk = 1 << 16;
+    const std::size_t nc = n_blocks(n_pairs, chunk);
+    std::vector<double> part(nc, -std::numeric_limits<double>::infinity());
+    for_each_block(exec, n_pairs, chunk, [&](std::size_t b, std::size_t s, std::size_t e) {
+      double mx = -std::numeric_limits<double>::infinity();
+      for (std::size_t p = s; p < e; ++p)
+        if (!std::isnan(out[p]) && out[p] > mx) mx = out[p];
+      part[b] = mx;
+    });
+    double mx = -std::numeric_limits<double>::infinity();
+    for (double v : part) mx = std::max(mx, v);
+    // All components tiny or all distances zero: fall back to 1 so cross pairs are still the largest.
+    info.cross_value = (std::isfinite(mx) && mx > 0) ? 2 * mx : 1.0;
+    const double cv = info.cross_value;
+    exec.parallel_for(0, n_pairs, [&](std::size_t b, std::size_t e) {
+      for (std::size_t p = b; p < e; ++p)
+        if (std::isnan(out[p])) out[p] = cv;
+    }, 1 << 16);
+  }
+  return info;
+}
+
+}  // namespace nembed
+
+#endif

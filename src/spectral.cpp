@@ -1,0 +1,46 @@
+// Glue: spectral distances on the kNN graph.
+#include <RcppEigen.h>
+
+#include "nembed/spectral_distances.hpp"
+#include "rcpp_executor.h"
+
+using namespace nembed;
+
+// idx, dist: n x k kNN matrices (1-based, self excluded). Returns the n(n-1)/2 distances in `dist`
+// order plus what the R side needs to warn and record.
+// [[Rcpp::export]]
+Rcpp::List spectral_distances_cpp(const Rcpp::IntegerMatrix& idx, const Rcpp::NumericMatrix& dist,
+                                  std::string method, bool corrected, double t, int n_eigen,
+                                  bool weighted, int n_threads, bool verbose) {
+  NEMBED_GLUE_BEGIN
+  RcppParallelExecutor exec(n_threads);
+  RControl control(verbose);
+  const std::size_t n = idx.nrow(), k = idx.ncol();
+  std::vector<int> nbr(n * k);
+  std::vector<double> d(n * k);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < k; ++j) {
+      nbr[i * k + j] = idx(i, j) - 1;
+      d[i * k + j] = dist(i, j);
+    }
+  SymGraph g = sknn_graph(nbr, d, n, k, weighted);
+  SpectralParams par;
+  par.method = method == "diffusion" ? SpectralMethod::diffusion
+               : method == "laplacian_eigenmap" ? SpectralMethod::laplacian_eigenmap
+                                                : SpectralMethod::effective_resistance;
+  par.corrected = corrected;
+  par.t = t;
+  par.n_eigen = n_eigen;
+  Rcpp::NumericVector out(n * (n - 1) / 2);
+  SpectralInfo info = spectral_distances(g, par, exec, control, out.begin());
+  Rcpp::IntegerVector comp(n);
+  for (std::size_t i = 0; i < n; ++i) comp[i] = info.component[i] + 1;
+  return Rcpp::List::create(
+      Rcpp::Named("d") = out, Rcpp::Named("n_components") = info.n_components,
+      Rcpp::Named("component") = comp, Rcpp::Named("cross_value") = info.cross_value,
+      Rcpp::Named("truncated") = info.truncated, Rcpp::Named("lanczos") = info.lanczos,
+      Rcpp::Named("n_edges") = static_cast<double>(g.ptr[n] / 2),
+      Rcpp::Named("lambda_2") = info.min_nontrivial_eigenvalue,
+      Rcpp::Named("lambda_max") = info.max_eigenvalue);
+  NEMBED_GLUE_END
+}

@@ -1,0 +1,78 @@
+# The policy documented in ?nembed_reproducibility, claim by claim.
+
+test_that("n_threads = NULL is RcppParallel's default, capped at 2 under _R_CHECK_LIMIT_CORES_", {
+  cores <- as.integer(RcppParallel::defaultNumThreads())  # the cap shows only above 2 cores
+  withr::local_envvar(c("_R_CHECK_LIMIT_CORES_" = NA))
+  expect_identical(default_threads(), cores)
+  withr::local_envvar(c("_R_CHECK_LIMIT_CORES_" = "TRUE"))
+  expect_identical(default_threads(), min(cores, 2L))
+  expect_identical(default_threads(3), 3L)  # an explicit value is the user's choice
+  expect_error(default_threads(0), class = "nembed_error")
+  expect_error(default_threads(1.5), class = "nembed_error_value")
+})
+
+test_that("exact kNN and affinities are bit-identical with 1 and 2 threads", {
+  loadNamespace("Matrix")
+  set.seed(3)
+  X <- matrix(rnorm(1500 * 20), 1500, 20)
+  g1 <- knn_graph(X, k = 30, method = "exact", n_threads = 1)
+  g2 <- knn_graph(X, k = 30, method = "exact", n_threads = 2)
+  expect_identical(g1$idx, g2$idx)
+  expect_identical(g1$dist, g2$dist)
+  for (m in c("perplexity", "uniform", "umap")) {
+    P1 <- affinities(g1, method = m, perplexity = 10, n_threads = 1)$P
+    P2 <- affinities(g2, method = m, perplexity = 10, n_threads = 2)$P
+    expect_identical(P1, P2)
+  }
+})
+
+test_that("seed = NULL honours set.seed(); an explicit seed leaves R's RNG alone", {
+  set.seed(11)
+  X <- matrix(rnorm(600 * 10), 600, 10)
+  set.seed(1); a <- knn_graph(X, k = 10, method = "hnsw", n_threads = 1, M = 4,
+                              ef_construction = 8, ef = 10)
+  after_a <- .Random.seed
+  set.seed(1)
+  expect_false(identical(.Random.seed, after_a))  # seed = NULL drew from R's RNG
+  set.seed(1); b <- knn_graph(X, k = 10, method = "hnsw", n_threads = 1, M = 4,
+                              ef_construction = 8, ef = 10)
+  expect_identical(a$idx, b$idx)
+  # tiny HNSW settings make the approximate graph depend on the seed
+  graphs <- lapply(1:4, function(s) knn_graph(X, k = 10, method = "hnsw", n_threads = 1,
+                                              M = 4, ef_construction = 8, ef = 10, seed = s)$idx)
+  expect_false(all(vapply(graphs[-1], identical, logical(1), graphs[[1]])))
+  set.seed(5)
+  state <- .Random.seed
+  c1 <- knn_graph(X, k = 10, method = "hnsw", n_threads = 1, M = 4, ef_construction = 8,
+                  ef = 10, seed = 2)
+  expect_identical(.Random.seed, state)
+  expect_identical(c1$idx, graphs[[2]])
+})
+
+test_that("distance_correlation and pca do not move R's RNG", {
+  X <- as.matrix(iris[, 1:4])
+  set.seed(9)
+  state <- .Random.seed
+  d1 <- distance_correlation(X, X[, 1:2], n_pairs = 500, seed = 4)
+  invisible(embed_pca(X))
+  expect_identical(.Random.seed, state)
+  expect_identical(distance_correlation(X, X[, 1:2], n_pairs = 500, seed = 4), d1)
+})
+
+test_that("t-SNE is bit-identical across thread counts and honours set.seed()", {
+  skip_if_not(exists("embed_tsne", envir = asNamespace("nembed")), "embed_tsne() not merged yet")
+  set.seed(2)
+  X <- rbind(matrix(rnorm(300 * 5), 300, 5), matrix(rnorm(300 * 5, 4), 300, 5))
+  run <- function(n_threads, seed = 7) {
+    # random initialisation, so that the seed matters
+    embed_tsne(X, perplexity = 20, n_iter = 200, early_iter = 50, init = "random",
+               n_threads = n_threads, seed = seed)
+  }
+  e1 <- run(1)
+  e2 <- run(2)
+  expect_identical(as.matrix(e1), as.matrix(e2))
+  expect_false(identical(as.matrix(run(1, seed = 8)), as.matrix(e1)))
+  set.seed(30); a <- run(2, seed = NULL)
+  set.seed(30); b <- run(2, seed = NULL)
+  expect_identical(as.matrix(a), as.matrix(b))
+})

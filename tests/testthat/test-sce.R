@@ -1,0 +1,280 @@
+test_that("dimred path: the chosen columns go in, the result comes back under `name`", {
+  skip_if_not_installed("SingleCellExperiment")
+  sce <- make_test_sce()
+  pcs <- SingleCellExperiment::reducedDim(sce, "PCA")
+  spy <- spy_embedder()
+  out <- nembed:::sce_embed(sce, spy$fun, name = "SPY", dimred = "PCA", n_dimred = 3,
+                            perplexity = 7)
+  expect_equal(unname(spy$input), unname(pcs[, 1:3]))
+  expect_identical(rownames(spy$input), colnames(sce))
+  expect_identical(spy$dots, list(perplexity = 7))
+  expect_true("SPY" %in% SingleCellExperiment::reducedDimNames(out))
+  Y <- SingleCellExperiment::reducedDim(out, "SPY")
+  expect_identical(dim(Y), c(ncol(sce), 2L))
+  expect_identical(colnames(Y), c("SPY1", "SPY2"))
+  expect_identical(rownames(Y), colnames(sce))
+  expect_equal(unname(Y), unname(2 * pcs[, 1:2]), ignore_attr = "nembed_record")
+  rec <- attr(Y, "nembed_record")
+  expect_identical(rec$method, "spy")
+  expect_identical(rec$sce_input$dimred, "PCA")
+  expect_identical(rec$sce_input$columns, 1:3)
+
+  # n_dimred as column numbers and as column names
+  nembed:::sce_embed(sce, spy$fun, name = "SPY", dimred = "PCA", n_dimred = c(4, 2))
+  expect_equal(unname(spy$input), unname(pcs[, c(4, 2)]))
+  nembed:::sce_embed(sce, spy$fun, name = "SPY", dimred = "PCA", n_dimred = c("PC5", "PC1"))
+  expect_equal(unname(spy$input), unname(pcs[, c(5, 1)]))
+  nembed:::sce_embed(sce, spy$fun, name = "SPY", dimred = "PCA")
+  expect_equal(unname(spy$input), unname(pcs))
+})
+
+test_that("assay path: top-variance genes, transposed, PCA, as scater prepares them", {
+  skip_if_not_installed("SingleCellExperiment")
+  sce <- make_test_sce()
+  lc <- SummarizedExperiment::assay(sce, "logcounts")
+  gene_var <- apply(lc, 1, stats::var)
+  top <- order(gene_var, decreasing = TRUE)[1:40]
+  ref <- stats::prcomp(t(lc[top, ]))$x[, 1:8]
+  spy <- spy_embedder()
+  out <- nembed:::sce_embed(sce, spy$fun, name = "SPY", ntop = 40, n_pca = 8)
+  expect_identical(dim(spy$input), c(90L, 8L))
+  expect_equal_up_to_sign(spy$input, ref, tolerance = 1e-6)
+  expect_identical(rownames(SingleCellExperiment::reducedDim(out, "SPY")), colnames(sce))
+  rec <- attr(SingleCellExperiment::reducedDim(out, "SPY"), "nembed_record")
+  expect_identical(rec$sce_input[c("type", "assay.type", "n_genes", "n_pca")],
+                   list(type = "assay", assay.type = "logcounts", n_genes = 40L, n_pca = 8L))
+  expect_identical(rec$sce_input$genes, rownames(sce)[top])
+
+  # no PCA: the cells x genes matrix of the selected genes itself
+  nembed:::sce_embed(sce, spy$fun, name = "SPY", ntop = 40, n_pca = NULL)
+  expect_equal(spy$input, t(lc[top, ]))
+  # another assay, by either argument name; assay.type wins over exprs_values
+  nembed:::sce_embed(sce, spy$fun, name = "SPY", ntop = NULL, n_pca = NULL, assay.type = "counts")
+  expect_equal(unname(spy$input), unname(t(SummarizedExperiment::assay(sce, "counts"))))
+  out2 <- embed_pca(sce, exprs_values = "counts", ntop = NULL, n_components = 2, name = "P1")
+  out3 <- embed_pca(sce, assay.type = "counts", ntop = NULL, n_components = 2, name = "P1")
+  out4 <- embed_pca(sce, assay.type = "counts", exprs_values = "nonexistent", ntop = NULL,
+                    n_components = 2, name = "P1")
+  ref_counts <- stats::prcomp(t(SummarizedExperiment::assay(sce, "counts")))$x[, 1:2]
+  for (o in list(out2, out3, out4)) {
+    expect_equal_up_to_sign(SingleCellExperiment::reducedDim(o, "P1"), ref_counts, 1e-6)
+  }
+  # subset_row by names
+  genes <- rownames(sce)[c(5, 9, 12)]
+  nembed:::sce_embed(sce, spy$fun, name = "SPY", subset_row = genes, n_pca = NULL)
+  expect_equal(spy$input, t(lc[genes, ]))
+})
+
+test_that("sparse assays work and give the dense result", {
+  skip_if_not_installed("SingleCellExperiment")
+  sce <- make_test_sce()
+  sparse <- sce
+  SummarizedExperiment::assay(sparse, "logcounts") <-
+    methods::as(SummarizedExperiment::assay(sce, "logcounts"), "CsparseMatrix")
+  a <- embed_pca(sce, ntop = 50, n_components = 3)
+  b <- embed_pca(sparse, ntop = 50, n_components = 3)
+  expect_equal_up_to_sign(SingleCellExperiment::reducedDim(b, "PCA"),
+                          SingleCellExperiment::reducedDim(a, "PCA"), 1e-8)
+})
+
+test_that("embed_pca on a SingleCellExperiment matches scater::runPCA", {
+  skip_if_not_installed("SingleCellExperiment")
+  skip_if_not_installed("scater")
+  skip_if_not_installed("BiocSingular")
+  sce <- make_test_sce()
+  ours <- embed_pca(sce, n_components = 5, ntop = 60)
+  theirs <- scater::runPCA(sce, ncomponents = 5, ntop = 60, name = "SCATER",
+                           BSPARAM = BiocSingular::ExactParam())
+  a <- SingleCellExperiment::reducedDim(ours, "PCA")
+  b <- SingleCellExperiment::reducedDim(theirs, "SCATER")
+  expect_identical(colnames(a), paste0("PCA", 1:5))
+  expect_equal_up_to_sign(a, b, 1e-6)
+  expect_equal(attr(a, "nembed_record")$percent_var, attr(b, "percentVar"), tolerance = 1e-6)
+})
+
+test_that("embed_pca on a matrix matches prcomp, and rejects SCE arguments", {
+  X <- as.matrix(iris[, 1:4])
+  emb <- embed_pca(X, n_components = 3)
+  ref <- stats::prcomp(X)
+  expect_s3_class(emb, "nembed_embedding")
+  expect_identical(names(emb), c("x", "y", "z"))
+  expect_equal_up_to_sign(as.matrix(emb), ref$x[, 1:3], 1e-8)
+  expect_equal(embedding_record(emb)$percent_var, 100 * ref$sdev[1:3]^2 / sum(ref$sdev^2))
+  embs <- embed_pca(X, n_components = 2, scale = TRUE)
+  refs <- stats::prcomp(X, scale. = TRUE)
+  expect_equal_up_to_sign(as.matrix(embs), refs$x[, 1:2], 1e-8)
+  expect_equal(embedding_record(embs)$percent_var, 100 * refs$sdev[1:2]^2 / sum(refs$sdev^2))
+  expect_error(embed_pca(X, dimred = "PCA"), class = "nembed_error")
+  expect_error(embed_pca(X, n_components = 5), class = "nembed_error_size")
+})
+
+test_that("the input SingleCellExperiment is not modified except for the new reducedDim", {
+  skip_if_not_installed("SingleCellExperiment")
+  sce <- make_test_sce()
+  before <- sce
+  out <- embed_pca(sce, dimred = "PCA", n_dimred = 4, n_components = 2, name = "NEW")
+  expect_identical(sce, before)  # the caller's object
+  expect_identical(SingleCellExperiment::reducedDimNames(out), c("PCA", "NEW"))
+  expect_identical(SummarizedExperiment::assays(out), SummarizedExperiment::assays(sce))
+  expect_identical(SummarizedExperiment::colData(out), SummarizedExperiment::colData(sce))
+  expect_identical(SummarizedExperiment::rowData(out), SummarizedExperiment::rowData(sce))
+  expect_identical(SingleCellExperiment::reducedDim(out, "PCA"),
+                   SingleCellExperiment::reducedDim(sce, "PCA"))
+  expect_identical(dimnames(out), dimnames(sce))
+  # taking the new slot away gives back the original
+  SingleCellExperiment::reducedDim(out, "NEW") <- NULL
+  expect_identical(out, sce)
+  # an existing name is overwritten, not duplicated
+  out2 <- embed_pca(sce, n_components = 2, ntop = 50, name = "PCA")
+  expect_identical(SingleCellExperiment::reducedDimNames(out2), "PCA")
+  expect_identical(ncol(SingleCellExperiment::reducedDim(out2, "PCA")), 2L)
+})
+
+test_that("subclasses of SingleCellExperiment reach the method", {
+  skip_if_not_installed("SingleCellExperiment")
+  env <- new.env()
+  methods::setClass("NembedTestSCE", contains = "SingleCellExperiment", where = env)
+  on.exit(methods::removeClass("NembedTestSCE", where = env), add = TRUE)
+  sce <- make_test_sce()
+  sub <- methods::new("NembedTestSCE", sce)
+  out <- embed_pca(sub, dimred = "PCA", n_dimred = 3, n_components = 2)
+  expect_s4_class(out, "NembedTestSCE")
+  expect_identical(dim(SingleCellExperiment::reducedDim(out, "PCA")), c(90L, 2L))
+})
+
+test_that("bad SingleCellExperiment input gives classed errors", {
+  skip_if_not_installed("SingleCellExperiment")
+  sce <- make_test_sce()
+  expect_error(embed_pca(sce, dimred = "UMAP"), class = "nembed_error_value")
+  expect_error(embed_pca(sce, dimred = "UMAP"), "not a reduced dimension.*\"PCA\"")
+  expect_error(embed_pca(sce, dimred = "PCA", n_dimred = 11), class = "nembed_error_size")
+  expect_error(embed_pca(sce, dimred = "PCA", n_dimred = c(2, 12)), class = "nembed_error_size")
+  expect_error(embed_pca(sce, dimred = "PCA", n_dimred = c("PC1", "PC99")),
+               class = "nembed_error_value")
+  expect_error(embed_pca(sce, dimred = "PCA", n_dimred = 0), class = "nembed_error_value")
+  expect_error(embed_pca(sce, assay.type = "normcounts"), class = "nembed_error_value")
+  expect_error(embed_pca(sce, assay.type = "normcounts"), "not an assay")
+  expect_error(embed_pca(sce, exprs_values = "normcounts"), class = "nembed_error_value")
+  expect_error(embed_pca(sce, name = ""), class = "nembed_error_type")
+  expect_error(embed_pca(sce, name = c("A", "B")), class = "nembed_error_type")
+  expect_error(embed_pca(sce, ntop = 0), class = "nembed_error_value")
+  expect_error(embed_pca(sce, subset_row = "nogene"), class = "nembed_error_value")
+  bad <- sce
+  lc <- SummarizedExperiment::assay(bad, "logcounts")
+  lc[3, 5] <- NA
+  SummarizedExperiment::assay(bad, "logcounts") <- lc
+  expect_error(embed_pca(bad, ntop = NULL), class = "nembed_error_value")
+  expect_error(sce_embedding(sce, "TSNE"), class = "nembed_error_value")
+  expect_error(sce_embedding(matrix(1, 2, 2), "PCA"), class = "nembed_error_type")
+})
+
+test_that("sce_embedding gives a data frame with the cells' colData", {
+  skip_if_not_installed("SingleCellExperiment")
+  sce <- embed_pca(make_test_sce(), dimred = "PCA", n_dimred = 4, n_components = 2,
+                   name = "PCA2")
+  emb <- sce_embedding(sce, "PCA2")
+  expect_s3_class(emb, "nembed_embedding")
+  expect_identical(names(emb), c("x", "y", "group", "depth"))
+  expect_identical(rownames(emb), colnames(sce))
+  expect_equal(unname(as.matrix(emb)), unname(SingleCellExperiment::reducedDim(sce, "PCA2")[, 1:2]),
+               ignore_attr = TRUE)
+  expect_identical(emb$group, sce$group)
+  expect_identical(embedding_record(emb)$method, "pca")
+  # a reduced dimension nembed did not make still converts
+  emb2 <- sce_embedding(sce, "PCA", col_data = FALSE)
+  expect_identical(ncol(emb2), 10L)
+})
+
+test_that("knn_graph on a SingleCellExperiment uses the cells' coordinates", {
+  skip_if_not_installed("SingleCellExperiment")
+  skip_if_not(utils::isS3stdGeneric(knn_graph), "knn_graph() is not yet an S3 generic")
+  sce <- make_test_sce()
+  g <- knn_graph(sce, dimred = "PCA", n_dimred = 5, k = 6, n_threads = 1)
+  ref <- knn_graph(SingleCellExperiment::reducedDim(sce, "PCA")[, 1:5], k = 6, n_threads = 1)
+  expect_identical(g$idx, ref$idx)
+  expect_identical(g$row_names, colnames(sce))
+  g2 <- knn_graph(sce, ntop = 40, n_pca = 8, k = 6, n_threads = 1)
+  lc <- SummarizedExperiment::assay(sce, "logcounts")
+  top <- order(apply(lc, 1, stats::var), decreasing = TRUE)[1:40]
+  ref2 <- knn_graph(stats::prcomp(t(lc[top, ]))$x[, 1:8], k = 6, n_threads = 1)
+  expect_identical(g2$idx, ref2$idx)
+})
+
+test_that("embed_tsne on a SingleCellExperiment stores TSNE", {
+  skip_if_not_installed("SingleCellExperiment")
+  skip_if_not(exists("embed_tsne", envir = asNamespace("nembed")) &&
+                utils::isS3stdGeneric(get("embed_tsne", envir = asNamespace("nembed"))),
+              "embed_tsne() is not yet an S3 generic")
+  sce <- make_test_sce()
+  out <- embed_tsne(sce, dimred = "PCA", perplexity = 10, n_iter = 300, n_threads = 1, seed = 3)
+  ref <- embed_tsne(SingleCellExperiment::reducedDim(sce, "PCA"), perplexity = 10, n_iter = 300,
+                    n_threads = 1, seed = 3)
+  Y <- SingleCellExperiment::reducedDim(out, "TSNE")
+  expect_identical(colnames(Y), c("TSNE1", "TSNE2"))
+  expect_identical(rownames(Y), colnames(sce))
+  expect_equal(unname(Y), unname(as.matrix(ref)), ignore_attr = TRUE)
+  expect_gt(knn_accuracy(Y, sce$group, k = 5, n_threads = 1), 0.95)
+  rec <- attr(Y, "nembed_record")
+  expect_null(rec$affinities)
+  expect_identical(rec$dropped, "affinities")
+  expect_identical(rec$perplexity, embedding_record(ref)$perplexity)
+})
+
+test_that("load_hsmm log-normalises as scuttle::logNormCounts and stores the PCA", {
+  skip_if_not_installed("SingleCellExperiment")
+  skip_if_not_installed("HSMMSingleCell")
+  skip_if_not_installed("scuttle")
+  sce <- load_hsmm(min_cells = 50, n_pca = 10)
+  expect_identical(ncol(sce), 271L)
+  fpkm <- SummarizedExperiment::assay(sce, "fpkm")
+  expect_true(all(rowSums(fpkm > 0) >= 50))
+  ref <- scuttle::logNormCounts(SingleCellExperiment::SingleCellExperiment(list(counts = fpkm)))
+  expect_equal(SummarizedExperiment::assay(sce, "logcounts"),
+               as.matrix(SummarizedExperiment::assay(ref, "logcounts")))
+  pcs <- SingleCellExperiment::reducedDim(sce, "PCA")
+  expect_identical(dim(pcs), c(271L, 10L))
+  expect_identical(rownames(pcs), colnames(sce))
+  expect_true(all(c("Hours", "Media", "Pseudotime", "size_factor") %in%
+                    names(SummarizedExperiment::colData(sce))))
+})
+
+test_that("the record stored in the SingleCellExperiment leaves the graph objects out", {
+  skip_if_not_installed("SingleCellExperiment")
+  sce <- make_test_sce()
+  g <- knn_graph(SingleCellExperiment::reducedDim(sce, "PCA"), k = 5, n_threads = 1)
+  heavy_embedder <- function(X, ...) {
+    nembed:::new_embedding(X[, 1:2], list(method = "heavy", params = list(k = 5), knn = g,
+                                          P = Matrix::Diagonal(nrow(X)) * 1,
+                                          timings = list()))
+  }
+  out <- nembed:::sce_embed(sce, heavy_embedder, name = "H", dimred = "PCA")
+  rec <- attr(SingleCellExperiment::reducedDim(out, "H"), "nembed_record")
+  expect_setequal(rec$dropped, c("knn", "P"))
+  expect_null(rec$knn)
+  expect_null(rec$P)
+  expect_identical(rec$params, list(k = 5))
+})
+
+test_that("a t-SNE stored in a SingleCellExperiment can place new cells", {
+  skip_if_not_installed("SingleCellExperiment")
+  skip_if_not(exists("embed_tsne", envir = asNamespace("nembed")) &&
+                utils::isS3stdGeneric(get("embed_tsne", envir = asNamespace("nembed"))) &&
+                exists("embed_transform", envir = asNamespace("nembed")),
+              "embed_tsne() is not yet an S3 generic, or no embed_transform()")
+  sce <- make_test_sce(n_per = 40)
+  train <- rep(c(TRUE, FALSE), length.out = ncol(sce))
+  fit <- embed_tsne(sce[, train], ntop = 60, n_pca = 10, perplexity = 10, n_iter = 300,
+                    n_threads = 1, seed = 2)
+  emb <- sce_embedding(fit, "TSNE")
+  genes <- embedding_record(emb)$sce_input$genes
+  expect_length(genes, 60L)
+  new_cells <- t(SummarizedExperiment::assay(sce[, !train], "logcounts")[genes, ])
+  placed <- embed_transform(emb, new_cells, n_threads = 1)
+  # each new cell lands among training cells of its own group (brute-force distances)
+  ref <- as.matrix(emb)
+  new_xy <- as.matrix(placed)
+  d2 <- outer(rowSums(new_xy^2), rowSums(ref^2), "+") - 2 * new_xy %*% t(ref)
+  nearest <- t(apply(d2, 1, function(r) order(r)[1:5]))
+  own <- mean(sce$group[train][nearest] == rep(sce$group[!train], 5))
+  expect_gt(own, 0.9)
+})
