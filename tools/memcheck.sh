@@ -75,7 +75,9 @@ MK
   local srccopy="$logdir/nembed-src" preclean=--preclean
   if [ "${NEMBED_ASAN_INCREMENTAL:-0}" = 1 ] && [ -d "$srccopy/src" ]; then
     preclean=""
-    for f in DESCRIPTION NAMESPACE R src inst; do cp -r -u "$f" "$srccopy"/; done
+    for f in DESCRIPTION NAMESPACE R inst; do cp -r -u "$f" "$srccopy"/; done
+    # Sources only: the worktree's src/*.o come from the normal build and must not be reused.
+    cp -u src/*.cpp src/*.h src/Makevars "$srccopy"/src/
     rm -f "$srccopy"/src/*.so
   else
     rm -rf "$srccopy"; mkdir -p "$srccopy"
