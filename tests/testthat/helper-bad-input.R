@@ -381,7 +381,53 @@ bad_input_cases <- function() {
     list(name = "plot_units: groups of the wrong length", data = function() {
            h <- hgm(); list(emb = nembed::embed_wasserstein(h$X, h$groups, perplexity = 3, n_threads = 1, seed = 1),
                             X = h$X, g = h$groups[-1])
-         }, call = function(d) nembed::plot_units(d$emb, d$X, d$g), expect = "groups", class = "size")
+         }, call = function(d) nembed::plot_units(d$emb, d$X, d$g), expect = "groups", class = "size"),
+    # ------------------------------------------------- functions merged from the other branches
+    list(name = "embed_pca: n_components larger than the data allows", data = function() list(X = Xs),
+         call = function(d) nembed::embed_pca(d$X, n_components = 4), expect = "n_components",
+         class = "size"),
+    list(name = "embed_pca: NA in X", data = function() list(X = with_na(Xs, NA)),
+         call = function(d) nembed::embed_pca(d$X), expect = "X", class = "value"),
+    list(name = "embed_pca: integer matrix equals double",
+         data = function() list(X = matrix(sample(-20:20, 120, TRUE), 40, 3)),
+         call = function(d) nembed::embed_pca(d$X), expect = "ok", check = function(r, d) {
+           Xd <- d$X; storage.mode(Xd) <- "double"
+           isTRUE(all.equal(as.matrix(r), as.matrix(nembed::embed_pca(Xd))))
+         }),
+    list(name = "spectral_distances: k too large", data = function() list(X = Xs),
+         call = function(d) nembed::spectral_distances(d$X, k = 40, n_threads = 1), expect = "k",
+         class = "size"),
+    list(name = "spectral_distances: a factor", data = function() list(X = factor(1:10)),
+         call = function(d) nembed::spectral_distances(d$X, n_threads = 1), expect = "x", class = "type"),
+    list(name = "spectral_distances: disconnected kNN graph", data = function() {
+           list(X = rbind(Xs[1:20, ], Xs[21:40, ] + 100))
+         }, call = function(d) nembed::spectral_distances(d$X, k = 5, n_threads = 1), expect = "ok",
+         check = function(r, d) {
+           # computed per component; across components a finite value larger than any within
+           D <- as.matrix(r)
+           all(is.finite(D)) && min(D[1:20, 21:40]) > max(D[1:20, 1:20])
+         }),
+    list(name = "persistent_homology: dist with NA", data = function() list(d = dist_na()),
+         call = function(d) nembed::persistent_homology(d$d), expect = "d", class = "value"),
+    list(name = "persistent_homology: max_dim = 5", data = function() list(d = stats::dist(Xs)),
+         call = function(d) nembed::persistent_homology(d$d, max_dim = 5), expect = "max_dim",
+         class = "size"),
+    list(name = "persistent_homology: threshold = -1", data = function() list(d = stats::dist(Xs)),
+         call = function(d) nembed::persistent_homology(d$d, threshold = -1), expect = "threshold",
+         class = "value"),
+    list(name = "detection_score: not a diagram", data = function() list(ph = Xs),
+         call = function(d) nembed::detection_score(d$ph), expect = "ph", class = "type"),
+    list(name = "as_persistence: NA death", data = function() {
+           list(x = data.frame(dimension = c(0, 1), birth = c(0, 0.5), death = c(1, NA)))
+         }, call = function(d) nembed::as_persistence(d$x), expect = "x", class = "value"),
+    list(name = "noisy_circle: n = 2", data = function() list(),
+         call = function(d) nembed::noisy_circle(n = 2), expect = "n", class = "value"),
+    list(name = "noisy_circle: sigma = NaN", data = function() list(),
+         call = function(d) nembed::noisy_circle(sigma = NaN), expect = "sigma", class = "value"),
+    list(name = "sce_embedding: not a SingleCellExperiment", data = function() list(X = Xs),
+         call = function(d) nembed::sce_embedding(d$X, "PCA"), expect = "X", class = "type"),
+    list(name = "load_hsmm: min_cells = -1", data = function() list(),
+         call = function(d) nembed::load_hsmm(min_cells = -1), expect = "min_cells", class = "value")
   )
   names(cases) <- vapply(cases, `[[`, "", "name")
   cases

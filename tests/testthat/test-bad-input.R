@@ -35,7 +35,9 @@ test_that("the bad-input table covers at least 40 distinct cases across the API"
   exported <- c("knn_graph", "affinities", "knn_accuracy", "knn_recall", "distance_correlation",
                 "pca", "load_fashion_mnist", "default_threads", "embed_tsne", "continue_tsne",
                 "embed_transform", "embedding_record", "wasserstein_distances",
-                "embed_wasserstein", "hierarchical_gaussian_mixture", "plot_units")
+                "embed_wasserstein", "hierarchical_gaussian_mixture", "plot_units",
+                "embed_pca", "spectral_distances", "persistent_homology", "detection_score",
+                "as_persistence", "noisy_circle", "sce_embedding", "load_hsmm")
   expect_setequal(intersect(exported, fns), exported)
 })
 
