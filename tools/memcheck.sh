@@ -12,9 +12,14 @@
 # Exit status: non-zero if either part finds an error (valgrind: any memory error or a
 # "definitely lost" leak; ASan/UBSan: any report), or a case fails its own checks.
 #
-# Cost (measured on the 2-core dev machine, shared): (a) valgrind ~4-6 min; (b) the sanitizer
-# build ~4 min (compiling with -O1 -fsanitize) plus ~1 min to run. Too slow to run on every CI
-# push next to R CMD check; run it before a release or after touching the C++ core.
+# Cost (measured 2026-11-23 on the 2-core dev machine while shared, load average ~9):
+#   (a) valgrind: 7.6 min wall (the cases take 4.8 s natively, 141 s under valgrind; R start-up
+#       and the exit leak scan take the rest);
+#   (b) sanitizer build 15.9 min from scratch (-O1 -fsanitize; ~5 min on an idle machine), or
+#       ~1-2 min with NEMBED_ASAN_INCREMENTAL=1 when only some sources changed (flag changes are
+#       not tracked: delete the copy's src/*.o then); the run itself takes ~10 s.
+# Too slow for every CI push next to R CMD check; run it before a release or after touching the
+# C++ core.
 #
 # Why these settings:
 # - valgrind: --errors-for-leak-kinds=definite, because R and TBB keep "possibly lost" and "still
