@@ -25,3 +25,19 @@ umap_affinities_cpp <- function(idx, dist, set_op_mix_ratio, n_threads) {
     .Call(`_nembed_umap_affinities_cpp`, idx, dist, set_op_mix_ratio, n_threads)
 }
 
+spectral_init_cpp <- function(p, i, x, n, n_components, seed, n_threads, dense_limit, tol, verbose) {
+    .Call(`_nembed_spectral_init_cpp`, p, i, x, n, n_components, seed, n_threads, dense_limit, tol, verbose)
+}
+
+umap_sgd_cpp <- function(Y, p, i, x, n_epochs, a, b, gamma, negative_rate, learning_rate, seed, n_threads, verbose) {
+    .Call(`_nembed_umap_sgd_cpp`, Y, p, i, x, n_epochs, a, b, gamma, negative_rate, learning_rate, seed, n_threads, verbose)
+}
+
+contrastive_sgd_cpp <- function(Y, p, i, x, loss, n_epochs, c, rho, n_negatives, learning_rate, seed, stream_offset, n_threads, verbose) {
+    .Call(`_nembed_contrastive_sgd_cpp`, Y, p, i, x, loss, n_epochs, c, rho, n_negatives, learning_rate, seed, stream_offset, n_threads, verbose)
+}
+
+umap_pair_gradient_cpp <- function(yi, yj, a, b) {
+    .Call(`_nembed_umap_pair_gradient_cpp`, yi, yj, a, b)
+}
+
