@@ -41,3 +41,7 @@ umap_pair_gradient_cpp <- function(yi, yj, a, b) {
     .Call(`_nembed_umap_pair_gradient_cpp`, yi, yj, a, b)
 }
 
+fa2_cpp <- function(Y, p, i, x, n_iter, scaling_ratio, gravity, strong_gravity, theta, jitter_tolerance, n_threads, verbose) {
+    .Call(`_nembed_fa2_cpp`, Y, p, i, x, n_iter, scaling_ratio, gravity, strong_gravity, theta, jitter_tolerance, n_threads, verbose)
+}
+

@@ -183,6 +183,28 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// fa2_cpp
+Rcpp::NumericMatrix fa2_cpp(Rcpp::NumericMatrix Y, Rcpp::IntegerVector p, Rcpp::IntegerVector i, Rcpp::NumericVector x, int n_iter, double scaling_ratio, double gravity, bool strong_gravity, double theta, double jitter_tolerance, int n_threads, bool verbose);
+RcppExport SEXP _nembed_fa2_cpp(SEXP YSEXP, SEXP pSEXP, SEXP iSEXP, SEXP xSEXP, SEXP n_iterSEXP, SEXP scaling_ratioSEXP, SEXP gravitySEXP, SEXP strong_gravitySEXP, SEXP thetaSEXP, SEXP jitter_toleranceSEXP, SEXP n_threadsSEXP, SEXP verboseSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type Y(YSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type p(pSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type i(iSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x(xSEXP);
+    Rcpp::traits::input_parameter< int >::type n_iter(n_iterSEXP);
+    Rcpp::traits::input_parameter< double >::type scaling_ratio(scaling_ratioSEXP);
+    Rcpp::traits::input_parameter< double >::type gravity(gravitySEXP);
+    Rcpp::traits::input_parameter< bool >::type strong_gravity(strong_gravitySEXP);
+    Rcpp::traits::input_parameter< double >::type theta(thetaSEXP);
+    Rcpp::traits::input_parameter< double >::type jitter_tolerance(jitter_toleranceSEXP);
+    Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
+    Rcpp::traits::input_parameter< bool >::type verbose(verboseSEXP);
+    rcpp_result_gen = Rcpp::wrap(fa2_cpp(Y, p, i, x, n_iter, scaling_ratio, gravity, strong_gravity, theta, jitter_tolerance, n_threads, verbose));
+    return rcpp_result_gen;
+END_RCPP
+}
 
 static const R_CallMethodDef CallEntries[] = {
     {"_nembed_knn_dense_cpp", (DL_FUNC) &_nembed_knn_dense_cpp, 10},
@@ -195,6 +217,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_nembed_umap_sgd_cpp", (DL_FUNC) &_nembed_umap_sgd_cpp, 13},
     {"_nembed_contrastive_sgd_cpp", (DL_FUNC) &_nembed_contrastive_sgd_cpp, 14},
     {"_nembed_umap_pair_gradient_cpp", (DL_FUNC) &_nembed_umap_pair_gradient_cpp, 4},
+    {"_nembed_fa2_cpp", (DL_FUNC) &_nembed_fa2_cpp, 12},
     {NULL, NULL, 0}
 };
 

@@ -2,6 +2,7 @@
 #include <RcppEigen.h>
 
 #include "nembed/contrastive.hpp"
+#include "nembed/forceatlas.hpp"
 #include "nembed/laplacian.hpp"
 #include "nembed/sgd.hpp"
 #include "rcpp_executor.h"
@@ -173,4 +174,36 @@ Rcpp::List umap_pair_gradient_cpp(Rcpp::NumericVector yi, Rcpp::NumericVector yj
   return Rcpp::List::create(Rcpp::Named("attraction") = att, Rcpp::Named("repulsion") = rep,
                             Rcpp::Named("fast_pow") = fast_pow(d2, static_cast<float>(b)),
                             Rcpp::Named("d2") = d2);
+}
+
+// [[Rcpp::export]]
+Rcpp::NumericMatrix fa2_cpp(Rcpp::NumericMatrix Y, Rcpp::IntegerVector p, Rcpp::IntegerVector i,
+                            Rcpp::NumericVector x, int n_iter, double scaling_ratio, double gravity,
+                            bool strong_gravity, double theta, double jitter_tolerance,
+                            int n_threads, bool verbose) {
+  NEMBED_GLUE_BEGIN
+  RcppParallelExecutor exec(n_threads);
+  RControl control(verbose);
+  const std::size_t n = Y.nrow();
+  SparseSym W = sparse_from_r(p, i, x, static_cast<int>(n));
+  std::vector<double> y(2 * n);
+  for (std::size_t r = 0; r < n; ++r) {
+    y[2 * r] = Y(r, 0);
+    y[2 * r + 1] = Y(r, 1);
+  }
+  Fa2Options opt;
+  opt.n_iter = n_iter;
+  opt.scaling_ratio = scaling_ratio;
+  opt.gravity = gravity;
+  opt.strong_gravity = strong_gravity;
+  opt.theta = theta;
+  opt.jitter_tolerance = jitter_tolerance;
+  forceatlas2(y, W, opt, exec, control);
+  Rcpp::NumericMatrix out(n, 2);
+  for (std::size_t r = 0; r < n; ++r) {
+    out(r, 0) = y[2 * r];
+    out(r, 1) = y[2 * r + 1];
+  }
+  return out;
+  NEMBED_GLUE_END
 }

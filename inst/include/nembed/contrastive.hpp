@@ -18,6 +18,7 @@
 #ifndef NEMBED_CONTRASTIVE_HPP
 #define NEMBED_CONTRASTIVE_HPP
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -48,20 +49,28 @@ struct NegSamplingLoss {
     const float ca = -2.0f * c * eta;
     for (int d = 0; d < D; ++d) yi[d] += alpha * clip4(ca * (yi[d] - yj[d]), clip);
     double zgrad = 1.0 - eta;
-    for (int q = 0; q < n_neg; ++q) {
-      const std::size_t k = static_cast<std::size_t>(rng.below(n));
-      if (k == i) continue;
-      const float* yk = snap + k * D;
-      float e2 = 0.0f;
-      for (int d = 0; d < D; ++d) {
-        const float u = yi[d] - yk[d];
-        e2 += u * u;
+    // Negatives in batches whose coefficients use the head's position before the batch, as in
+    // UmapLoss (independent instruction chains).
+    constexpr int kBatch = 8;
+    const float* yk[kBatch];
+    float cr[kBatch];
+    for (int q0 = 0; q0 < n_neg; q0 += kBatch) {
+      const int nq = std::min(kBatch, n_neg - q0);
+      for (int q = 0; q < nq; ++q) {
+        const std::size_t k = static_cast<std::size_t>(rng.below(n));
+        yk[q] = snap + k * D;
+        float e2 = 0.0f;
+        for (int d = 0; d < D; ++d) {
+          const float u = yi[d] - yk[q][d];
+          e2 += u * u;
+        }
+        const float q2 = e2 + eps;
+        const float en = 1.0f / (1.0f + c * q2);
+        cr[q] = k == i ? 0.0f : 2.0f * en / q2;
+        if (k != i) zgrad -= en;
       }
-      const float q2 = e2 + eps;
-      const float en = 1.0f / (1.0f + c * q2);
-      const float cr = 2.0f * en / q2;
-      for (int d = 0; d < D; ++d) yi[d] += alpha * clip4(cr * (yi[d] - yk[d]), clip);
-      zgrad -= en;
+      for (int q = 0; q < nq; ++q)
+        for (int d = 0; d < D; ++d) yi[d] += alpha * clip4(cr[q] * (yi[d] - yk[q][d]), clip);
     }
     acc.sum += zgrad;
     acc.count += 1.0;
