@@ -45,3 +45,19 @@ fa2_cpp <- function(Y, p, i, x, n_iter, scaling_ratio, gravity, strong_gravity, 
     .Call(`_nembed_fa2_cpp`, Y, p, i, x, n_iter, scaling_ratio, gravity, strong_gravity, theta, jitter_tolerance, n_threads, verbose)
 }
 
+tsne_cpp <- function(Pp, Pi, Px, Y0, params, n_threads, verbose, iter_offset) {
+    .Call(`_nembed_tsne_cpp`, Pp, Pi, Px, Y0, params, n_threads, verbose, iter_offset)
+}
+
+tsne_gradient_cpp <- function(Pp, Pi, Px, Y, params, rho, n_threads) {
+    .Call(`_nembed_tsne_gradient_cpp`, Pp, Pi, Px, Y, params, rho, n_threads)
+}
+
+wasserstein_gaussian_cpp <- function(X, groups, n_units, lambda, n_threads, verbose) {
+    .Call(`_nembed_wasserstein_gaussian_cpp`, X, groups, n_units, lambda, n_threads, verbose)
+}
+
+wasserstein_gaussian_moments_cpp <- function(means, covs, lambda, n_threads) {
+    .Call(`_nembed_wasserstein_gaussian_moments_cpp`, means, covs, lambda, n_threads)
+}
+

@@ -13,4 +13,5 @@
 #' @importFrom Rcpp evalCpp
 #' @importFrom RcppParallel RcppParallelLibs
 #' @importFrom methods new as
+#' @importClassesFrom Matrix dgCMatrix
 "_PACKAGE"

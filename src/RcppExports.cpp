@@ -205,6 +205,71 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// tsne_cpp
+Rcpp::List tsne_cpp(const Rcpp::IntegerVector Pp, const Rcpp::IntegerVector Pi, const Rcpp::NumericVector Px, const Rcpp::NumericMatrix Y0, const Rcpp::List params, int n_threads, bool verbose, int iter_offset);
+RcppExport SEXP _nembed_tsne_cpp(SEXP PpSEXP, SEXP PiSEXP, SEXP PxSEXP, SEXP Y0SEXP, SEXP paramsSEXP, SEXP n_threadsSEXP, SEXP verboseSEXP, SEXP iter_offsetSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const Rcpp::IntegerVector >::type Pp(PpSEXP);
+    Rcpp::traits::input_parameter< const Rcpp::IntegerVector >::type Pi(PiSEXP);
+    Rcpp::traits::input_parameter< const Rcpp::NumericVector >::type Px(PxSEXP);
+    Rcpp::traits::input_parameter< const Rcpp::NumericMatrix >::type Y0(Y0SEXP);
+    Rcpp::traits::input_parameter< const Rcpp::List >::type params(paramsSEXP);
+    Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
+    Rcpp::traits::input_parameter< bool >::type verbose(verboseSEXP);
+    Rcpp::traits::input_parameter< int >::type iter_offset(iter_offsetSEXP);
+    rcpp_result_gen = Rcpp::wrap(tsne_cpp(Pp, Pi, Px, Y0, params, n_threads, verbose, iter_offset));
+    return rcpp_result_gen;
+END_RCPP
+}
+// tsne_gradient_cpp
+Rcpp::List tsne_gradient_cpp(const Rcpp::IntegerVector Pp, const Rcpp::IntegerVector Pi, const Rcpp::NumericVector Px, const Rcpp::NumericMatrix Y, const Rcpp::List params, double rho, int n_threads);
+RcppExport SEXP _nembed_tsne_gradient_cpp(SEXP PpSEXP, SEXP PiSEXP, SEXP PxSEXP, SEXP YSEXP, SEXP paramsSEXP, SEXP rhoSEXP, SEXP n_threadsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const Rcpp::IntegerVector >::type Pp(PpSEXP);
+    Rcpp::traits::input_parameter< const Rcpp::IntegerVector >::type Pi(PiSEXP);
+    Rcpp::traits::input_parameter< const Rcpp::NumericVector >::type Px(PxSEXP);
+    Rcpp::traits::input_parameter< const Rcpp::NumericMatrix >::type Y(YSEXP);
+    Rcpp::traits::input_parameter< const Rcpp::List >::type params(paramsSEXP);
+    Rcpp::traits::input_parameter< double >::type rho(rhoSEXP);
+    Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
+    rcpp_result_gen = Rcpp::wrap(tsne_gradient_cpp(Pp, Pi, Px, Y, params, rho, n_threads));
+    return rcpp_result_gen;
+END_RCPP
+}
+// wasserstein_gaussian_cpp
+Rcpp::List wasserstein_gaussian_cpp(const Eigen::Map<Eigen::MatrixXd> X, const Rcpp::IntegerVector groups, int n_units, double lambda, int n_threads, bool verbose);
+RcppExport SEXP _nembed_wasserstein_gaussian_cpp(SEXP XSEXP, SEXP groupsSEXP, SEXP n_unitsSEXP, SEXP lambdaSEXP, SEXP n_threadsSEXP, SEXP verboseSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type X(XSEXP);
+    Rcpp::traits::input_parameter< const Rcpp::IntegerVector >::type groups(groupsSEXP);
+    Rcpp::traits::input_parameter< int >::type n_units(n_unitsSEXP);
+    Rcpp::traits::input_parameter< double >::type lambda(lambdaSEXP);
+    Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
+    Rcpp::traits::input_parameter< bool >::type verbose(verboseSEXP);
+    rcpp_result_gen = Rcpp::wrap(wasserstein_gaussian_cpp(X, groups, n_units, lambda, n_threads, verbose));
+    return rcpp_result_gen;
+END_RCPP
+}
+// wasserstein_gaussian_moments_cpp
+Rcpp::NumericVector wasserstein_gaussian_moments_cpp(const Eigen::Map<Eigen::MatrixXd> means, const Rcpp::NumericVector covs, double lambda, int n_threads);
+RcppExport SEXP _nembed_wasserstein_gaussian_moments_cpp(SEXP meansSEXP, SEXP covsSEXP, SEXP lambdaSEXP, SEXP n_threadsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type means(meansSEXP);
+    Rcpp::traits::input_parameter< const Rcpp::NumericVector >::type covs(covsSEXP);
+    Rcpp::traits::input_parameter< double >::type lambda(lambdaSEXP);
+    Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
+    rcpp_result_gen = Rcpp::wrap(wasserstein_gaussian_moments_cpp(means, covs, lambda, n_threads));
+    return rcpp_result_gen;
+END_RCPP
+}
 
 static const R_CallMethodDef CallEntries[] = {
     {"_nembed_knn_dense_cpp", (DL_FUNC) &_nembed_knn_dense_cpp, 10},
@@ -218,6 +283,10 @@ static const R_CallMethodDef CallEntries[] = {
     {"_nembed_contrastive_sgd_cpp", (DL_FUNC) &_nembed_contrastive_sgd_cpp, 14},
     {"_nembed_umap_pair_gradient_cpp", (DL_FUNC) &_nembed_umap_pair_gradient_cpp, 4},
     {"_nembed_fa2_cpp", (DL_FUNC) &_nembed_fa2_cpp, 12},
+    {"_nembed_tsne_cpp", (DL_FUNC) &_nembed_tsne_cpp, 8},
+    {"_nembed_tsne_gradient_cpp", (DL_FUNC) &_nembed_tsne_gradient_cpp, 7},
+    {"_nembed_wasserstein_gaussian_cpp", (DL_FUNC) &_nembed_wasserstein_gaussian_cpp, 6},
+    {"_nembed_wasserstein_gaussian_moments_cpp", (DL_FUNC) &_nembed_wasserstein_gaussian_moments_cpp, 4},
     {NULL, NULL, 0}
 };
 

@@ -1,0 +1,250 @@
+#' t-SNE embedding
+#'
+#' t-distributed stochastic neighbour embedding with the field's current recommendations (Kobak &
+#' Berens 2019; FIt-SNE's defaults): perplexity 30 on 3 x perplexity nearest neighbours, PCA
+#' initialisation scaled to standard deviation 1e-4, early exaggeration 12 for 250 iterations,
+#' learning rate n / 12, momentum 0.5 then 0.8 with delta-bar-delta gains, per-point step
+#' clipping and re-centring, 750 iterations in total. The repulsion is computed exactly, by
+#' Barnes-Hut, or by FFT-accelerated interpolation (FIt-SNE class, O(n) per iteration), all with
+#' the heavy-tailed kernel `(1 + d^2/dof)^-dof`.
+#'
+#' @param X Data: a numeric matrix or data frame (rows are points), a `dgCMatrix`, a `dist`
+#'   object, a `nembed_knn` graph, or a `nembed_affinities` object (then nothing is rebuilt).
+#' @param perplexity Perplexity, or several for multi-scale affinities.
+#' @param n_components Output dimensions: 1 or 2 with any repulsion; 3 with `"exact"` or `"bh"`.
+#' @param init `"pca"` (first principal components divided by the standard deviation of the first
+#'   and multiplied by 1e-4; for graph or distance input, where there are no coordinates,
+#'   `"spectral"` is used instead), `"spectral"` (Laplacian eigenmaps of P, scaled the same way),
+#'   `"random"` (Gaussian with standard deviation 1e-4), or a numeric matrix / `nembed_embedding`
+#'   with one row per point (used as given).
+#' @param exaggeration Exaggeration after the early phase (1: plain t-SNE; 4 looks like UMAP;
+#'   larger values move along the attraction-repulsion spectrum towards Laplacian eigenmaps).
+#' @param early_exaggeration,early_iter Exaggeration and number of iterations of the early phase
+#'   (left at its default, `early_iter` is capped at `n_iter`).
+#' @param n_iter Total number of iterations, early phase included.
+#' @param learning_rate A number, or `"auto"`: `max(n / early_exaggeration, 50)`, i.e. n / 12.
+#' @param momentum,final_momentum Momentum during and after the early phase.
+#' @param dof Degree of freedom of the kernel: 1 is t-SNE, larger tends to SNE, below 1 gives
+#'   heavier tails and finer clusters.
+#' @param repulsion `"fft"`, `"bh"` (Barnes-Hut), `"exact"` or `"auto"` (exact up to 500 points,
+#'   then FFT in 1-D and 2-D and Barnes-Hut in 3-D).
+#' @param theta Barnes-Hut accuracy (smaller is more accurate).
+#' @param n_interp,min_intervals,intervals_per_unit FFT interpolation accuracy: Lagrange nodes per
+#'   interval, minimum number of intervals per dimension, intervals per unit of embedding extent.
+#' @param affinity `"perplexity"` or `"uniform"` (ignored when `X` is a `nembed_affinities`).
+#' @param k Neighbours for the affinities; default `3 * max(perplexity)`.
+#' @param pca,pca_dims Reduce data with more than `pca_dims` columns by [pca()] first.
+#' @param metric,knn_method Passed to [knn_graph()].
+#' @param max_step_norm Largest step a point may take in one iteration.
+#' @param eval_every Compute the KL divergence (and report progress) every so many iterations;
+#'   it costs one pass over the edges of P, never an O(n^2) pass.
+#' @param n_threads Number of threads; see [default_threads()]. Results are identical for any
+#'   number of threads (fixed-block reductions), except that HNSW kNN search is only reproducible
+#'   with one thread.
+#' @param seed Seed for random initialisation and HNSW; `NULL` draws one from R's RNG.
+#' @param verbose Report progress (KL divergence every `eval_every` iterations).
+#' @return A `nembed_embedding` data frame (`x`, `y`, and `z` in 3-D). Its record
+#'   ([embedding_record()]) holds the parameters, the KL trace (`loss`), timings per phase, the
+#'   initialisation and the `affinities` for reuse with [continue_tsne()] or other embeddings.
+#' @seealso [continue_tsne()] to optimise further (e.g. with late exaggeration).
+#' @export
+#' @examples
+#' X <- as.matrix(iris[!duplicated(iris[, 1:4]), 1:4])
+#' emb <- embed_tsne(X, perplexity = 10, n_iter = 500, n_threads = 1, seed = 1)
+#' emb
+#' knn_accuracy(emb, iris$Species[!duplicated(iris[, 1:4])], n_threads = 1)
+embed_tsne <- function(X, perplexity = 30, n_components = 2, init = "pca", exaggeration = 1,
+                       early_exaggeration = 12, early_iter = 250, n_iter = 750,
+                       learning_rate = "auto", momentum = 0.5, final_momentum = 0.8, dof = 1,
+                       repulsion = c("auto", "fft", "bh", "exact"), theta = 0.5,
+                       n_interp = 3, min_intervals = 50, intervals_per_unit = 1,
+                       affinity = c("perplexity", "uniform"), k = NULL, pca = TRUE,
+                       pca_dims = 50, metric = "euclidean", knn_method = "auto",
+                       max_step_norm = 5, eval_every = 50, n_threads = NULL, seed = NULL,
+                       verbose = FALSE) {
+  t_start <- proc.time()[["elapsed"]]
+  repulsion <- check_choice(repulsion, c("auto", "fft", "bh", "exact"), "repulsion")
+  affinity <- check_choice(affinity, c("perplexity", "uniform"), "affinity")
+  n_components <- check_count(n_components, "n_components", lower = 1, upper = 3)
+  n_iter <- check_count(n_iter, "n_iter", lower = 1)
+  early_default <- missing(early_iter)
+  early_iter <- check_count(early_iter, "early_iter", lower = 0)
+  if (early_default) early_iter <- min(early_iter, n_iter)
+  if (early_iter > n_iter) {
+    nembed_abort(sprintf("`early_iter` (%d) must not exceed `n_iter` (%d), which counts all iterations.",
+                         early_iter, n_iter), "value", "early_iter")
+  }
+  exaggeration <- check_number(exaggeration, "exaggeration", lower = 0, lower_open = TRUE)
+  early_exaggeration <- check_number(early_exaggeration, "early_exaggeration", lower = 0,
+                                     lower_open = TRUE)
+  momentum <- check_number(momentum, "momentum", 0, 1, upper_open = TRUE)
+  final_momentum <- check_number(final_momentum, "final_momentum", 0, 1, upper_open = TRUE)
+  dof <- check_number(dof, "dof", lower = 0, lower_open = TRUE)
+  theta <- check_number(theta, "theta", lower = 0)
+  n_interp <- check_count(n_interp, "n_interp", lower = 2, upper = 20)
+  min_intervals <- check_count(min_intervals, "min_intervals", lower = 10, upper = 2000)
+  intervals_per_unit <- check_number(intervals_per_unit, "intervals_per_unit", lower = 0,
+                                     lower_open = TRUE)
+  max_step_norm <- check_number(max_step_norm, "max_step_norm", lower = 0)
+  eval_every <- check_count(eval_every, "eval_every", lower = 0)
+  check_flag(verbose, "verbose")
+  n_threads <- default_threads(n_threads)
+  seed <- resolve_seed(seed)
+  if (!is.numeric(perplexity) || length(perplexity) < 1L || anyNA(perplexity) ||
+      any(!is.finite(perplexity)) || any(perplexity <= 1)) {
+    nembed_abort("`perplexity` must be one or more finite numbers greater than 1.", "value",
+                 "perplexity")
+  }
+
+  n <- if (inherits(X, c("nembed_affinities", "nembed_knn"))) X$n else n_points(X)
+  check_rows(n, "X", 3L)
+  if (affinity == "perplexity" && !inherits(X, "nembed_affinities") && max(perplexity) >= n - 1) {
+    nembed_abort(sprintf("`perplexity` = %s is too large for %d points: it must be smaller than n - 1 = %d (ideally below (n - 1) / 3).",
+                         format(max(perplexity)), n, n - 1L), "size", "perplexity")
+  }
+  k_aff <- k %||% if (affinity == "perplexity") min(n - 1, floor(3 * max(perplexity))) else min(n - 1, 15)
+  inp <- prepare_embedding_input(X, k = k_aff, pca = pca, pca_dims = pca_dims, metric = metric,
+                                 knn_method = knn_method, n_threads = n_threads, seed = seed,
+                                 verbose = verbose)
+  timings <- inp$timings
+  P <- inp$affinities
+  if (is.null(P)) {
+    t0 <- proc.time()[["elapsed"]]
+    P <- affinities(inp$knn, method = affinity, perplexity = perplexity, k = k_aff,
+                    n_threads = n_threads, verbose = verbose)
+    timings$affinities <- proc.time()[["elapsed"]] - t0
+  }
+
+  if (repulsion == "auto") {
+    repulsion <- if (n <= 500) "exact" else if (n_components <= 2) "fft" else "bh"
+  }
+  if (repulsion == "fft" && n_components > 2) {
+    nembed_abort("`repulsion = \"fft\"` supports 1 or 2 output dimensions; use \"bh\" or \"exact\" for 3.",
+                 "value", "repulsion")
+  }
+  if (identical(learning_rate, "auto")) {
+    learning_rate <- max(n / early_exaggeration, 50)
+  } else {
+    learning_rate <- check_number(learning_rate, "learning_rate", lower = 0, lower_open = TRUE)
+  }
+
+  t0 <- proc.time()[["elapsed"]]
+  Y0 <- tsne_init(init, inp, P, n, n_components, seed, verbose)
+  timings$init <- proc.time()[["elapsed"]] - t0
+
+  params <- list(n_iter = n_iter, early_iter = early_iter,
+                 early_exaggeration = early_exaggeration, exaggeration = exaggeration,
+                 learning_rate = learning_rate, momentum = momentum,
+                 final_momentum = final_momentum, dof = dof, repulsion = repulsion,
+                 theta = theta, n_interp = n_interp, min_intervals = min_intervals,
+                 intervals_per_unit = intervals_per_unit, max_step_norm = max_step_norm,
+                 eval_every = eval_every)
+  run_tsne_optimizer(P, Y0, params, n_threads, verbose, iter_offset = 0L,
+                     record_base = list(perplexity = if (affinity == "perplexity") P$perplexity,
+                                        init = if (is.character(init)) init else "matrix",
+                                        seed = seed, n_threads = n_threads),
+                     timings = timings, t_start = t_start, row_names = inp$row_names,
+                     previous_loss = NULL)
+}
+
+run_tsne_optimizer <- function(P, Y0, params, n_threads, verbose, iter_offset, record_base,
+                               timings, t_start, row_names, previous_loss) {
+  t0 <- proc.time()[["elapsed"]]
+  tsmessage("t-SNE: ", P$n, " points, ", params$repulsion, " repulsion, ", params$n_iter,
+            " iterations, learning rate ", format(params$learning_rate, digits = 4),
+            verbose = verbose)
+  res <- tsne_cpp(P$P@p, P$P@i, P$P@x, Y0, params, n_threads, verbose, as.integer(iter_offset))
+  timings$optimisation <- proc.time()[["elapsed"]] - t0
+  timings$total <- proc.time()[["elapsed"]] - t_start
+  loss <- rbind(previous_loss, data.frame(iteration = res$iter, kl = res$kl, z = res$Z))
+  record <- c(list(method = "tsne", params = params, loss = loss, loss_name = "KL divergence",
+                   timings = timings, affinities = P, n_iter_done = iter_offset + params$n_iter),
+              record_base)
+  new_embedding(res$Y, record, row_names = row_names)
+}
+
+# Initial coordinates for t-SNE (n x n_components), checked.
+tsne_init <- function(init, inp, P, n, n_components, seed, verbose) {
+  if (is.data.frame(init) || is.matrix(init)) {
+    Y <- if (inherits(init, "nembed_embedding")) as.matrix(init) else as_data_matrix(init, "init")
+    if (nrow(Y) != n || ncol(Y) != n_components) {
+      nembed_abort(sprintf("`init` must be a %d x %d matrix (points x n_components); it is %d x %d.",
+                           n, n_components, nrow(Y), ncol(Y)), "size", "init")
+    }
+    storage.mode(Y) <- "double"
+    return(unname(Y))
+  }
+  init <- check_choice(init, c("pca", "spectral", "random"), "init")
+  if (init == "pca" && is.null(inp$data)) {
+    tsmessage("no coordinates to run PCA on (graph or distance input): spectral initialisation",
+              verbose = verbose)
+    init <- "spectral"
+  }
+  Y <- switch(init,
+    pca = {
+      Z <- pca(inp$data, n_components = n_components, seed = 1)
+      if (ncol(Z) < n_components) Z <- cbind(Z, matrix(0, n, n_components - ncol(Z)))
+      unname(Z[, seq_len(n_components), drop = FALSE])
+    },
+    spectral = spectral_init_or_random(P, n_components, seed, verbose),
+    random = with_seed(seed %% .Machine$integer.max, matrix(stats::rnorm(n * n_components), n))
+  )
+  s <- stats::sd(Y[, 1])
+  if (!is.finite(s) || s == 0) {
+    Y <- with_seed(seed %% .Machine$integer.max, matrix(stats::rnorm(n * n_components), n))
+    s <- stats::sd(Y[, 1])
+  }
+  Y / s * 1e-4
+}
+
+spectral_init_or_random <- function(P, n_components, seed, verbose) {
+  if (exists("spectral_layout", mode = "function")) {
+    Y <- tryCatch(spectral_layout(P$P, n_components, seed), error = function(e) NULL)
+    if (!is.null(Y)) return(Y)
+    tsmessage("spectral initialisation failed: random initialisation", verbose = verbose)
+  }
+  with_seed(seed %% .Machine$integer.max, matrix(stats::rnorm(P$n * n_components), P$n))
+}
+
+#' Continue optimising a t-SNE embedding
+#'
+#' Runs more t-SNE iterations from an embedding returned by [embed_tsne()] with the same
+#' affinities (nothing is rebuilt), e.g. with late exaggeration, or after changing the kernel's
+#' degree of freedom. Momentum is the final momentum; gains restart at 1.
+#'
+#' @param embedding A `nembed_embedding` from [embed_tsne()] or [continue_tsne()].
+#' @param n_iter Number of further iterations.
+#' @param exaggeration Exaggeration for these iterations.
+#' @param learning_rate `NULL` to keep the previous one, or a number.
+#' @param dof `NULL` to keep the previous kernel, or a new degree of freedom.
+#' @param n_threads,verbose See [embed_tsne()].
+#' @return A new `nembed_embedding` whose loss trace continues the old one.
+#' @export
+#' @examples
+#' X <- as.matrix(iris[!duplicated(iris[, 1:4]), 1:4])
+#' emb <- embed_tsne(X, perplexity = 10, n_iter = 300, n_threads = 1, seed = 1)
+#' emb4 <- continue_tsne(emb, n_iter = 100, exaggeration = 4, n_threads = 1)
+#' tail(embedding_record(emb4)$loss)
+continue_tsne <- function(embedding, n_iter = 250, exaggeration = 1, learning_rate = NULL,
+                          dof = NULL, n_threads = NULL, verbose = FALSE) {
+  rec <- embedding_record(embedding)
+  if (!identical(rec$method, "tsne")) {
+    nembed_abort("`embedding` must come from embed_tsne() or continue_tsne().", "type", "embedding")
+  }
+  t_start <- proc.time()[["elapsed"]]
+  params <- rec$params
+  params$n_iter <- check_count(n_iter, "n_iter", lower = 1)
+  params$early_iter <- 0L
+  params$exaggeration <- check_number(exaggeration, "exaggeration", lower = 0, lower_open = TRUE)
+  if (!is.null(learning_rate)) {
+    params$learning_rate <- check_number(learning_rate, "learning_rate", lower = 0, lower_open = TRUE)
+  }
+  if (!is.null(dof)) params$dof <- check_number(dof, "dof", lower = 0, lower_open = TRUE)
+  n_threads <- default_threads(n_threads)
+  base <- rec[c("perplexity", "init", "seed")]
+  base$n_threads <- n_threads
+  run_tsne_optimizer(rec$affinities, unname(as.matrix(embedding)), params, n_threads,
+                     check_flag(verbose, "verbose"), iter_offset = rec$n_iter_done,
+                     record_base = base, timings = list(), t_start = t_start,
+                     row_names = rownames(embedding), previous_loss = rec$loss)
+}

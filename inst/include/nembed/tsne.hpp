@@ -1,0 +1,233 @@
+// t-SNE optimisation (the FIt-SNE / Kobak & Berens recipe): gradient descent with momentum and
+// delta-bar-delta gains, early exaggeration, per-point step clipping and re-centring, with the
+// repulsion from the exact sum, Barnes-Hut or FFT interpolation and any kernel dof.
+//
+// Gradient convention (as bhtsne, FIt-SNE and openTSNE; the true KL gradient is 4x this):
+//   g_i = rho * sum_j p_ij t_ij (y_i - y_j) - (1/Z) sum_j w_ij t_ij (y_i - y_j),
+// t = 1 / (1 + d^2/dof), w = t^dof, Z = sum_{k != l} w_kl.
+#ifndef NEMBED_TSNE_HPP
+#define NEMBED_TSNE_HPP
+
+#include <cmath>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "nembed/affinity.hpp"
+#include "nembed/barnes_hut.hpp"
+#include "nembed/control.hpp"
+#include "nembed/fft_interp.hpp"
+#include "nembed/parallel.hpp"
+#include "nembed/repulsion_exact.hpp"
+#include "nembed/tsne_kernel.hpp"
+
+namespace nembed {
+
+enum class RepulsionMethod { exact, barnes_hut, fft };
+
+struct TsneParams {
+  int n_iter = 750;
+  int early_iter = 250;         // iterations with early exaggeration (and the first momentum)
+  double early_exaggeration = 12.0;
+  double exaggeration = 1.0;    // after the early phase
+  double learning_rate = 200.0;
+  double momentum = 0.5;
+  double final_momentum = 0.8;
+  double dof = 1.0;
+  RepulsionMethod repulsion = RepulsionMethod::fft;
+  double theta = 0.5;
+  FftParams fft;
+  double max_step_norm = 5.0;   // per-point update clipping (FIt-SNE >= 1.2, openTSNE)
+  int eval_every = 50;          // KL divergence (and progress) every so many iterations
+};
+
+// Sparse P as CSR with float values: the attraction pass is memory-bound, and float halves the
+// traffic without changing the result beyond t-SNE's own noise.
+struct SparseP {
+  std::size_t n = 0;
+  std::vector<std::size_t> ptr;
+  std::vector<int> idx;
+  std::vector<float> val;
+  double sum_plogp = 0.0;  // sum p log p, for the KL divergence
+};
+
+inline SparseP make_sparse_p(std::size_t n, const int* p, const int* i, const double* x) {
+  SparseP P;
+  P.n = n;
+  P.ptr.assign(p, p + n + 1);
+  P.idx.assign(i, i + p[n]);
+  P.val.resize(p[n]);
+  double total = 0.0;
+  for (int q = 0; q < p[n]; ++q) total += x[q];
+  // Normalise to sum 1 (P from affinities() already is; user matrices may not be).
+  double s = 0.0;
+  for (int q = 0; q < p[n]; ++q) {
+    const double v = x[q] / total;
+    P.val[q] = static_cast<float>(v);
+    if (v > 0) s += v * std::log(v);
+  }
+  P.sum_plogp = s;
+  return P;
+}
+
+struct TsneTrace {
+  std::vector<int> iter;
+  std::vector<double> kl;
+  std::vector<double> Z;
+};
+
+template <int D>
+class TsneOptimizer {
+ public:
+  TsneOptimizer(const SparseP& P, std::vector<double> Y, TsneParams par)
+      : P_(P), Y_(std::move(Y)), par_(par), n_(P.n), fft_(par.fft) {
+    kern_.dof = par_.dof;
+    update_.assign(n_ * D, 0.0);
+    gains_.assign(n_ * D, 1.0);
+    grad_.assign(n_ * D, 0.0);
+  }
+
+  const std::vector<double>& Y() const { return Y_; }
+  const std::vector<double>& gradient() const { return grad_; }
+  double last_Z() const { return rep_.Z; }
+
+  // Computes the gradient at the current Y with attraction weight rho; optionally the KL
+  // divergence of the (unexaggerated) P, which costs one log per edge and nothing O(n^2).
+  template <class Exec>
+  double compute_gradient(double rho, bool want_kl, const Exec& exec) {
+    switch (par_.repulsion) {
+      case RepulsionMethod::exact:
+        repulsion_exact<D>(Y_, n_, kern_, rep_, exec);
+        break;
+      case RepulsionMethod::barnes_hut:
+        repulsion_barnes_hut<D>(Y_, n_, kern_, par_.theta, tree_, rep_, exec);
+        break;
+      case RepulsionMethod::fft:
+        if constexpr (D <= 2) fft_.compute(Y_, n_, kern_, rep_, exec);
+        break;
+    }
+    const double invZ = 1.0 / rep_.Z;
+    const std::size_t block = 1024;
+    std::vector<double> plogw(n_blocks(n_, block), 0.0);
+    for_each_block(exec, n_, block, [&](std::size_t b, std::size_t i0, std::size_t i1) {
+      double acc = 0.0;
+      for (std::size_t i = i0; i < i1; ++i) {
+        double f[D] = {};
+        const double* yi = &Y_[i * D];
+        for (std::size_t q = P_.ptr[i]; q < P_.ptr[i + 1]; ++q) {
+          const std::size_t j = static_cast<std::size_t>(P_.idx[q]);
+          double diff[D], d2 = 0.0;
+          for (int c = 0; c < D; ++c) {
+            diff[c] = yi[c] - Y_[j * D + c];
+            d2 += diff[c] * diff[c];
+          }
+          const double t = kern_.t(d2);
+          const double pt = static_cast<double>(P_.val[q]) * t;
+          for (int c = 0; c < D; ++c) f[c] += pt * diff[c];
+          if (want_kl) acc += static_cast<double>(P_.val[q]) * std::log(kern_.w_from_t(t));
+        }
+        for (int c = 0; c < D; ++c)
+          grad_[i * D + c] = rho * f[c] - invZ * rep_.force[i * D + c];
+      }
+      plogw[b] = acc;
+    });
+    if (!want_kl) return NAN;
+    double s = 0.0;
+    for (double v : plogw) s += v;
+    // KL = sum p log p - sum p log w + log Z
+    return P_.sum_plogp - s + std::log(rep_.Z);
+  }
+
+  // One gradient-descent step. Returns the KL divergence when want_kl, NaN otherwise.
+  template <class Exec>
+  double step(double rho, double momentum, bool want_kl, const Exec& exec) {
+    const double kl = compute_gradient(rho, want_kl, exec);
+    const double lr = par_.learning_rate, maxstep = par_.max_step_norm;
+    const std::size_t block = 4096;
+    std::vector<double> mean_part(n_blocks(n_, block) * D, 0.0);
+    for_each_block(exec, n_, block, [&](std::size_t b, std::size_t i0, std::size_t i1) {
+      for (std::size_t i = i0; i < i1; ++i) {
+        double upd[D], nrm2 = 0.0;
+        for (int c = 0; c < D; ++c) {
+          const std::size_t q = i * D + c;
+          const double g = grad_[q];
+          double& gain = gains_[q];
+          gain = ((g > 0) != (update_[q] > 0)) ? gain + 0.2 : gain * 0.8;
+          if (gain < 0.01) gain = 0.01;
+          upd[c] = momentum * update_[q] - lr * gain * g;
+          nrm2 += upd[c] * upd[c];
+        }
+        if (maxstep > 0 && nrm2 > maxstep * maxstep) {
+          const double s = maxstep / std::sqrt(nrm2);
+          for (int c = 0; c < D; ++c) upd[c] *= s;
+        }
+        for (int c = 0; c < D; ++c) {
+          update_[i * D + c] = upd[c];
+          Y_[i * D + c] += upd[c];
+          mean_part[b * D + c] += Y_[i * D + c];
+        }
+      }
+    });
+    double mean[D] = {};
+    for (std::size_t b = 0; b < mean_part.size() / D; ++b)
+      for (int c = 0; c < D; ++c) mean[c] += mean_part[b * D + c];
+    for (int c = 0; c < D; ++c) mean[c] /= static_cast<double>(n_);
+    exec.parallel_for(0, n_, [&](std::size_t i0, std::size_t i1) {
+      for (std::size_t i = i0; i < i1; ++i)
+        for (int c = 0; c < D; ++c) Y_[i * D + c] -= mean[c];
+    }, 4096);
+    return kl;
+  }
+
+  // The whole schedule: early exaggeration and first momentum for early_iter iterations, then
+  // exaggeration and final momentum. The KL reported during exaggeration is that of P itself.
+  template <class Exec>
+  TsneTrace run(const Exec& exec, Control& control, int iter_offset = 0) {
+    TsneTrace tr;
+    auto record = [&](int done, double kl, bool early) {
+      tr.iter.push_back(iter_offset + done);
+      tr.kl.push_back(kl);
+      tr.Z.push_back(rep_.Z);
+      if (control.verbose()) {
+        std::ostringstream os;
+        os << "t-SNE iteration " << (iter_offset + done) << "/" << (iter_offset + par_.n_iter)
+           << ": KL divergence " << kl << (early ? " (early exaggeration)" : "");
+        control.message(os.str());
+      }
+    };
+    for (int it = 0; it < par_.n_iter; ++it) {
+      const bool early = it < par_.early_iter;
+      const double rho = early ? par_.early_exaggeration : par_.exaggeration;
+      const double mom = early ? par_.momentum : par_.final_momentum;
+      // A step evaluates the gradient (and the KL, when asked) at the iterate it starts from,
+      // i.e. after `it` iterations.
+      const bool eval = par_.eval_every > 0 && it > 0 && it % par_.eval_every == 0;
+      const double kl = step(rho, mom, eval, exec);
+      if (eval) record(it, kl, early);
+      control.check();
+    }
+    if (par_.eval_every > 0) {
+      const bool early = par_.n_iter <= par_.early_iter;
+      record(par_.n_iter,
+             compute_gradient(early ? par_.early_exaggeration : par_.exaggeration, true, exec),
+             early);
+    }
+    return tr;
+  }
+
+ private:
+  const SparseP& P_;
+  std::vector<double> Y_;
+  TsneParams par_;
+  std::size_t n_;
+  TsneKernel kern_;
+  std::vector<double> update_, gains_, grad_;
+  Repulsion rep_;
+  SpaceTree<D> tree_;
+  FftRepulsion<(D <= 2 ? D : 2)> fft_;
+};
+
+}  // namespace nembed
+
+#endif

@@ -1,0 +1,29 @@
+// The heavy-tailed t-SNE kernel of Kobak et al. (2019): w(d^2) = (1 + d^2/dof)^(-dof).
+// dof = 1 is t-SNE's Cauchy kernel, dof -> infinity tends to SNE's Gaussian, dof < 1 gives heavier
+// tails. With t = 1 / (1 + d^2/dof), w = t^dof, the attraction along an edge is p_ij t (y_i - y_j)
+// and the repulsion needs w t = t^(dof + 1): two kernels, which is why the FFT path convolves two.
+#ifndef NEMBED_TSNE_KERNEL_HPP
+#define NEMBED_TSNE_KERNEL_HPP
+
+#include <cmath>
+
+namespace nembed {
+
+struct TsneKernel {
+  double dof = 1.0;
+  bool cauchy() const { return dof == 1.0; }
+  double t(double d2) const { return 1.0 / (1.0 + d2 / dof); }
+  // w = t^dof (the similarity, summed into Z).
+  double w_from_t(double t) const { return cauchy() ? t : std::pow(t, dof); }
+};
+
+// Result of a repulsion pass: unnormalised repulsive forces sum_j w_ij t_ij (y_i - y_j) (row-major
+// n x D) and Z = sum_{i != j} w_ij.
+struct Repulsion {
+  std::vector<double> force;
+  double Z = 0.0;
+};
+
+}  // namespace nembed
+
+#endif

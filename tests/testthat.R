@@ -1,0 +1,4 @@
+library(testthat)
+library(nembed)
+
+test_check("nembed")

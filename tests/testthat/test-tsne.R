@@ -1,0 +1,131 @@
+tsne_params <- function(repulsion = "exact", dof = 1, n_interp = 3, min_intervals = 50) {
+  list(n_iter = 1L, early_iter = 0L, early_exaggeration = 1, exaggeration = 1, learning_rate = 1,
+       momentum = 0.5, final_momentum = 0.8, dof = dof, repulsion = repulsion, theta = 0.5,
+       n_interp = as.integer(n_interp), min_intervals = as.integer(min_intervals),
+       intervals_per_unit = 1, max_step_norm = 5, eval_every = 1L)
+}
+gradient_at <- function(P, Y, ..., rho = 1, n_threads = 2) {
+  nembed:::tsne_gradient_cpp(P@p, P@i, P@x, Y, tsne_params(...), rho, n_threads)
+}
+
+# KL(P || Q) with the heavy-tailed kernel, straight from the definition.
+ref_kl <- function(P, Y, dof = 1) {
+  W <- (1 + as.matrix(dist(Y))^2 / dof)^(-dof)
+  diag(W) <- 0
+  Q <- W / sum(W)
+  Pm <- as.matrix(P)
+  nz <- Pm > 0
+  sum(Pm[nz] * log(Pm[nz] / Q[nz]))
+}
+
+test_that("FFT and Barnes-Hut repulsion match the exact forces", {
+  set.seed(11)
+  n <- 2000
+  P <- affinities(matrix(rnorm(n * 5), n), perplexity = 10, n_threads = 2)$P
+  Y <- matrix(rnorm(n * 2, sd = 3), n)
+  for (dof in c(0.5, 1, 2)) for (d in 1:2) {
+    Yd <- Y[, seq_len(d), drop = FALSE]
+    ge <- gradient_at(P, Yd, repulsion = "exact", dof = dof, rho = 0)
+    rel <- function(g) sqrt(sum((g$gradient - ge$gradient)^2) / sum(ge$gradient^2))
+    info <- sprintf("dof %s, %d-D", dof, d)
+    expect_lt(rel(gradient_at(P, Yd, repulsion = "fft", dof = dof, rho = 0)), 1e-2, label = info)
+    expect_lt(rel(gradient_at(P, Yd, repulsion = "bh", dof = dof, rho = 0)), 1e-2, label = info)
+    expect_lt(rel(gradient_at(P, Yd, repulsion = "fft", dof = dof, rho = 0, n_interp = 5,
+                              min_intervals = 200)), 1e-4, label = info)
+  }
+})
+
+test_that("the gradient is a quarter of the numerical gradient of the exact KL, and KL is exact", {
+  set.seed(12)
+  n <- 60
+  P <- affinities(matrix(rnorm(n * 4), n), perplexity = 8, n_threads = 1)$P
+  for (dof in c(0.6, 1, 3)) for (d in 1:3) {
+    Y <- matrix(rnorm(n * d), n)
+    g <- gradient_at(P, Y, repulsion = "exact", dof = dof, rho = 1)
+    expect_equal(g$kl, ref_kl(P, Y, dof), tolerance = 1e-6)
+    h <- 1e-5
+    for (q in c(1, 17, 33)) for (c in seq_len(d)) {
+      Yp <- Y; Yp[q, c] <- Yp[q, c] + h
+      Ym <- Y; Ym[q, c] <- Ym[q, c] - h
+      num <- (ref_kl(P, Yp, dof) - ref_kl(P, Ym, dof)) / (2 * h)
+      expect_equal(4 * g$gradient[q, c], num, tolerance = 1e-5)
+    }
+  }
+})
+
+test_that("the KL divergence reported by embed_tsne is the exact KL of its output", {
+  set.seed(13)
+  X <- matrix(rnorm(150 * 5), 150)
+  emb <- embed_tsne(X, perplexity = 10, n_iter = 300, n_threads = 1, seed = 1)
+  rec <- embedding_record(emb)
+  expect_equal(tail(rec$loss$kl, 1), ref_kl(rec$affinities$P, as.matrix(emb)), tolerance = 1e-4)
+  expect_equal(rec$loss$iteration, seq(50, 300, by = 50))
+})
+
+test_that("three separated clusters come out separated with every repulsion method", {
+  cl <- three_clusters(n_per = 200)
+  for (rep in c("exact", "bh", "fft")) {
+    emb <- embed_tsne(cl$X, repulsion = rep, n_iter = 500, n_threads = 2, seed = 1)
+    expect_s3_class(emb, "nembed_embedding")
+    expect_named(emb, c("x", "y"))
+    expect_equal(knn_accuracy(emb, cl$labels, n_threads = 1), 1, label = rep)
+  }
+  emb3 <- embed_tsne(cl$X, n_components = 3, repulsion = "bh", n_iter = 400, n_threads = 2, seed = 1)
+  expect_named(emb3, c("x", "y", "z"))
+  expect_equal(knn_accuracy(emb3, cl$labels, n_threads = 1), 1)
+  emb1 <- embed_tsne(cl$X, n_components = 1, repulsion = "fft", n_iter = 400, n_threads = 2, seed = 1)
+  expect_equal(knn_accuracy(emb1, cl$labels, n_threads = 1), 1)
+  embh <- embed_tsne(cl$X, dof = 0.5, repulsion = "fft", n_iter = 400, n_threads = 2, seed = 1)
+  expect_equal(knn_accuracy(embh, cl$labels, n_threads = 1), 1)
+})
+
+test_that("same seed and threads give identical output; threads do not matter; seeds do", {
+  cl <- three_clusters(n_per = 150, seed = 2)
+  a <- embed_tsne(cl$X, init = "random", n_iter = 300, n_threads = 2, seed = 7, repulsion = "fft")
+  b <- embed_tsne(cl$X, init = "random", n_iter = 300, n_threads = 2, seed = 7, repulsion = "fft")
+  c1 <- embed_tsne(cl$X, init = "random", n_iter = 300, n_threads = 1, seed = 7, repulsion = "fft")
+  d <- embed_tsne(cl$X, init = "random", n_iter = 300, n_threads = 2, seed = 8, repulsion = "fft")
+  expect_identical(as.matrix(a), as.matrix(b))
+  expect_identical(as.matrix(a), as.matrix(c1))
+  expect_false(isTRUE(all.equal(as.matrix(a), as.matrix(d))))
+  set.seed(5); e1 <- embed_tsne(cl$X, init = "random", n_iter = 50, n_threads = 1)
+  set.seed(5); e2 <- embed_tsne(cl$X, init = "random", n_iter = 50, n_threads = 1)
+  expect_identical(as.matrix(e1), as.matrix(e2))
+})
+
+test_that("PCA initialisation follows the recipe and affinities are reused", {
+  cl <- three_clusters(n_per = 100, seed = 3)
+  emb0 <- embed_tsne(cl$X, n_iter = 1, early_iter = 1, learning_rate = 1e-12, n_threads = 1)
+  Z <- pca(cl$X, 2)
+  expect_equal(sd(emb0$x), 1e-4, tolerance = 1e-3)
+  expect_equal(abs(cor(emb0$x, Z[, 1])), 1, tolerance = 1e-6)
+  P <- embedding_record(emb0)$affinities
+  emb <- embed_tsne(P, init = as.matrix(emb0), n_iter = 300, n_threads = 1)
+  expect_equal(knn_accuracy(emb, cl$labels, n_threads = 1), 1)
+  more <- continue_tsne(emb, n_iter = 100, exaggeration = 4, n_threads = 1)
+  rec <- embedding_record(more)
+  expect_equal(max(rec$loss$iteration), 400)
+  expect_equal(rec$params$exaggeration, 4)
+  # exaggeration contracts clusters relative to the spread between them
+  spread <- function(e) {
+    m <- as.matrix(e); within <- mean(tapply(seq_len(nrow(m)), cl$labels, function(i) mean(dist(m[i, ]))))
+    within / mean(dist(m))
+  }
+  expect_lt(spread(more), spread(emb))
+})
+
+test_that("bad t-SNE input is a classed error naming the argument", {
+  cl <- three_clusters(n_per = 20)
+  X0 <- cl$X
+  expect_nembed_error(embed_tsne(cl$X, perplexity = 100, n_threads = 1), "perplexity")
+  expect_nembed_error(embed_tsne(cl$X, init = matrix(0, 10, 2), n_threads = 1), "init")
+  bad <- matrix(0, 60, 2); bad[1, 1] <- NA
+  expect_nembed_error(embed_tsne(cl$X, init = bad, n_threads = 1), "init")
+  expect_nembed_error(embed_tsne(cl$X, dof = 0, n_threads = 1), "dof")
+  expect_nembed_error(embed_tsne(cl$X, learning_rate = -1, n_threads = 1), "learning_rate")
+  expect_nembed_error(embed_tsne(cl$X, n_iter = 0, n_threads = 1), "n_iter")
+  expect_nembed_error(embed_tsne(cl$X, repulsion = "fft", n_components = 3, n_threads = 1), "repulsion")
+  expect_nembed_error(embed_tsne(cl$X, init = "umap", n_threads = 1), "init")
+  expect_nembed_error(embed_tsne(cl$X[1:2, ], n_threads = 1), "X")
+  expect_identical(cl$X, X0)
+})
