@@ -70,12 +70,12 @@ inline float fast_pow(float x, float b) { return fast_exp2(b * fast_log2(x)); }
 
 inline float clip4(float g, float c) { return g > c ? c : (g < -c ? -c : g); }
 
-// Directed edges in CSR order of their head, with their sampling schedule packed together so that
-// one cache line serves an edge.
+// Directed edges in CSR order of their head. The epoch at which each edge is next due is kept in a
+// separate array: every epoch scans it for all edges, while the rest of an edge's record is read
+// only when the edge is due (most light edges are not), which keeps the scan's memory traffic low.
 struct SgdEdge {
   int tail;
   float epochs_per_sample;
-  float next_sample;
   float epochs_per_negative;
   float next_negative;
 };
@@ -84,6 +84,7 @@ struct SgdGraph {
   std::size_t n = 0;
   std::vector<std::size_t> ptr;  // n + 1
   std::vector<SgdEdge> edges;
+  std::vector<float> next_sample;
 };
 
 // Edges of the symmetric matrix W, each processed every max(W) / w epochs; entries below
@@ -102,7 +103,8 @@ inline SgdGraph make_sgd_graph(const SparseSym& W, int n_epochs, double negative
       if (!(v > 0.0) || v < cutoff || static_cast<std::size_t>(W.idx[p]) == r) continue;
       const float eps = static_cast<float>(wmax / v);
       const float epn = negative_rate > 0 ? static_cast<float>(wmax / v / negative_rate) : 0.0f;
-      g.edges.push_back(SgdEdge{W.idx[p], eps, eps, epn, epn});
+      g.edges.push_back(SgdEdge{W.idx[p], eps, epn, epn});
+      g.next_sample.push_back(eps);
     }
     g.ptr[r + 1] = g.edges.size();
   }
@@ -151,8 +153,8 @@ void sgd_optimize(std::vector<float>& Y, int dim, SgdGraph& g, Loss& loss, const
       for (std::size_t i = s; i < e; ++i) {
         float* yi = Y.data() + i * dim;
         for (std::size_t p = g.ptr[i]; p < g.ptr[i + 1]; ++p) {
+          if (g.next_sample[p] > now) continue;
           SgdEdge& ed = g.edges[p];
-          if (ed.next_sample > now) continue;
           int n_neg = fixed_m;
           if (!opt.fixed_negatives) {
             n_neg = ed.epochs_per_negative > 0.0f
@@ -163,7 +165,7 @@ void sgd_optimize(std::vector<float>& Y, int dim, SgdGraph& g, Loss& loss, const
           }
           loss.step(yi, i, snap.data() + static_cast<std::size_t>(ed.tail) * dim, snap.data(), n,
                     n_neg, rng, alpha, a);
-          ed.next_sample += ed.epochs_per_sample;
+          g.next_sample[p] += ed.epochs_per_sample;
         }
       }
       acc[b] = a;
