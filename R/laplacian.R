@@ -34,9 +34,11 @@ NULL
 #'   non-trivial eigenvectors: it raises an error of class `nembed_error_graph` (use a larger `k`).
 #' @export
 #' @examples
-#' X <- as.matrix(iris[!duplicated(iris[, 1:4]), 1:4])
+#' # a noisy spiral: one connected kNN graph
+#' t <- seq(1, 4 * pi, length.out = 400)
+#' X <- cbind(t * cos(t), t * sin(t), rnorm(400, sd = 0.3))
 #' emb <- embed_laplacian(X, k = 10, n_threads = 1)
-#' plot(emb, color = iris$Species[!duplicated(iris[, 1:4])])
+#' plot(emb, color = cut(t, 5))
 embed_laplacian <- function(X, k = 15, n_components = 2, pca = TRUE, dense_limit = 2000,
                             n_threads = NULL, seed = NULL, verbose = FALSE) {
   t_start <- proc.time()[["elapsed"]]
