@@ -29,6 +29,26 @@ spectral_distances_cpp <- function(idx, dist, method, corrected, t, n_eigen, wei
     .Call(`_nembed_spectral_distances_cpp`, idx, dist, method, corrected, t, n_eigen, weighted, n_threads, verbose)
 }
 
+spectral_init_cpp <- function(p, i, x, n, n_components, seed, n_threads, dense_limit, tol, verbose) {
+    .Call(`_nembed_spectral_init_cpp`, p, i, x, n, n_components, seed, n_threads, dense_limit, tol, verbose)
+}
+
+umap_sgd_cpp <- function(Y, p, i, x, n_epochs, a, b, gamma, negative_rate, learning_rate, seed, n_threads, verbose) {
+    .Call(`_nembed_umap_sgd_cpp`, Y, p, i, x, n_epochs, a, b, gamma, negative_rate, learning_rate, seed, n_threads, verbose)
+}
+
+contrastive_sgd_cpp <- function(Y, p, i, x, loss, n_epochs, c, rho, n_negatives, learning_rate, seed, stream_offset, n_threads, verbose) {
+    .Call(`_nembed_contrastive_sgd_cpp`, Y, p, i, x, loss, n_epochs, c, rho, n_negatives, learning_rate, seed, stream_offset, n_threads, verbose)
+}
+
+umap_pair_gradient_cpp <- function(yi, yj, a, b) {
+    .Call(`_nembed_umap_pair_gradient_cpp`, yi, yj, a, b)
+}
+
+fa2_cpp <- function(Y, p, i, x, n_iter, scaling_ratio, gravity, strong_gravity, theta, jitter_tolerance, n_threads, verbose) {
+    .Call(`_nembed_fa2_cpp`, Y, p, i, x, n_iter, scaling_ratio, gravity, strong_gravity, theta, jitter_tolerance, n_threads, verbose)
+}
+
 tsne_cpp <- function(Pp, Pi, Px, Y0, params, n_threads, verbose, iter_offset) {
     .Call(`_nembed_tsne_cpp`, Pp, Pi, Px, Y0, params, n_threads, verbose, iter_offset)
 }

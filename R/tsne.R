@@ -210,11 +210,9 @@ tsne_init <- function(init, inp, P, n, n_components, seed, verbose) {
 }
 
 spectral_init_or_random <- function(P, n_components, seed, verbose) {
-  if (exists("spectral_layout", mode = "function")) {
-    Y <- tryCatch(spectral_layout(P$P, n_components, seed), error = function(e) NULL)
-    if (!is.null(Y)) return(Y)
-    tsmessage("spectral initialisation failed: random initialisation", verbose = verbose)
-  }
+  Y <- tryCatch(spectral_layout(P$P, n_components, seed, fallback = "a random initialisation"),
+                error = function(e) NULL)
+  if (!is.null(Y)) return(Y)
   with_seed(seed %% .Machine$integer.max, matrix(stats::rnorm(P$n * n_components), P$n))
 }
 

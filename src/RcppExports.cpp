@@ -121,6 +121,109 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// spectral_init_cpp
+Rcpp::List spectral_init_cpp(Rcpp::IntegerVector p, Rcpp::IntegerVector i, Rcpp::NumericVector x, int n, int n_components, double seed, int n_threads, int dense_limit, double tol, bool verbose);
+RcppExport SEXP _nembed_spectral_init_cpp(SEXP pSEXP, SEXP iSEXP, SEXP xSEXP, SEXP nSEXP, SEXP n_componentsSEXP, SEXP seedSEXP, SEXP n_threadsSEXP, SEXP dense_limitSEXP, SEXP tolSEXP, SEXP verboseSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type p(pSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type i(iSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x(xSEXP);
+    Rcpp::traits::input_parameter< int >::type n(nSEXP);
+    Rcpp::traits::input_parameter< int >::type n_components(n_componentsSEXP);
+    Rcpp::traits::input_parameter< double >::type seed(seedSEXP);
+    Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
+    Rcpp::traits::input_parameter< int >::type dense_limit(dense_limitSEXP);
+    Rcpp::traits::input_parameter< double >::type tol(tolSEXP);
+    Rcpp::traits::input_parameter< bool >::type verbose(verboseSEXP);
+    rcpp_result_gen = Rcpp::wrap(spectral_init_cpp(p, i, x, n, n_components, seed, n_threads, dense_limit, tol, verbose));
+    return rcpp_result_gen;
+END_RCPP
+}
+// umap_sgd_cpp
+Rcpp::NumericMatrix umap_sgd_cpp(Rcpp::NumericMatrix Y, Rcpp::IntegerVector p, Rcpp::IntegerVector i, Rcpp::NumericVector x, int n_epochs, double a, double b, double gamma, double negative_rate, double learning_rate, double seed, int n_threads, bool verbose);
+RcppExport SEXP _nembed_umap_sgd_cpp(SEXP YSEXP, SEXP pSEXP, SEXP iSEXP, SEXP xSEXP, SEXP n_epochsSEXP, SEXP aSEXP, SEXP bSEXP, SEXP gammaSEXP, SEXP negative_rateSEXP, SEXP learning_rateSEXP, SEXP seedSEXP, SEXP n_threadsSEXP, SEXP verboseSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type Y(YSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type p(pSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type i(iSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x(xSEXP);
+    Rcpp::traits::input_parameter< int >::type n_epochs(n_epochsSEXP);
+    Rcpp::traits::input_parameter< double >::type a(aSEXP);
+    Rcpp::traits::input_parameter< double >::type b(bSEXP);
+    Rcpp::traits::input_parameter< double >::type gamma(gammaSEXP);
+    Rcpp::traits::input_parameter< double >::type negative_rate(negative_rateSEXP);
+    Rcpp::traits::input_parameter< double >::type learning_rate(learning_rateSEXP);
+    Rcpp::traits::input_parameter< double >::type seed(seedSEXP);
+    Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
+    Rcpp::traits::input_parameter< bool >::type verbose(verboseSEXP);
+    rcpp_result_gen = Rcpp::wrap(umap_sgd_cpp(Y, p, i, x, n_epochs, a, b, gamma, negative_rate, learning_rate, seed, n_threads, verbose));
+    return rcpp_result_gen;
+END_RCPP
+}
+// contrastive_sgd_cpp
+Rcpp::List contrastive_sgd_cpp(Rcpp::NumericMatrix Y, Rcpp::IntegerVector p, Rcpp::IntegerVector i, Rcpp::NumericVector x, int loss, int n_epochs, double c, double rho, int n_negatives, double learning_rate, double seed, double stream_offset, int n_threads, bool verbose);
+RcppExport SEXP _nembed_contrastive_sgd_cpp(SEXP YSEXP, SEXP pSEXP, SEXP iSEXP, SEXP xSEXP, SEXP lossSEXP, SEXP n_epochsSEXP, SEXP cSEXP, SEXP rhoSEXP, SEXP n_negativesSEXP, SEXP learning_rateSEXP, SEXP seedSEXP, SEXP stream_offsetSEXP, SEXP n_threadsSEXP, SEXP verboseSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type Y(YSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type p(pSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type i(iSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x(xSEXP);
+    Rcpp::traits::input_parameter< int >::type loss(lossSEXP);
+    Rcpp::traits::input_parameter< int >::type n_epochs(n_epochsSEXP);
+    Rcpp::traits::input_parameter< double >::type c(cSEXP);
+    Rcpp::traits::input_parameter< double >::type rho(rhoSEXP);
+    Rcpp::traits::input_parameter< int >::type n_negatives(n_negativesSEXP);
+    Rcpp::traits::input_parameter< double >::type learning_rate(learning_rateSEXP);
+    Rcpp::traits::input_parameter< double >::type seed(seedSEXP);
+    Rcpp::traits::input_parameter< double >::type stream_offset(stream_offsetSEXP);
+    Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
+    Rcpp::traits::input_parameter< bool >::type verbose(verboseSEXP);
+    rcpp_result_gen = Rcpp::wrap(contrastive_sgd_cpp(Y, p, i, x, loss, n_epochs, c, rho, n_negatives, learning_rate, seed, stream_offset, n_threads, verbose));
+    return rcpp_result_gen;
+END_RCPP
+}
+// umap_pair_gradient_cpp
+Rcpp::List umap_pair_gradient_cpp(Rcpp::NumericVector yi, Rcpp::NumericVector yj, double a, double b);
+RcppExport SEXP _nembed_umap_pair_gradient_cpp(SEXP yiSEXP, SEXP yjSEXP, SEXP aSEXP, SEXP bSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type yi(yiSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type yj(yjSEXP);
+    Rcpp::traits::input_parameter< double >::type a(aSEXP);
+    Rcpp::traits::input_parameter< double >::type b(bSEXP);
+    rcpp_result_gen = Rcpp::wrap(umap_pair_gradient_cpp(yi, yj, a, b));
+    return rcpp_result_gen;
+END_RCPP
+}
+// fa2_cpp
+Rcpp::NumericMatrix fa2_cpp(Rcpp::NumericMatrix Y, Rcpp::IntegerVector p, Rcpp::IntegerVector i, Rcpp::NumericVector x, int n_iter, double scaling_ratio, double gravity, bool strong_gravity, double theta, double jitter_tolerance, int n_threads, bool verbose);
+RcppExport SEXP _nembed_fa2_cpp(SEXP YSEXP, SEXP pSEXP, SEXP iSEXP, SEXP xSEXP, SEXP n_iterSEXP, SEXP scaling_ratioSEXP, SEXP gravitySEXP, SEXP strong_gravitySEXP, SEXP thetaSEXP, SEXP jitter_toleranceSEXP, SEXP n_threadsSEXP, SEXP verboseSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type Y(YSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type p(pSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type i(iSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x(xSEXP);
+    Rcpp::traits::input_parameter< int >::type n_iter(n_iterSEXP);
+    Rcpp::traits::input_parameter< double >::type scaling_ratio(scaling_ratioSEXP);
+    Rcpp::traits::input_parameter< double >::type gravity(gravitySEXP);
+    Rcpp::traits::input_parameter< bool >::type strong_gravity(strong_gravitySEXP);
+    Rcpp::traits::input_parameter< double >::type theta(thetaSEXP);
+    Rcpp::traits::input_parameter< double >::type jitter_tolerance(jitter_toleranceSEXP);
+    Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
+    Rcpp::traits::input_parameter< bool >::type verbose(verboseSEXP);
+    rcpp_result_gen = Rcpp::wrap(fa2_cpp(Y, p, i, x, n_iter, scaling_ratio, gravity, strong_gravity, theta, jitter_tolerance, n_threads, verbose));
+    return rcpp_result_gen;
+END_RCPP
+}
 // tsne_cpp
 Rcpp::List tsne_cpp(const Rcpp::IntegerVector Pp, const Rcpp::IntegerVector Pi, const Rcpp::NumericVector Px, const Rcpp::NumericMatrix Y0, const Rcpp::List params, int n_threads, bool verbose, int iter_offset);
 RcppExport SEXP _nembed_tsne_cpp(SEXP PpSEXP, SEXP PiSEXP, SEXP PxSEXP, SEXP Y0SEXP, SEXP paramsSEXP, SEXP n_threadsSEXP, SEXP verboseSEXP, SEXP iter_offsetSEXP) {
@@ -225,6 +328,11 @@ static const R_CallMethodDef CallEntries[] = {
     {"_nembed_uniform_affinities_cpp", (DL_FUNC) &_nembed_uniform_affinities_cpp, 2},
     {"_nembed_umap_affinities_cpp", (DL_FUNC) &_nembed_umap_affinities_cpp, 4},
     {"_nembed_spectral_distances_cpp", (DL_FUNC) &_nembed_spectral_distances_cpp, 9},
+    {"_nembed_spectral_init_cpp", (DL_FUNC) &_nembed_spectral_init_cpp, 10},
+    {"_nembed_umap_sgd_cpp", (DL_FUNC) &_nembed_umap_sgd_cpp, 13},
+    {"_nembed_contrastive_sgd_cpp", (DL_FUNC) &_nembed_contrastive_sgd_cpp, 14},
+    {"_nembed_umap_pair_gradient_cpp", (DL_FUNC) &_nembed_umap_pair_gradient_cpp, 4},
+    {"_nembed_fa2_cpp", (DL_FUNC) &_nembed_fa2_cpp, 12},
     {"_nembed_tsne_cpp", (DL_FUNC) &_nembed_tsne_cpp, 8},
     {"_nembed_tsne_gradient_cpp", (DL_FUNC) &_nembed_tsne_gradient_cpp, 7},
     {"_nembed_perplexity_conditional_cpp", (DL_FUNC) &_nembed_perplexity_conditional_cpp, 3},

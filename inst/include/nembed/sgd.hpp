@@ -1,0 +1,247 @@
+// Epoch-based edge-sampling SGD shared by UMAP and the contrastive losses (NEG, NCE, InfoNCE).
+//
+// Schedule (umap-learn's `make_epochs_per_sample`): a directed edge of weight w is processed every
+// max(w) / w epochs; each time, it takes a number of uniformly drawn negatives that averages
+// `negative_rate` per processing (or exactly that many with `fixed_negatives`). The learning rate
+// decays linearly, alpha_e = alpha_0 (1 - e / n_epochs), and every gradient coordinate is clipped.
+//
+// Reproducibility rule ("owner computes"): the vertices are split into fixed blocks of
+// `block` consecutive indices whose boundaries do not depend on the thread count. In an epoch, each
+// block processes the edges whose *head* it owns, in CSR order, with its own random stream
+// Rng(seed, epoch * n_blocks + block). A block writes only the coordinates of its own heads (in
+// place, so a head sees its own earlier updates within the epoch); every other coordinate it reads
+// (tails, negatives) comes from a snapshot taken at the start of the epoch. No two blocks touch the
+// same memory, so the result is bit-identical for a given seed whatever the number of threads, and
+// there is no false sharing between threads.
+//
+// Consequence for umap-learn's `move_other`: a tail is never moved by its head's block. The graph is
+// symmetric, so every undirected edge is stored in both directions with the same sampling rate, and
+// the tail receives the same pull when its own copy of the edge is processed. UMAP moves both ends
+// of each directed edge (two pulls per endpoint per sample of the pair), so a loss that mimics it
+// applies the attraction with weight 2 (`UmapLoss::attraction_weight`).
+#ifndef NEMBED_SGD_HPP
+#define NEMBED_SGD_HPP
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "nembed/affinity.hpp"
+#include "nembed/control.hpp"
+#include "nembed/parallel.hpp"
+#include "nembed/rng.hpp"
+
+namespace nembed {
+
+// ---- fast float pow for the UMAP kernel d^(2b): pow() would dominate the epoch loop. Branch-free
+// so that the coefficients of a batch of negatives are computed as independent instruction chains.
+// Relative error below 1e-6 over the range the SGD meets.
+inline float fast_log2(float x) {
+  std::uint32_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  const float e = static_cast<float>(static_cast<int>((bits >> 23) & 255u) - 127);
+  bits = (bits & 0x007FFFFFu) | 0x3F800000u;
+  float m;
+  std::memcpy(&m, &bits, sizeof m);
+  // log2(m) = 2/ln2 atanh(t), t = (m - 1)/(m + 1) in [0, 1/3) for m in [1, 2)
+  const float t = (m - 1.0f) / (m + 1.0f), t2 = t * t;
+  const float s =
+      t * (1.0f + t2 * (1.0f / 3 + t2 * (1.0f / 5 + t2 * (1.0f / 7 + t2 * (1.0f / 9 + t2 * (1.0f / 11))))));
+  return e + 2.88539008f * s;
+}
+
+inline float fast_exp2(float y) {
+  y = std::min(127.0f, std::max(-126.0f, y));
+  const int fl = static_cast<int>(y + 127.0f) - 127;  // floor(y): the argument is positive
+  const float f = (y - static_cast<float>(fl)) * 0.69314718f;  // in [0, ln 2)
+  const float p =
+      1.0f + f * (1.0f + f * (0.5f + f * (1.0f / 6 + f * (1.0f / 24 + f * (1.0f / 120 + f * (1.0f / 720 + f * (1.0f / 5040)))))));
+  const std::uint32_t bits = static_cast<std::uint32_t>(fl + 127) << 23;
+  float scale;
+  std::memcpy(&scale, &bits, sizeof scale);
+  return p * scale;
+}
+
+// x^b for x > 0.
+inline float fast_pow(float x, float b) { return fast_exp2(b * fast_log2(x)); }
+
+inline float clip4(float g, float c) { return g > c ? c : (g < -c ? -c : g); }
+
+// Directed edges in CSR order of their head. The epoch at which each edge is next due is kept in a
+// separate array: every epoch scans it for all edges, while the rest of an edge's record is read
+// only when the edge is due (most light edges are not), which keeps the scan's memory traffic low.
+struct SgdEdge {
+  int tail;
+  float epochs_per_sample;
+  float epochs_per_negative;
+  float next_negative;
+};
+
+struct SgdGraph {
+  std::size_t n = 0;
+  std::vector<std::size_t> ptr;  // n + 1
+  std::vector<SgdEdge> edges;
+  std::vector<float> next_sample;
+};
+
+// Edges of the symmetric matrix W, each processed every max(W) / w epochs; entries below
+// max(W) / n_epochs are dropped (they would never be sampled), as in umap-learn.
+inline SgdGraph make_sgd_graph(const SparseSym& W, int n_epochs, double negative_rate) {
+  SgdGraph g;
+  g.n = W.n;
+  g.ptr.assign(W.n + 1, 0);
+  double wmax = 0.0;
+  for (double v : W.val) wmax = std::max(wmax, v);
+  const double cutoff = n_epochs > 0 ? wmax / n_epochs : 0.0;
+  g.edges.reserve(W.nnz());
+  for (std::size_t r = 0; r < W.n; ++r) {
+    for (std::size_t p = W.ptr[r]; p < W.ptr[r + 1]; ++p) {
+      const double v = W.val[p];
+      if (!(v > 0.0) || v < cutoff || static_cast<std::size_t>(W.idx[p]) == r) continue;
+      const float eps = static_cast<float>(wmax / v);
+      const float epn = negative_rate > 0 ? static_cast<float>(wmax / v / negative_rate) : 0.0f;
+      g.edges.push_back(SgdEdge{W.idx[p], eps, epn, epn});
+      g.next_sample.push_back(eps);
+    }
+    g.ptr[r + 1] = g.edges.size();
+  }
+  return g;
+}
+
+struct SgdOptions {
+  int n_epochs = 200;
+  float learning_rate = 1.0f;
+  double negative_rate = 5.0;   // mean negatives per processed edge
+  bool fixed_negatives = false; // exactly round(negative_rate) negatives per processed edge
+  std::uint64_t seed = 1;
+  std::uint64_t stream_offset = 0;  // distinguishes the random streams of successive phases
+  std::size_t block = 256;
+  std::string label = "sgd";
+};
+
+// Per-block accumulator a loss can use for global quantities (NCE's normalisation gradient).
+struct SgdAccumulator {
+  double sum = 0.0;
+  double count = 0.0;
+};
+
+// Runs opt.n_epochs epochs on Y (n x dim, row-major floats). Loss must provide
+//   void step(float* yi, std::size_t i, const float* yj, const float* snap, std::size_t n,
+//             int n_neg, Rng& rng, float alpha, SgdAccumulator& acc) const;
+//   void end_epoch(const SgdAccumulator& total, int epoch, float decay);  // decay = alpha / alpha_0
+// where yi is the head (writable), yj the tail's snapshot row and snap the whole snapshot.
+template <class Loss, class Exec>
+void sgd_optimize(std::vector<float>& Y, int dim, SgdGraph& g, Loss& loss, const SgdOptions& opt,
+                  const Exec& exec, Control& control) {
+  const std::size_t n = g.n;
+  const std::size_t nb = n_blocks(n, opt.block);
+  std::vector<float> snap(Y.size());
+  std::vector<SgdAccumulator> acc(nb);
+  const int every = std::max(1, opt.n_epochs / 10);
+  const int fixed_m = static_cast<int>(std::lround(opt.negative_rate));
+  for (int epoch = 0; epoch < opt.n_epochs; ++epoch) {
+    const float alpha =
+        opt.learning_rate * (1.0f - static_cast<float>(epoch) / static_cast<float>(opt.n_epochs));
+    const float now = static_cast<float>(epoch + 1);
+    std::copy(Y.begin(), Y.end(), snap.begin());
+    for_each_block(exec, n, opt.block, [&](std::size_t b, std::size_t s, std::size_t e) {
+      Rng rng(opt.seed, opt.stream_offset + static_cast<std::uint64_t>(epoch) * nb + b);
+      SgdAccumulator a;
+      for (std::size_t i = s; i < e; ++i) {
+        float* yi = Y.data() + i * dim;
+        for (std::size_t p = g.ptr[i]; p < g.ptr[i + 1]; ++p) {
+          if (g.next_sample[p] > now) continue;
+          SgdEdge& ed = g.edges[p];
+          int n_neg = fixed_m;
+          if (!opt.fixed_negatives) {
+            n_neg = ed.epochs_per_negative > 0.0f
+                        ? static_cast<int>((now - ed.next_negative) / ed.epochs_per_negative)
+                        : 0;
+            if (n_neg < 0) n_neg = 0;
+            ed.next_negative += static_cast<float>(n_neg) * ed.epochs_per_negative;
+          }
+          loss.step(yi, i, snap.data() + static_cast<std::size_t>(ed.tail) * dim, snap.data(), n,
+                    n_neg, rng, alpha, a);
+          g.next_sample[p] += ed.epochs_per_sample;
+        }
+      }
+      acc[b] = a;
+    });
+    SgdAccumulator total;
+    for (const auto& a : acc) {
+      total.sum += a.sum;
+      total.count += a.count;
+    }
+    loss.end_epoch(total, epoch, opt.learning_rate > 0.0f ? alpha / opt.learning_rate : 0.0f);
+    control.check();
+    if (control.verbose() && ((epoch + 1) % every == 0 || epoch + 1 == opt.n_epochs))
+      control.message(opt.label + ": epoch " + std::to_string(epoch + 1) + " / " +
+                      std::to_string(opt.n_epochs));
+  }
+}
+
+// UMAP's fuzzy cross-entropy with w = 1 / (1 + a d^(2b)).
+//   attraction on the head: coef = -2ab d^(2(b-1)) / (1 + a d^(2b)), times attraction_weight (2, see
+//   the header comment on move_other); skipped at d = 0;
+//   repulsion: coef = 2 gamma b / ((0.001 + d^2)(1 + a d^(2b))), skipped at d = 0 and for k = i.
+template <int DIM>
+struct UmapLoss {
+  float a = 1.577f, b = 0.895f, gamma = 1.0f, clip = 4.0f, attraction_weight = 2.0f;
+  int dim = DIM;
+  bool b_is_one = false;
+
+  float d2_pow_b(float d2) const { return b_is_one ? d2 : fast_pow(d2, b); }
+  // Attractive gradient coefficient (descent step = coef * (y_i - y_j)).
+  float attract_coef(float d2) const {
+    if (!(d2 > 0.0f)) return 0.0f;
+    const float pb = d2_pow_b(d2);
+    return -2.0f * a * b * (b_is_one ? 1.0f : pb / d2) / (1.0f + a * pb);
+  }
+  float repel_coef(float d2) const {
+    if (!(d2 > 0.0f)) return 0.0f;
+    return 2.0f * gamma * b / ((0.001f + d2) * (1.0f + a * d2_pow_b(d2)));
+  }
+
+  void step(float* yi, std::size_t i, const float* yj, const float* snap, std::size_t n, int n_neg,
+            Rng& rng, float alpha, SgdAccumulator&) const {
+    const int D = DIM > 0 ? DIM : dim;
+    float d2 = 0.0f;
+    for (int d = 0; d < D; ++d) {
+      const float u = yi[d] - yj[d];
+      d2 += u * u;
+    }
+    const float ca = attract_coef(d2);
+    if (ca != 0.0f)
+      for (int d = 0; d < D; ++d)
+        yi[d] += attraction_weight * alpha * clip4(ca * (yi[d] - yj[d]), clip);
+    // Negatives in batches: their coefficients are computed from the head's position before the
+    // batch (independent chains the CPU overlaps), the moves applied one after the other.
+    constexpr int kBatch = 8;
+    const float* yk[kBatch];
+    float cr[kBatch];
+    for (int q0 = 0; q0 < n_neg; q0 += kBatch) {
+      const int nq = std::min(kBatch, n_neg - q0);
+      for (int q = 0; q < nq; ++q) {
+        const std::size_t k = static_cast<std::size_t>(rng.below(n));
+        yk[q] = snap + k * D;
+        float e2 = 0.0f;
+        for (int d = 0; d < D; ++d) {
+          const float u = yi[d] - yk[q][d];
+          e2 += u * u;
+        }
+        cr[q] = k == i ? 0.0f : repel_coef(e2);
+      }
+      for (int q = 0; q < nq; ++q)
+        if (cr[q] > 0.0f)
+          for (int d = 0; d < D; ++d) yi[d] += alpha * clip4(cr[q] * (yi[d] - yk[q][d]), clip);
+    }
+  }
+  void end_epoch(const SgdAccumulator&, int, float) {}
+};
+
+}  // namespace nembed
+
+#endif
