@@ -24,7 +24,8 @@
 #' @param early_exaggeration,early_iter Exaggeration and number of iterations of the early phase
 #'   (left at its default, `early_iter` is capped at `n_iter`).
 #' @param n_iter Total number of iterations, early phase included.
-#' @param learning_rate A number, or `"auto"`: `max(n / early_exaggeration, 50)`, i.e. n / 12.
+#' @param learning_rate A number, or `"auto"`: `max(n / max(early_exaggeration, exaggeration), 50)`,
+#'   i.e. n / 12 unless the exaggeration exceeds 12.
 #' @param momentum,final_momentum Momentum during and after the early phase.
 #' @param dof Degree of freedom of the kernel: 1 is t-SNE, larger tends to SNE, below 1 gives
 #'   heavier tails and finer clusters.
@@ -133,7 +134,9 @@ embed_tsne.default <- function(X, perplexity = 30, n_components = 2, init = "pca
                  "value", "repulsion")
   }
   if (identical(learning_rate, "auto")) {
-    learning_rate <- max(n / early_exaggeration, 50)
+    # n / 12 (Kobak & Berens); with an exaggeration above the early one the step is scaled down
+    # to n / exaggeration, as openTSNE does, or the stronger attraction makes the descent oscillate.
+    learning_rate <- max(n / max(early_exaggeration, exaggeration), 50)
   } else {
     learning_rate <- check_number(learning_rate, "learning_rate", lower = 0, lower_open = TRUE)
   }
