@@ -69,29 +69,17 @@ class SpaceTree {
         for (int q = nd.pt_begin; q < nd.pt_begin + nd.count; ++q) {
           const std::size_t j = static_cast<std::size_t>(order_[q]);
           if (j == i) continue;
-          double diff[D], d2 = 0.0;
-          for (int c = 0; c < D; ++c) {
-            diff[c] = yi[c] - Y[j * D + c];
-            d2 += diff[c] * diff[c];
-          }
-          const double t = kern.t(d2), w = kern.w_from_t(t);
-          z += w;
-          for (int c = 0; c < D; ++c) f[c] += w * t * diff[c];
+          add_repulsion<D>(kern, yi, &Y[j * D], 1.0, z, f);
         }
         continue;
       }
-      double diff[D], d2 = 0.0;
-      for (int c = 0; c < D; ++c) {
-        diff[c] = yi[c] - nd.com[c];
-        d2 += diff[c] * diff[c];
-      }
+      double d2 = 0.0;
+      for (int c = 0; c < D; ++c) d2 += (yi[c] - nd.com[c]) * (yi[c] - nd.com[c]);
       // The cell's diameter (not its side) against theta: stricter than bhtsne's half-side
       // criterion, which keeps the force error near 1e-2 at theta = 0.5 in any dimension.
       const double diam2 = 4.0 * nd.half * nd.half * (D < 2 ? 2 : D);  // 1-D cells count as squares
       if (diam2 < theta2 * d2) {
-        const double t = kern.t(d2), w = kern.w_from_t(t) * nd.count;
-        z += w;
-        for (int c = 0; c < D; ++c) f[c] += w * t * diff[c];
+        add_repulsion<D>(kern, yi, nd.com.data(), static_cast<double>(nd.count), z, f);
       } else {
         for (int ch = 0; ch < kChildren; ++ch) stack.push_back(nd.first_child + ch);
       }

@@ -21,14 +21,7 @@ void repulsion_exact(const std::vector<double>& Y, std::size_t n, const TsneKern
       double f[D] = {};
       for (std::size_t j = 0; j < n; ++j) {
         if (j == i) continue;
-        double diff[D], d2 = 0.0;
-        for (int c = 0; c < D; ++c) {
-          diff[c] = Y[i * D + c] - Y[j * D + c];
-          d2 += diff[c] * diff[c];
-        }
-        const double t = kern.t(d2), w = kern.w_from_t(t);
-        z += w;
-        for (int c = 0; c < D; ++c) f[c] += w * t * diff[c];
+        add_repulsion<D>(kern, &Y[i * D], &Y[j * D], 1.0, z, f);
       }
       for (int c = 0; c < D; ++c) out.force[i * D + c] = f[c];
     }

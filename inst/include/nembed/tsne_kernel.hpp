@@ -6,6 +6,7 @@
 #define NEMBED_TSNE_KERNEL_HPP
 
 #include <cmath>
+#include <vector>
 
 namespace nembed {
 
@@ -16,6 +17,22 @@ struct TsneKernel {
   // w = t^dof (the similarity, summed into Z).
   double w_from_t(double t) const { return cauchy() ? t : std::pow(t, dof); }
 };
+
+// One repulsive interaction of y_i with y_j (a point, or a cell's centre of mass standing for
+// `weight` points): z += weight * w, f += weight * w * t * (y_i - y_j). Shared by the exact sum and
+// Barnes-Hut so that both evaluate the kernel in the same way.
+template <int D>
+inline void add_repulsion(const TsneKernel& kern, const double* yi, const double* yj,
+                          double weight, double& z, double* f) {
+  double diff[D], d2 = 0.0;
+  for (int c = 0; c < D; ++c) {
+    diff[c] = yi[c] - yj[c];
+    d2 += diff[c] * diff[c];
+  }
+  const double t = kern.t(d2), w = kern.w_from_t(t) * weight;
+  z += w;
+  for (int c = 0; c < D; ++c) f[c] += w * t * diff[c];
+}
 
 // Result of a repulsion pass: unnormalised repulsive forces sum_j w_ij t_ij (y_i - y_j) (row-major
 // n x D) and Z = sum_{i != j} w_ij.
