@@ -4,6 +4,7 @@
 #include "nembed/affinity.hpp"
 #include "nembed/hnsw.hpp"
 #include "nembed/knn.hpp"
+#include "rcpp_convert.h"
 #include "rcpp_executor.h"
 
 using namespace nembed;
@@ -25,19 +26,6 @@ Rcpp::List knn_to_r(const KnnResult& r) {
       dist(i, j) = r.dist[i * r.k + j];
     }
   return Rcpp::List::create(Rcpp::Named("idx") = idx, Rcpp::Named("dist") = dist);
-}
-
-// Row-major n x k arrays from R's n x k matrices (1-based indices to 0-based).
-void knn_from_r(const Rcpp::IntegerMatrix& idx, const Rcpp::NumericMatrix& dist,
-                std::vector<int>& nbr, std::vector<double>& d) {
-  const std::size_t n = idx.nrow(), k = idx.ncol();
-  nbr.resize(n * k);
-  d.resize(n * k);
-  for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t j = 0; j < k; ++j) {
-      nbr[i * k + j] = idx(i, j) - 1;
-      d[i * k + j] = dist(i, j);
-    }
 }
 
 Rcpp::List sparse_to_r(const SparseSym& s) {

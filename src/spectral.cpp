@@ -2,6 +2,7 @@
 #include <RcppEigen.h>
 
 #include "nembed/spectral_distances.hpp"
+#include "rcpp_convert.h"
 #include "rcpp_executor.h"
 
 using namespace nembed;
@@ -16,13 +17,9 @@ Rcpp::List spectral_distances_cpp(const Rcpp::IntegerMatrix& idx, const Rcpp::Nu
   RcppParallelExecutor exec(n_threads);
   RControl control(verbose);
   const std::size_t n = idx.nrow(), k = idx.ncol();
-  std::vector<int> nbr(n * k);
-  std::vector<double> d(n * k);
-  for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t j = 0; j < k; ++j) {
-      nbr[i * k + j] = idx(i, j) - 1;
-      d[i * k + j] = dist(i, j);
-    }
+  std::vector<int> nbr;
+  std::vector<double> d;
+  knn_from_r(idx, dist, nbr, d);
   SymGraph g = sknn_graph(nbr, d, n, k, weighted);
   SpectralParams par;
   par.method = method == "diffusion" ? SpectralMethod::diffusion

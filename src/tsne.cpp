@@ -3,6 +3,7 @@
 
 #include "nembed/tsne.hpp"
 #include "nembed/tsne_transform.hpp"
+#include "rcpp_convert.h"
 #include "rcpp_executor.h"
 
 using namespace nembed;
@@ -30,21 +31,6 @@ TsneParams params_from_list(const Rcpp::List& par) {
   p.max_step_norm = Rcpp::as<double>(par["max_step_norm"]);
   p.eval_every = Rcpp::as<int>(par["eval_every"]);
   return p;
-}
-
-std::vector<double> rowmajor(const Rcpp::NumericMatrix& Y) {
-  const std::size_t n = Y.nrow(), d = Y.ncol();
-  std::vector<double> out(n * d);
-  for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t c = 0; c < d; ++c) out[i * d + c] = Y(i, c);
-  return out;
-}
-
-Rcpp::NumericMatrix to_matrix(const std::vector<double>& v, std::size_t n, std::size_t d) {
-  Rcpp::NumericMatrix out(n, d);
-  for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t c = 0; c < d; ++c) out(i, c) = v[i * d + c];
-  return out;
 }
 
 template <int D>
