@@ -161,7 +161,9 @@ prepare_embedding_input <- function(X, k, pca = TRUE, pca_dims = 50, metric = "e
 # points (after PCA) and the PCA projection. Plain R objects, so it survives saveRDS().
 reference_model <- function(Xm, metric) {
   rot <- attr(Xm, "rotation")
-  list(data = unname(matrix(as.numeric(Xm), nrow(Xm))), metric = metric,
+  # A bare matrix (the user's own, when no PCA ran) is shared, not copied.
+  data <- if (identical(names(attributes(Xm)), "dim")) Xm else unname(matrix(as.numeric(Xm), nrow(Xm)))
+  list(data = data, metric = metric,
        pca = if (!is.null(rot)) list(rotation = rot, center = attr(Xm, "center")),
        n_input_cols = if (!is.null(rot)) nrow(rot) else ncol(Xm))
 }

@@ -185,6 +185,14 @@ initial_layout <- function(init, P, data, n, n_components, seed, n_threads, scal
     if (ncol(Z) < n_components) return(NULL)
     Y <- unclass(Z)[, seq_len(n_components), drop = FALSE]
     attributes(Y) <- list(dim = dim(Y))
+    # Data without variance along a component (e.g. duplicated points only) would start every
+    # point on a line or a single spot, where the gradient along the flat axis is exactly zero.
+    spans <- apply(Y, 2, function(v) diff(range(v)))
+    if (!all(is.finite(Y)) || any(spans <= 1e-12 * max(spans, 1e-300))) {
+      tsmessage("the data have no spread along ", n_components, " principal components; using a random initialisation",
+                verbose = verbose)
+      return(NULL)
+    }
     rescale(Y)
   }
   if (is.matrix(init) || is.data.frame(init)) {
@@ -214,7 +222,7 @@ initial_layout <- function(init, P, data, n, n_components, seed, n_threads, scal
   if (init == "pca") {
     Y <- pca_init()
     if (!is.null(Y)) return(list(Y = Y, method = "pca"))
-    message("PCA initialisation needs the data, not only a graph; using a random initialisation.")
+    if (is.null(data)) message("PCA initialisation needs the data, not only a graph; using a random initialisation.")
   }
   list(Y = rescale(random_init()), method = "random")
 }

@@ -27,6 +27,9 @@ bad_input_cases <- function() {
   same_knn <- function(a, b) isTRUE(all.equal(a$dist, b$dist)) && identical(a$idx, b$idx)
   all_finite <- function(e) all(is.finite(as.matrix(e)))
   knn <- function(X, ...) nembed::knn_graph(X, k = 5, method = "exact", n_threads = 1, ...)
+  umap <- function(X, ...) nembed::embed_umap(X, n_epochs = 30, n_threads = 1, seed = 1, ...)
+  contrastive <- function(X, ...) nembed::embed_contrastive(X, n_epochs = 30, n_threads = 1, seed = 1, ...)
+  fa2 <- function(X, ...) nembed::embed_fa2(X, n_iter = 30, n_threads = 1, seed = 1, ...)
   with_na <- function(X, v) { X[3, 2] <- v; X }
   dup <- matrix(rep(c(1, 2, 3), each = 30), 30, 3)
   dist_neg <- function() { d <- stats::dist(Xs); d[5] <- -1; d }
@@ -427,7 +430,82 @@ bad_input_cases <- function() {
     list(name = "sce_embedding: not a SingleCellExperiment", data = function() list(X = Xs),
          call = function(d) nembed::sce_embedding(d$X, "PCA"), expect = "X", class = "type"),
     list(name = "load_hsmm: min_cells = -1", data = function() list(),
-         call = function(d) nembed::load_hsmm(min_cells = -1), expect = "min_cells", class = "value")
+         call = function(d) nembed::load_hsmm(min_cells = -1), expect = "min_cells", class = "value"),
+    # ------------------------------------------ the attraction-repulsion and contrastive spectra
+    list(name = "embed_umap: NaN in X", data = function() list(X = with_na(Xs, NaN)),
+         call = function(d) umap(d$X), expect = "X", class = "value"),
+    list(name = "embed_umap: n_neighbors = 1", data = function() list(X = Xs),
+         call = function(d) umap(d$X, n_neighbors = 1), expect = "n_neighbors", class = "value"),
+    list(name = "embed_umap: n_neighbors above n uses all points", data = function() list(X = Xs),
+         call = function(d) umap(d$X, n_neighbors = 100), expect = "ok", check = function(r, d) {
+           # every point is a neighbour of every other: the affinity graph is complete
+           P <- nembed::embedding_record(r)$affinities$P
+           all_finite(r) && nrow(r) == 40 && all(Matrix::rowSums(P > 0) == 39)
+         }),
+    list(name = "embed_umap: min_dist above spread", data = function() list(X = Xs),
+         call = function(d) umap(d$X, min_dist = 2), expect = "min_dist", class = "value"),
+    list(name = "embed_umap: a without b", data = function() list(X = Xs),
+         call = function(d) umap(d$X, a = 1), expect = "b", class = "value"),
+    list(name = "embed_umap: init of the wrong shape", data = function() list(X = Xs, init = matrix(0, 39, 2)),
+         call = function(d) umap(d$X, init = d$init), expect = "init", class = "size"),
+    list(name = "embed_umap: init with Inf", data = function() {
+           list(X = Xs, init = matrix(c(Inf, rep(0, 79)), 40, 2))
+         }, call = function(d) umap(d$X, init = d$init), expect = "init", class = "value"),
+    list(name = "embed_umap: negative_sample_rate = -1", data = function() list(X = Xs),
+         call = function(d) umap(d$X, negative_sample_rate = -1), expect = "negative_sample_rate",
+         class = "value"),
+    list(name = "embed_umap: character column", data = function() {
+           list(X = data.frame(a = letters[1:20], b = as.numeric(1:20)))
+         }, call = function(d) umap(d$X), expect = "X", class = "type"),
+    list(name = "embed_umap: identical points only", data = function() list(X = dup),
+         call = function(d) umap(d$X), expect = "ok",
+         check = function(r, d) all_finite(r) && nrow(r) == nrow(d$X)),
+    list(name = "embed_contrastive: unknown loss", data = function() list(X = Xs),
+         call = function(d) contrastive(d$X, loss = "tsne"), expect = "loss", class = "value"),
+    list(name = "embed_contrastive: s = NA", data = function() list(X = Xs),
+         call = function(d) contrastive(d$X, s = NA), expect = "s", class = "type"),
+    list(name = "embed_contrastive: both s and Zbar", data = function() list(X = Xs),
+         call = function(d) contrastive(d$X, s = 1, Zbar = 10), expect = "Zbar", class = "value"),
+    list(name = "embed_contrastive: Zbar = -1", data = function() list(X = Xs),
+         call = function(d) contrastive(d$X, Zbar = -1), expect = "Zbar", class = "value"),
+    list(name = "embed_contrastive: n_negatives = 0", data = function() list(X = Xs),
+         call = function(d) contrastive(d$X, n_negatives = 0), expect = "n_negatives", class = "value"),
+    list(name = "embed_contrastive: identical points only", data = function() list(X = dup),
+         call = function(d) contrastive(d$X), expect = "ok",
+         check = function(r, d) all_finite(r) && nrow(r) == nrow(d$X)),
+    list(name = "embed_fa2: Inf in X", data = function() list(X = with_na(Xs, Inf)),
+         call = function(d) fa2(d$X), expect = "X", class = "value"),
+    list(name = "embed_fa2: gravity = -1", data = function() list(X = Xs),
+         call = function(d) fa2(d$X, gravity = -1), expect = "gravity", class = "value"),
+    list(name = "embed_fa2: identical points only", data = function() list(X = dup),
+         call = function(d) fa2(d$X), expect = "ok",
+         check = function(r, d) all_finite(r) && nrow(r) == nrow(d$X)),
+    list(name = "embed_fa2: disconnected graph works", data = function() {
+           list(X = rbind(Xs[1:20, ], Xs[21:40, ] + 100))
+         }, call = function(d) fa2(d$X, k = 5), expect = "ok", check = function(r, d) {
+           # gravity keeps the two components at a finite distance, each one together
+           Y <- as.matrix(r)
+           all_finite(r) && max(stats::dist(Y)) < 1e6
+         }),
+    list(name = "embed_laplacian: disconnected graph", data = function() {
+           list(X = rbind(Xs[1:20, ], Xs[21:40, ] + 100))
+         }, call = function(d) nembed::embed_laplacian(d$X, k = 5, n_threads = 1, seed = 1),
+         expect = "k", class = "graph"),
+    list(name = "embed_laplacian: n_components = n - 1", data = function() list(X = Xs),
+         call = function(d) nembed::embed_laplacian(d$X, n_components = 39, n_threads = 1, seed = 1),
+         expect = "n_components", class = "size"),
+    list(name = "embed_spectrum: negative exaggeration", data = function() list(X = Xs),
+         call = function(d) nembed::embed_spectrum(d$X, exaggeration = c(1, -1), perplexity = 5,
+                                                   n_threads = 1, seed = 1),
+         expect = "exaggeration", class = "value"),
+    list(name = "embed_spectrum: s with NA", data = function() list(X = Xs),
+         call = function(d) nembed::embed_spectrum(d$X, exaggeration = NULL, s = c(0, NA),
+                                                   n_threads = 1, seed = 1),
+         expect = "s", class = "value"),
+    list(name = "embed_spectrum: unknown extra panel", data = function() list(X = Xs),
+         call = function(d) nembed::embed_spectrum(d$X, exaggeration = 1, perplexity = 5,
+                                                   extra = "pacmap", n_threads = 1, seed = 1),
+         expect = "extra", class = "value")
   )
   names(cases) <- vapply(cases, `[[`, "", "name")
   cases

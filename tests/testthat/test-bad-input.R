@@ -37,7 +37,8 @@ test_that("the bad-input table covers at least 40 distinct cases across the API"
                 "embed_transform", "embedding_record", "wasserstein_distances",
                 "embed_wasserstein", "hierarchical_gaussian_mixture", "plot_units",
                 "embed_pca", "spectral_distances", "persistent_homology", "detection_score",
-                "as_persistence", "noisy_circle", "sce_embedding", "load_hsmm")
+                "as_persistence", "noisy_circle", "sce_embedding", "load_hsmm", "embed_umap",
+                "embed_contrastive", "embed_fa2", "embed_laplacian", "embed_spectrum")
   expect_setequal(intersect(exported, fns), exported)
 })
 
