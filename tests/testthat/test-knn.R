@@ -21,6 +21,26 @@ test_that("exact kNN equals brute force with ties and duplicate rows, for each m
   expect_false(any(g$idx == seq_len(nrow(X))))
 })
 
+test_that("the k-d tree for 1 to 3 dimensions equals brute force, ties included", {
+  set.seed(5)
+  # 1-D with heavy ties, 2-D grid with ties and duplicates, 3-D continuous: the k-d tree path
+  # (up to 3 columns) against R's dist() and order().
+  inputs <- list(matrix(sample(0:20, 1500, replace = TRUE), ncol = 1),
+                 matrix(sample(0:30, 3000, replace = TRUE), ncol = 2),
+                 matrix(rnorm(4500), ncol = 3))
+  for (X in inputs) {
+    g <- knn_graph(X, k = 12, method = "exact", n_threads = 2)
+    ref <- ref_knn(X, 12)
+    expect_identical(g$idx, ref$idx)
+    expect_equal(g$dist, ref$dist, tolerance = 1e-12)
+  }
+  # Queries against a reference (the path embed_transform and the quality measures use).
+  ref_pts <- inputs[[2]][1:1000, ] + 0.25
+  q <- nembed:::knn_query_cpp(ref_pts, inputs[[2]][1001:1500, ] + 0, 5L, "euclidean", 2L, FALSE)
+  D <- as.matrix(stats::dist(rbind(inputs[[2]][1001:1500, ], ref_pts)))[1:500, 501:1500]
+  expect_identical(q$idx, unname(t(apply(D, 1, function(r) order(r, seq_along(r))[1:5]))))
+})
+
 test_that("the result does not depend on the number of threads", {
   set.seed(1)
   X <- matrix(rnorm(3000 * 5), 3000)
