@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <numeric>
 #include <vector>
@@ -24,16 +25,17 @@ struct SparseSym {
   std::size_t nnz() const { return idx.size(); }
 };
 
-// Directed weights w(i -> nbr[i*k + j]) turned into a symmetric matrix whose (i, j) entry is
-// combine(w(i -> j), w(j -> i)) (missing directions count as 0). Row entries sorted by column.
-template <class Exec, class Combine>
-SparseSym symmetrize(std::size_t n, std::size_t k, const std::vector<int>& nbr,
-                     const std::vector<double>& w, Combine combine, const Exec& exec) {
+namespace detail {
+
+// Pos: an unsigned type that can hold n * k (uint32_t up to 4.29e9 directed edges).
+template <class Pos, class Exec, class Combine>
+SparseSym symmetrize_impl(std::size_t n, std::size_t k, const std::vector<int>& nbr,
+                          const std::vector<double>& w, Combine combine, const Exec& exec) {
   // Memory matters here (1M points x 90 neighbours): instead of listing every directed edge twice
   // (forward and backward, 24 bytes each) and sorting, keep the kNN rows as they are and build
-  // only their transpose (12 bytes per edge). Row r of the result is then the merge of its own
-  // neighbours (sorted locally) and the points that have r as a neighbour (sorted by
-  // construction), done twice per row: once to count, once to write.
+  // only their transpose, as positions into the kNN arrays (4 bytes per edge). Row r of the
+  // result is then the merge of its own neighbours (sorted locally) and the points that have r
+  // as a neighbour (sorted by construction), done twice per row: once to count, once to write.
   auto valid = [&](std::size_t i, int c) { return c >= 0 && static_cast<std::size_t>(c) != i; };
   std::vector<std::size_t> tptr(n + 1, 0);
   for (std::size_t i = 0; i < n; ++i)
@@ -42,18 +44,16 @@ SparseSym symmetrize(std::size_t n, std::size_t k, const std::vector<int>& nbr,
       if (valid(i, c)) ++tptr[c + 1];
     }
   for (std::size_t i = 0; i < n; ++i) tptr[i + 1] += tptr[i];
-  std::vector<int> tidx(tptr[n]);
-  std::vector<double> tval(tptr[n]);
+  std::vector<Pos> tpos(tptr[n]);  // tpos[t] = i * k + j for an edge i -> c
   {
     std::vector<std::size_t> fill(tptr.begin(), tptr.end() - 1);
     for (std::size_t i = 0; i < n; ++i)  // ascending i: each transposed row comes out sorted
       for (std::size_t j = 0; j < k; ++j) {
         const int c = nbr[i * k + j];
-        if (!valid(i, c)) continue;
-        tidx[fill[c]] = static_cast<int>(i);
-        tval[fill[c]++] = w[i * k + j];
+        if (valid(i, c)) tpos[fill[c]++] = static_cast<Pos>(i * k + j);
       }
   }
+  auto source = [&](std::size_t t) { return static_cast<int>(tpos[t] / k); };
   // Merges row r: forward entries (own neighbours, sorted by column into `order`) with backward
   // ones (the transposed row); repeated columns are summed per direction. emit(col, fwd, bwd).
   auto merge_row = [&](std::size_t r, std::vector<std::size_t>& order, auto&& emit) {
@@ -65,10 +65,10 @@ SparseSym symmetrize(std::size_t n, std::size_t k, const std::vector<int>& nbr,
     std::size_t f = 0, t = tptr[r];
     const std::size_t f_end = order.size(), t_end = tptr[r + 1];
     while (f < f_end || t < t_end) {
-      const int col = (t == t_end || (f < f_end && nbr[order[f]] <= tidx[t])) ? nbr[order[f]] : tidx[t];
+      const int col = (t == t_end || (f < f_end && nbr[order[f]] <= source(t))) ? nbr[order[f]] : source(t);
       double fwd = 0.0, bwd = 0.0;
       for (; f < f_end && nbr[order[f]] == col; ++f) fwd += w[order[f]];
-      for (; t < t_end && tidx[t] == col; ++t) bwd += tval[t];
+      for (; t < t_end && source(t) == col; ++t) bwd += w[tpos[t]];
       emit(col, fwd, bwd);
     }
   };
@@ -101,6 +101,18 @@ SparseSym symmetrize(std::size_t n, std::size_t k, const std::vector<int>& nbr,
     }
   }, 256);
   return s;
+}
+
+}  // namespace detail
+
+// Directed weights w(i -> nbr[i*k + j]) turned into a symmetric matrix whose (i, j) entry is
+// combine(w(i -> j), w(j -> i)) (missing directions count as 0). Row entries sorted by column.
+template <class Exec, class Combine>
+SparseSym symmetrize(std::size_t n, std::size_t k, const std::vector<int>& nbr,
+                     const std::vector<double>& w, Combine combine, const Exec& exec) {
+  if (n * k <= std::numeric_limits<std::uint32_t>::max())
+    return detail::symmetrize_impl<std::uint32_t>(n, k, nbr, w, combine, exec);
+  return detail::symmetrize_impl<std::uint64_t>(n, k, nbr, w, combine, exec);
 }
 
 struct PerplexityResult {
