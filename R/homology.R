@@ -9,8 +9,8 @@
 #' * `"ripser"`: the Ripser command-line program (Debian/Ubuntu package `ripser`, or built from
 #'   <https://github.com/Ripser/ripser>). The distances go to it through a temporary binary file
 #'   (DIPHA format, doubles) and its printed intervals are read back. It is about 2-3 times
-#'   faster than ripserr (1,000 points, H1 on effective-resistance distances: about 3.5 instead
-#'   of 8-10 CPU seconds). The program is looked up in `getOption("nembed.ripser")`, then the
+#'   faster than ripserr (1,000 points, H1 on effective-resistance distances: about 3.7 instead
+#'   of 9-10 CPU seconds). The program is looked up in `getOption("nembed.ripser")`, then the
 #'   environment variable `NEMBED_RIPSER`, then `Sys.which("ripser")`. An interrupt (Ctrl-C)
 #'   stops the program and is passed on to R.
 #' * `"ripserr"`: Ripser compiled into the ripserr package.
