@@ -58,32 +58,31 @@ persistent_homology <- function(d, max_dim = 1, threshold = Inf,
   engine <- check_choice(engine, c("auto", "ripser", "ripserr"), "engine")
   d <- as_distance_object(d, "d")
   program <- if (engine != "ripserr") ripser_program() else ""
+  has_ripserr <- engine != "ripser" && requireNamespace("ripserr", quietly = TRUE)
   if (engine == "auto") {
-    engine <- if (nzchar(program)) "ripser" else "ripserr"
-    if (engine == "ripserr" && !requireNamespace("ripserr", quietly = TRUE)) {
+    if (!nzchar(program) && !has_ripserr) {
       nembed_abort(paste0(
         "`persistent_homology()` needs the Ripser program (Debian package `ripser`; or set ",
         "options(nembed.ripser = \"/path/to/ripser\")) or the ripserr package: ",
         "install.packages(\"ripserr\")."), "dependency", "engine")
     }
+    engine <- if (nzchar(program)) "ripser" else "ripserr"
+  } else if (engine == "ripser" && !nzchar(program)) {
+    nembed_abort(paste0(
+      "engine = \"ripser\" needs the Ripser command-line program, which was not found",
+      ripser_program_hint(), ". Install it (Debian package `ripser`) or use engine = \"ripserr\"."),
+      "dependency", "engine")
+  } else if (engine == "ripserr" && !has_ripserr) {
+    nembed_abort("engine = \"ripserr\" needs the ripserr package: install.packages(\"ripserr\").",
+                 "dependency", "engine")
   }
   if (attr(d, "Size") == 2L) {
     # One edge (ripserr refuses fewer than 3 points): the diagram is known.
     ph <- data.frame(dimension = 0L, birth = 0,
                      death = c(Inf, if (d[1] > 0) if (d[1] <= threshold) d[1] else Inf))
   } else if (engine == "ripser") {
-    if (!nzchar(program)) {
-      nembed_abort(paste0(
-        "engine = \"ripser\" needs the Ripser command-line program, which was not found",
-        ripser_program_hint(), ". Install it (Debian package `ripser`) or use engine = \"ripserr\"."),
-        "dependency", "engine")
-    }
     ph <- ripser_program_diagram(d, max_dim, threshold, program)
   } else {
-    if (!requireNamespace("ripserr", quietly = TRUE)) {
-      nembed_abort("engine = \"ripserr\" needs the ripserr package: install.packages(\"ripserr\").",
-                   "dependency", "engine")
-    }
     # ripserr treats a plain matrix as a point cloud, so it always gets a `dist`.
     ph <- ripserr::vietoris_rips(d, max_dim = max_dim,
                                  threshold = if (is.finite(threshold)) threshold else -1)

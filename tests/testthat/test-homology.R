@@ -138,8 +138,21 @@ test_that("engine choice: auto prefers the program, missing or failing engines r
   d <- stats::dist(noisy_circle(n = 20, dim = 3, sigma = 0.05, seed = 1))
   expect_identical(attr(persistent_homology(d), "engine"), ph_engines()[1])
   expect_error(persistent_homology(d, engine = "java"), class = "nembed_error_value")
+  # The program is found by the option (here a path with a space) before the search path.
+  if ("ripser" %in% ph_engines()) {
+    spaced <- file.path(withr::local_tempdir(), "a dir", "my ripser")
+    dir.create(dirname(spaced))
+    file.symlink(nembed:::ripser_program(), spaced)
+    withr::with_options(list(nembed.ripser = spaced), {
+      expect_identical(nembed:::ripser_program(), spaced)
+      expect_equal(persistent_homology(d, engine = "ripser"), persistent_homology(d),
+                   ignore_attr = FALSE)
+    })
+  }
   withr::local_options(nembed.ripser = file.path(tempdir(), "no-such-ripser"))
   expect_error(persistent_homology(d, engine = "ripser"), "no-such-ripser",
+               class = "nembed_error_dependency")
+  expect_error(persistent_homology(stats::dist(c(0, 1)), engine = "ripser"),
                class = "nembed_error_dependency")
   if (requireNamespace("ripserr", quietly = TRUE)) {
     expect_identical(attr(persistent_homology(d), "engine"), "ripserr")
