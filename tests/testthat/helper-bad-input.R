@@ -418,6 +418,9 @@ bad_input_cases <- function() {
     list(name = "persistent_homology: threshold = -1", data = function() list(d = stats::dist(Xs)),
          call = function(d) nembed::persistent_homology(d$d, threshold = -1), expect = "threshold",
          class = "value"),
+    list(name = "persistent_homology: engine = \"java\"", data = function() list(d = stats::dist(Xs)),
+         call = function(d) nembed::persistent_homology(d$d, engine = "java"), expect = "engine",
+         class = "value"),
     list(name = "detection_score: not a diagram", data = function() list(ph = Xs),
          call = function(d) nembed::detection_score(d$ph), expect = "ph", class = "type"),
     list(name = "as_persistence: NA death", data = function() {

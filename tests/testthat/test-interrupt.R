@@ -43,6 +43,11 @@ interrupt_child <- function(what, flag, n_threads) {
       X <- matrix(stats::rnorm(60000 * 50), 60000)
       invisible(knn_graph(X[1:2000, ], k = 5, method = "exact", n_threads = n_threads))
       function() knn_graph(X, k = 15, method = "exact", n_threads = n_threads)
+    },
+    ripser = {
+      # H2 of 400 noisy points: about 8 s in the Ripser program.
+      d <- stats::dist(noisy_circle(n = 400, dim = 10, sigma = 0.3, seed = 1))
+      function() persistent_homology(d, max_dim = 2, engine = "ripser")
     }
   )
   before <- threads()
@@ -58,7 +63,8 @@ interrupt_child <- function(what, flag, n_threads) {
   cpu0 <- worker_cpu()
   Sys.sleep(1)
   list(outcome = outcome, started = started, caught = caught, threads_before = before,
-       threads_after = threads(), worker_cpu_second = worker_cpu() - cpu0)
+       threads_after = threads(), worker_cpu_second = worker_cpu() - cpu0,
+       temp_dir = tempdir(), temp_files = list.files(tempdir()))
 }
 
 run_interrupt_case <- function(what, n_threads = 2, settle = 2) {
@@ -84,11 +90,13 @@ run_interrupt_case <- function(what, n_threads = 2, settle = 2) {
 # Each case must be really inside its long loop when interrupted (not before it), stop within
 # 2 s, and leave TBB's pool threads asleep: the same count as before the call, using (almost) no
 # CPU in a second shortly after the interrupt (a spinning one would use ~1 s). The child then
-# exits normally: its result comes back (after 1.3 s of idle measurement).
-for (what in c("tsne", "umap", "contrastive", "knn")) {
-  test_that(sprintf("SIGINT stops a long %s within 2 s and leaves no thread running", what), {
+# exits normally: its result comes back (after 1.3 s of idle measurement). The Ripser program
+# (persistent_homology(engine = "ripser")) must be killed and its temporary files removed.
+for (what in c("tsne", "umap", "contrastive", "knn", "ripser")) {
+  test_that(sprintf("SIGINT stops a long %s within 2 s and leaves no thread or process running", what), {
     skip_on_os("windows")
     skip_if_not_installed("callr")
+    if (what == "ripser") skip_if_not(nzchar(nembed:::ripser_program()), "no Ripser program")
     # contrastive builds its kNN graph inside the call: allow for it before the SGD starts
     r <- run_interrupt_case(what, settle = if (what == "contrastive") 4 else 2)
     expect_identical(r$res$outcome, "interrupted")
@@ -97,5 +105,12 @@ for (what in c("tsne", "umap", "contrastive", "knn")) {
     expect_identical(r$res$threads_after, r$res$threads_before)
     expect_lt(r$res$worker_cpu_second, 0.1)
     expect_lt(r$waited, 6)
+    expect_identical(r$res$temp_files, character(0))
+    # No process still works on the child's temporary files.
+    on_child_files <- vapply(list.files("/proc", "^[0-9]+$", full.names = TRUE), function(p) {
+      cmd <- tryCatch(readBin(file.path(p, "cmdline"), "raw", 65536), error = function(e) raw(0))
+      grepl(r$res$temp_dir, rawToChar(cmd[cmd != as.raw(0)]), fixed = TRUE)
+    }, logical(1))
+    expect_false(any(on_child_files))
   })
 }
