@@ -44,7 +44,8 @@
 #'   `SingleCellExperiment` (the result is then stored as `reducedDim(X, "CONTRASTIVE")`; see
 #'   [nembed_sce]).
 #' @return A `nembed_embedding` (see [nembed_embedding]); its record holds the parameters, the final
-#'   `c` and the equivalent `Zbar = c n^2 / m` (learnt for `"nce"`), and timings.
+#'   `c` and the equivalent `Zbar = c n^2 / m` (learnt for `"nce"`), timings and, when made from
+#'   data, the reference data [embed_transform()] needs to place new points.
 #' @references Damrich, Boehm, Hamprecht & Kobak (2023). From t-SNE to UMAP with contrastive
 #'   learning. ICLR.
 #' @export
@@ -137,6 +138,7 @@ embed_contrastive.default <- function(X, loss = c("neg", "nce", "infonce", "umap
                                seed = seed, n_threads = n_threads),
                  c = c_final, Zbar = if (is.na(c_final)) NA_real_ else c_final * n^2 / m,
                  rho = if (loss == "infonce") main$rho else NA_real_,
-                 init = ini$method, timings = timings, graph = W, knn = prep$knn)
+                 init = ini$method, timings = timings, graph = W, knn = prep$knn,
+                 reference = prep$reference)
   new_embedding(r$Y, record, prep$row_names)
 }

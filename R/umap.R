@@ -95,6 +95,7 @@ embed_umap.default <- function(X, n_neighbors = 15, min_dist = 0.1, spread = 1, 
                    n_threads = n_threads, seed = seed, verbose = verbose)
     prep <- prepare_embedding_input(g, k = n_neighbors - 1L)
     prep$data <- X
+    prep$reference <- reference_model(X, "euclidean")
     prep$row_names <- rownames(X)
     prep$timings$knn <- proc.time()[["elapsed"]] - t0
   } else {
@@ -139,7 +140,8 @@ embed_umap.default <- function(X, n_neighbors = 15, min_dist = 0.1, spread = 1, 
                                negative_sample_rate = negative_sample_rate,
                                learning_rate = learning_rate, n_components = n_components,
                                seed = seed, n_threads = n_threads),
-                 init = ini$method, timings = timings, affinities = aff)
+                 init = ini$method, timings = timings, affinities = aff,
+                 reference = prep$reference)
   new_embedding(Y, record, prep$row_names)
 }
 

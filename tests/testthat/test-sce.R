@@ -255,28 +255,29 @@ test_that("the record stored in the SingleCellExperiment leaves the graph object
   expect_identical(rec$params, list(k = 5))
 })
 
-test_that("a t-SNE stored in a SingleCellExperiment can place new cells", {
+test_that("a t-SNE or UMAP stored in a SingleCellExperiment can place new cells", {
   skip_if_not_installed("SingleCellExperiment")
-  skip_if_not(exists("embed_tsne", envir = asNamespace("nembed")) &&
-                utils::isS3stdGeneric(get("embed_tsne", envir = asNamespace("nembed"))) &&
-                exists("embed_transform", envir = asNamespace("nembed")),
-              "embed_tsne() is not yet an S3 generic, or no embed_transform()")
   sce <- make_test_sce(n_per = 40)
   train <- rep(c(TRUE, FALSE), length.out = ncol(sce))
-  fit <- embed_tsne(sce[, train], ntop = 60, n_pca = 10, perplexity = 10, n_iter = 300,
-                    n_threads = 1, seed = 2)
-  emb <- sce_embedding(fit, "TSNE")
-  genes <- embedding_record(emb)$sce_input$genes
-  expect_length(genes, 60L)
-  new_cells <- t(SummarizedExperiment::assay(sce[, !train], "logcounts")[genes, ])
-  placed <- embed_transform(emb, new_cells, n_threads = 1)
-  # each new cell lands among training cells of its own group (brute-force distances)
-  ref <- as.matrix(emb)
-  new_xy <- as.matrix(placed)
-  d2 <- outer(rowSums(new_xy^2), rowSums(ref^2), "+") - 2 * new_xy %*% t(ref)
-  nearest <- t(apply(d2, 1, function(r) order(r)[1:5]))
-  own <- mean(sce$group[train][nearest] == rep(sce$group[!train], 5))
-  expect_gt(own, 0.9)
+  fits <- list(
+    TSNE = embed_tsne(sce[, train], ntop = 60, n_pca = 10, perplexity = 10, n_iter = 300,
+                      n_threads = 1, seed = 2),
+    UMAP = embed_umap(sce[, train], ntop = 60, n_pca = 10, n_neighbors = 10, n_epochs = 100,
+                      init = "pca", n_threads = 1, seed = 2))
+  for (nm in names(fits)) {
+    emb <- sce_embedding(fits[[nm]], nm)
+    genes <- embedding_record(emb)$sce_input$genes
+    expect_length(genes, 60L)
+    new_cells <- t(SummarizedExperiment::assay(sce[, !train], "logcounts")[genes, ])
+    placed <- embed_transform(emb, new_cells, n_threads = 1)
+    # each new cell lands among training cells of its own group (brute-force distances)
+    ref <- as.matrix(emb)
+    new_xy <- as.matrix(placed)
+    d2 <- outer(rowSums(new_xy^2), rowSums(ref^2), "+") - 2 * new_xy %*% t(ref)
+    nearest <- t(apply(d2, 1, function(r) order(r)[1:5]))
+    own <- mean(sce$group[train][nearest] == rep(sce$group[!train], 5))
+    expect_gt(own, 0.9, label = nm)
+  }
 })
 
 test_that("umap, contrastive, fa2 and laplacian methods store their embedding of the cells", {
