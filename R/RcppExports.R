@@ -21,6 +21,10 @@ uniform_affinities_cpp <- function(idx, n_threads) {
     .Call(`_nembed_uniform_affinities_cpp`, idx, n_threads)
 }
 
+umap_memberships_cpp <- function(dist, n_threads) {
+    .Call(`_nembed_umap_memberships_cpp`, dist, n_threads)
+}
+
 umap_affinities_cpp <- function(idx, dist, set_op_mix_ratio, n_threads) {
     .Call(`_nembed_umap_affinities_cpp`, idx, dist, set_op_mix_ratio, n_threads)
 }
@@ -39,6 +43,10 @@ umap_sgd_cpp <- function(Y, p, i, x, n_epochs, a, b, gamma, negative_rate, learn
 
 contrastive_sgd_cpp <- function(Y, p, i, x, loss, n_epochs, c, rho, n_negatives, learning_rate, seed, stream_offset, n_threads, verbose) {
     .Call(`_nembed_contrastive_sgd_cpp`, Y, p, i, x, loss, n_epochs, c, rho, n_negatives, learning_rate, seed, stream_offset, n_threads, verbose)
+}
+
+sgd_transform_cpp <- function(ref, Y0, nbr, w, loss, a, b, attraction_weight, c, rho, n_epochs, negative_rate, fixed_negatives, learning_rate, seed, n_threads, verbose) {
+    .Call(`_nembed_sgd_transform_cpp`, ref, Y0, nbr, w, loss, a, b, attraction_weight, c, rho, n_epochs, negative_rate, fixed_negatives, learning_rate, seed, n_threads, verbose)
 }
 
 umap_pair_gradient_cpp <- function(yi, yj, a, b) {

@@ -39,8 +39,13 @@
 #' @param n_epochs Number of epochs; `NULL` for 500 with up to 10,000 points and 250 above.
 #' @param early_exaggeration Run the first third of the epochs at the UMAP-like end.
 #' @param init `"pca"`, `"spectral"`, `"random"` or a matrix.
+#' @param X Data (numeric matrix, data frame, `dgCMatrix`, `dist` or precomputed neighbours), a
+#'   `nembed_knn` graph, a `nembed_affinities` object (its graph is used, binarised), or a
+#'   `SingleCellExperiment` (the result is then stored as `reducedDim(X, "CONTRASTIVE")`; see
+#'   [nembed_sce]).
 #' @return A `nembed_embedding` (see [nembed_embedding]); its record holds the parameters, the final
-#'   `c` and the equivalent `Zbar = c n^2 / m` (learnt for `"nce"`), and timings.
+#'   `c` and the equivalent `Zbar = c n^2 / m` (learnt for `"nce"`), timings and, when made from
+#'   data, the reference data [embed_transform()] needs to place new points.
 #' @references Damrich, Boehm, Hamprecht & Kobak (2023). From t-SNE to UMAP with contrastive
 #'   learning. ICLR.
 #' @export
@@ -48,10 +53,16 @@
 #' X <- as.matrix(iris[!duplicated(iris[, 1:4]), 1:4])
 #' emb <- embed_contrastive(X, loss = "neg", s = 0.5, n_epochs = 60, n_threads = 1, seed = 1)
 #' plot(emb, color = iris$Species[!duplicated(iris[, 1:4])])
-embed_contrastive <- function(X, loss = c("neg", "nce", "infonce", "umap"), s = NULL, Zbar = NULL,
-                              n_negatives = 5, k = 15, n_epochs = NULL, learning_rate = 1,
-                              early_exaggeration = TRUE, init = "pca", pca = TRUE,
-                              n_components = 2, n_threads = NULL, seed = NULL, verbose = FALSE) {
+embed_contrastive <- function(X, ...) UseMethod("embed_contrastive")
+
+#' @rdname embed_contrastive
+#' @export
+embed_contrastive.default <- function(X, loss = c("neg", "nce", "infonce", "umap"), s = NULL,
+                                      Zbar = NULL, n_negatives = 5, k = 15, n_epochs = NULL,
+                                      learning_rate = 1, early_exaggeration = TRUE, init = "pca",
+                                      pca = TRUE, n_components = 2, n_threads = NULL, seed = NULL,
+                                      verbose = FALSE, ...) {
+  reject_dots("embed_contrastive", ...)
   t_start <- proc.time()[["elapsed"]]
   loss <- check_choice(loss, c("neg", "nce", "infonce", "umap"), "loss")
   n_threads <- default_threads(n_threads)
@@ -127,6 +138,7 @@ embed_contrastive <- function(X, loss = c("neg", "nce", "infonce", "umap"), s = 
                                seed = seed, n_threads = n_threads),
                  c = c_final, Zbar = if (is.na(c_final)) NA_real_ else c_final * n^2 / m,
                  rho = if (loss == "infonce") main$rho else NA_real_,
-                 init = ini$method, timings = timings, graph = W, knn = prep$knn)
+                 init = ini$method, timings = timings, graph = W, knn = prep$knn,
+                 reference = prep$reference)
   new_embedding(r$Y, record, prep$row_names)
 }

@@ -20,6 +20,10 @@
 #' @param jitter_tolerance ForceAtlas2's tolerance to swinging.
 #' @param init `"pca"` (scaled to standard deviation `sqrt(n)` in the first coordinate),
 #'   `"spectral"`, `"random"` or an n x 2 matrix.
+#' @param X Data (numeric matrix, data frame, `dgCMatrix`, `dist` or precomputed neighbours), a
+#'   `nembed_knn` graph, a `nembed_affinities` object (its weights are used), or a
+#'   `SingleCellExperiment` (the result is then stored as `reducedDim(X, "FA2")`; see
+#'   [nembed_sce]).
 #' @return A `nembed_embedding` (see [nembed_embedding]); its record holds the parameters, the graph
 #'   and timings.
 #' @references Jacomy, Venturini, Heymann & Bastian (2014). ForceAtlas2, a continuous graph layout
@@ -29,9 +33,15 @@
 #' X <- as.matrix(iris[!duplicated(iris[, 1:4]), 1:4])
 #' emb <- embed_fa2(X, n_iter = 200, n_threads = 1, seed = 1)
 #' plot(emb, color = iris$Species[!duplicated(iris[, 1:4])])
-embed_fa2 <- function(X, k = 15, n_iter = 750, scaling_ratio = 2, gravity = 1, theta = 1.2,
-                      strong_gravity = FALSE, jitter_tolerance = 1, init = "pca", pca = TRUE,
-                      n_threads = NULL, seed = NULL, verbose = FALSE) {
+embed_fa2 <- function(X, ...) UseMethod("embed_fa2")
+
+#' @rdname embed_fa2
+#' @export
+embed_fa2.default <- function(X, k = 15, n_iter = 750, scaling_ratio = 2, gravity = 1,
+                              theta = 1.2, strong_gravity = FALSE, jitter_tolerance = 1,
+                              init = "pca", pca = TRUE, n_threads = NULL, seed = NULL,
+                              verbose = FALSE, ...) {
+  reject_dots("embed_fa2", ...)
   t_start <- proc.time()[["elapsed"]]
   n_threads <- default_threads(n_threads)
   check_flag(verbose, "verbose")

@@ -19,8 +19,9 @@ NULL
 #' Lanczos solver of the Spectra library (RSpectra's headers) on the deflated normalised adjacency
 #' matrix. Signs are fixed so that the largest-magnitude entry of each eigenvector is positive.
 #'
-#' @param X Data (a numeric matrix, data frame, `dgCMatrix` or `dist`), a `nembed_knn` graph or
-#'   a `nembed_affinities` object.
+#' @param X Data (a numeric matrix, data frame, `dgCMatrix` or `dist`), a `nembed_knn` graph,
+#'   a `nembed_affinities` object, or a `SingleCellExperiment` (the result is then stored as
+#'   `reducedDim(X, "LAPLACIAN")`; see [nembed_sce]).
 #' @param k Number of nearest neighbours (self excluded).
 #' @param n_components Number of eigenvectors (embedding dimensions).
 #' @param pca Reduce data with more than 50 columns to 50 principal components first.
@@ -29,6 +30,8 @@ NULL
 #' @param seed Seed for the Lanczos starting vector (the result does not depend on it beyond the
 #'   solver's tolerance).
 #' @param verbose Print progress messages.
+#' @param ... For a `SingleCellExperiment` `X`, the arguments of [nembed_sce] (`dimred`,
+#'   `n_dimred`, `assay.type`, `name`, ...); otherwise none.
 #' @return A `nembed_embedding` (see [nembed_embedding]); its record holds the eigenvalues of `L`,
 #'   the graph and the solver used. A graph with more than one connected component has no unique
 #'   non-trivial eigenvectors: it raises an error of class `nembed_error_graph` (use a larger `k`).
@@ -39,8 +42,13 @@ NULL
 #' X <- cbind(t * cos(t), t * sin(t), rnorm(400, sd = 0.3))
 #' emb <- embed_laplacian(X, k = 10, n_threads = 1)
 #' plot(emb, color = cut(t, 5))
-embed_laplacian <- function(X, k = 15, n_components = 2, pca = TRUE, dense_limit = 2000,
-                            n_threads = NULL, seed = NULL, verbose = FALSE) {
+embed_laplacian <- function(X, ...) UseMethod("embed_laplacian")
+
+#' @rdname embed_laplacian
+#' @export
+embed_laplacian.default <- function(X, k = 15, n_components = 2, pca = TRUE, dense_limit = 2000,
+                                    n_threads = NULL, seed = NULL, verbose = FALSE, ...) {
+  reject_dots("embed_laplacian", ...)
   t_start <- proc.time()[["elapsed"]]
   n_threads <- default_threads(n_threads)
   check_flag(verbose, "verbose")

@@ -4,9 +4,11 @@
 
 #' SingleCellExperiment input and output
 #'
-#' Every `embed_*` function, [knn_graph()] and `spectral_distances()` accept a
-#' `SingleCellExperiment` (package SingleCellExperiment, a suggested package) as `X`, following
-#' scater's conventions (`runTSNE()`, `runUMAP()`):
+#' Every `embed_*` function ([embed_tsne()], [embed_umap()], [embed_contrastive()],
+#' [embed_fa2()], [embed_laplacian()], [embed_pca()], [embed_spectrum()], [embed_wasserstein()]),
+#' [knn_graph()] and [spectral_distances()] accept a `SingleCellExperiment` (package
+#' SingleCellExperiment, a suggested package) as `X`, following scater's conventions
+#' (`runTSNE()`, `runUMAP()`):
 #'
 #' * **Input.** With `dimred`, the cells' coordinates in the stored reduced dimension
 #'   `reducedDim(X, dimred)` are used (its first `n_dimred` columns, or the columns `n_dimred`
@@ -22,14 +24,24 @@
 #'   `dropped`). To reuse a graph, build it once with
 #'   `P <- affinities(knn_graph(sce, dimred = "PCA"))` and embed `P`. Nothing else in `X`
 #'   changes. The record's `sce_input` says what went in (`type`, and `dimred` and `columns`,
-#'   or `assay.type`, `genes` and `n_pca`); for t-SNE it also keeps the reference data, so
-#'   `embed_transform(sce_embedding(sce, "TSNE"), X_new)` places new cells, given as
-#'   `reducedDim(new, dimred)[, columns]` or as `t(assay(new, assay.type)[genes, ])` (the PCA
-#'   rotation is part of the record). The default `name` is the method's name in
-#'   capitals (`"TSNE"`, `"UMAP"`, `"PCA"`, ...), as in scater; pass another to keep several
-#'   runs. [knn_graph()] and `spectral_distances()` return their usual result, computed on the
-#'   cells. [sce_embedding()] turns a stored reduced dimension back into a `nembed_embedding`
-#'   data frame with the cells' `colData()` columns, ready for `autoplot()` ([autoplot.nembed_embedding()]).
+#'   or `assay.type`, `genes` and `n_pca`); for t-SNE, UMAP and contrastive embeddings it also
+#'   keeps the reference data, so `embed_transform(sce_embedding(sce, "UMAP"), X_new)` places new
+#'   cells, given as `reducedDim(new, dimred)[, columns]` or as
+#'   `t(assay(new, assay.type)[genes, ])` (the PCA rotation is part of the record). The default
+#'   `name` is the method's name in capitals (`"TSNE"`, `"UMAP"`, `"CONTRASTIVE"`, `"FA2"`,
+#'   `"LAPLACIAN"`, `"PCA"`), as in scater; pass another to keep several runs.
+#' * **Several panels, or units.** [embed_spectrum()] stores each panel as a reduced dimension of
+#'   its own: `"TSNE_exaggeration_4"` (t-SNE at exaggeration 4), `"NEG_s_0.5"` (the contrastive
+#'   loss at `s = 0.5`), `"UMAP"`, `"FA2"`, `"LAPLACIAN"` (extra panels), each with its run record;
+#'   with `name` they become `"<name>_TSNE_exaggeration_4"`, ... (columns of names that end in a
+#'   digit get an underscore: `TSNE_exaggeration_4_1`). [embed_wasserstein()] embeds units
+#'   (groups of cells), not cells: it returns its usual unit embedding (a `nembed_wasserstein`
+#'   data frame, with `sce_input` in its record), and `groups` may name a `colData()` column.
+#' * [knn_graph()] and [spectral_distances()] return their usual result (a `nembed_knn`, a `dist`
+#'   labelled with the cells' names), computed on the cells.
+#'
+#' [sce_embedding()] turns a stored reduced dimension back into a `nembed_embedding` data frame
+#' with the cells' `colData()` columns, ready for `autoplot()` ([autoplot.nembed_embedding()]).
 #'
 #' How the arguments reach you: each function is an S3 generic whose `SingleCellExperiment`
 #' method takes the arguments below and passes everything else (`...`) to the default method,
@@ -53,9 +65,12 @@
 #'   vector) to use.
 #' @param n_pca Without `dimred`: number of principal components the cells are reduced to before
 #'   the embedding (`NULL` for none; the default method may still reduce wide input itself).
-#' @param name Name under which the embedding is stored with `reducedDim()`.
-#' @return For `embed_*` functions, `X` with the new reduced dimension `name`. For
-#'   [knn_graph()] the `nembed_knn` graph of the cells.
+#' @param name Name under which the embedding is stored with `reducedDim()` (for
+#'   [embed_spectrum()]: `NULL`, or a prefix for the panels' names).
+#' @param x For [spectral_distances()], the `SingleCellExperiment` (its first argument is `x`).
+#' @return For `embed_*` functions, `X` with the new reduced dimension `name` (for
+#'   [embed_spectrum()] one per panel); for [embed_wasserstein()] the embedding of the units. For
+#'   [knn_graph()] the `nembed_knn` graph of the cells, for [spectral_distances()] their `dist`.
 #' @name nembed_sce
 #' @seealso [load_hsmm()] builds a `SingleCellExperiment` from the HSMMSingleCell data.
 #' @examples
@@ -108,9 +123,9 @@ check_name <- function(x, arg) {
 }
 
 # The cells x features matrix an SCE method embeds (see ?nembed_sce), with the cells' names as
-# row names. Attribute "nembed_sce_input" says where it came from, for the run record.
-sce_input_matrix <- function(X, dimred = NULL, n_dimred = NULL, assay.type = "logcounts",
-                             ntop = 500, subset_row = NULL, n_pca = 50, seed = 1) {
+# row names (`m`), and where it came from (`source`, for the run record).
+sce_input <- function(X, dimred = NULL, n_dimred = NULL, assay.type = "logcounts", ntop = 500,
+                      subset_row = NULL, n_pca = 50, seed = 1) {
   require_sce()
   cells <- colnames(X)
   if (!is.null(dimred)) {
@@ -155,8 +170,7 @@ sce_input_matrix <- function(X, dimred = NULL, n_dimred = NULL, assay.type = "lo
     if (inherits(m, "sparseMatrix")) m <- as.matrix(m)
   }
   dimnames(m) <- list(cells, colnames(m))
-  attr(m, "nembed_sce_input") <- source
-  m
+  list(m = m, source = source)
 }
 
 select_dimred_columns <- function(m, n_dimred, dimred) {
@@ -209,18 +223,26 @@ select_genes <- function(a, ntop, subset_row, gene_names) {
 sce_embed <- function(X, FUN, name, dimred = NULL, n_dimred = NULL, assay.type = "logcounts",
                       ntop = 500, subset_row = NULL, n_pca = 50, ...) {
   check_name(name, "name")
-  m <- sce_input_matrix(X, dimred = dimred, n_dimred = n_dimred, assay.type = assay.type,
-                        ntop = ntop, subset_row = subset_row, n_pca = n_pca)
-  source <- attr(m, "nembed_sce_input")
-  attr(m, "nembed_sce_input") <- NULL
-  emb <- FUN(m, ...)
-  record <- sce_record(embedding_record(emb))
+  inp <- sce_input(X, dimred, n_dimred, assay.type, ntop, subset_row, n_pca)
+  emb <- FUN(inp$m, ...)
+  sce_store(X, name, as.matrix(emb), embedding_record(emb), inp$source)
+}
+
+# Stores the cells x dimensions coordinates Y as reducedDim(X, name), with the run record (without
+# its graph objects) and where the input came from.
+sce_store <- function(X, name, Y, record, source) {
+  record <- sce_record(record)
   record$sce_input <- source
-  Y <- as.matrix(emb)
-  dimnames(Y) <- list(colnames(X), paste0(name, seq_len(ncol(Y))))
+  dimnames(Y) <- list(colnames(X), sce_dim_names(name, ncol(Y)))
   attr(Y, "nembed_record") <- record
   SingleCellExperiment::reducedDim(X, name) <- Y
   X
+}
+
+# Column names of a stored embedding: "TSNE1", "TSNE2" as in scater, with an underscore after
+# names that end in a digit ("TSNE_exaggeration_4_1", not "TSNE_exaggeration_41").
+sce_dim_names <- function(name, d) {
+  paste0(name, if (grepl("[0-9]$", name)) "_" else "", seq_len(d))
 }
 
 #' A stored embedding as a data frame
@@ -304,10 +326,7 @@ knn_graph.SingleCellExperiment <- function(X, ..., dimred = NULL, n_dimred = NUL
                                            assay.type = exprs_values,
                                            exprs_values = "logcounts", ntop = 500,
                                            subset_row = NULL, n_pca = 50) {
-  m <- sce_input_matrix(X, dimred = dimred, n_dimred = n_dimred, assay.type = assay.type,
-                        ntop = ntop, subset_row = subset_row, n_pca = n_pca)
-  attr(m, "nembed_sce_input") <- NULL
-  knn_graph(m, ...)
+  knn_graph(sce_input(X, dimred, n_dimred, assay.type, ntop, subset_row, n_pca)$m, ...)
 }
 
 #' The HSMMSingleCell data as a SingleCellExperiment
@@ -369,13 +388,114 @@ load_hsmm <- function(min_cells = 10, n_pca = 50) {
   sce
 }
 
+# The SingleCellExperiment method of the embed_* generic named `fun`, storing its result under
+# `name` by default. The generic is looked up by name when the method runs: this file is collated
+# before the files that define the generics.
+sce_embed_method <- function(fun, name) {
+  method <- function(X, ..., dimred = NULL, n_dimred = NULL, assay.type = exprs_values,
+                     exprs_values = "logcounts", ntop = 500, subset_row = NULL, n_pca = 50,
+                     name) {
+    sce_embed(X, get(fun, envir = topenv(), mode = "function"), name = name, dimred = dimred,
+              n_dimred = n_dimred, assay.type = assay.type, ntop = ntop, subset_row = subset_row,
+              n_pca = n_pca, ...)
+  }
+  formals(method)$name <- name
+  method
+}
+
 #' @rdname nembed_sce
 #' @method embed_tsne SingleCellExperiment
 #' @export
-embed_tsne.SingleCellExperiment <- function(X, ..., dimred = NULL, n_dimred = NULL,
-                                            assay.type = exprs_values,
-                                            exprs_values = "logcounts", ntop = 500,
-                                            subset_row = NULL, n_pca = 50, name = "TSNE") {
-  sce_embed(X, embed_tsne, name = name, dimred = dimred, n_dimred = n_dimred,
-            assay.type = assay.type, ntop = ntop, subset_row = subset_row, n_pca = n_pca, ...)
+embed_tsne.SingleCellExperiment <- sce_embed_method("embed_tsne", "TSNE")
+
+#' @rdname nembed_sce
+#' @method embed_umap SingleCellExperiment
+#' @export
+embed_umap.SingleCellExperiment <- sce_embed_method("embed_umap", "UMAP")
+
+#' @rdname nembed_sce
+#' @method embed_contrastive SingleCellExperiment
+#' @export
+embed_contrastive.SingleCellExperiment <- sce_embed_method("embed_contrastive", "CONTRASTIVE")
+
+#' @rdname nembed_sce
+#' @method embed_fa2 SingleCellExperiment
+#' @export
+embed_fa2.SingleCellExperiment <- sce_embed_method("embed_fa2", "FA2")
+
+#' @rdname nembed_sce
+#' @method embed_laplacian SingleCellExperiment
+#' @export
+embed_laplacian.SingleCellExperiment <- sce_embed_method("embed_laplacian", "LAPLACIAN")
+
+#' @rdname nembed_sce
+#' @method embed_spectrum SingleCellExperiment
+#' @export
+embed_spectrum.SingleCellExperiment <- function(X, ..., dimred = NULL, n_dimred = NULL,
+                                                assay.type = exprs_values,
+                                                exprs_values = "logcounts", ntop = 500,
+                                                subset_row = NULL, n_pca = 50, name = NULL) {
+  if (!is.null(name)) check_name(name, "name")
+  inp <- sce_input(X, dimred, n_dimred, assay.type, ntop, subset_row, n_pca)
+  sp <- embed_spectrum(inp$m, ...)
+  records <- attr(sp, "records")
+  panels <- levels(sp$panel)
+  dims <- spectrum_panel_names(sp, name)
+  for (i in seq_along(panels)) {
+    rows <- which(sp$panel == panels[i])
+    rows <- rows[order(sp$id[rows])]
+    X <- sce_store(X, dims[i], cbind(sp$x[rows], sp$y[rows]), records[[i]], inp$source)
+  }
+  X
+}
+
+# reducedDim names of the panels of a nembed_spectrum, in panel order: "TSNE_exaggeration_4",
+# "NEG_s_0.5" (the contrastive loss), "UMAP", "FA2", "LAPLACIAN"; after `prefix`_ when given.
+spectrum_panel_names <- function(sp, prefix = NULL) {
+  first <- match(levels(sp$panel), sp$panel)
+  method <- as.character(sp$method[first])
+  param <- if ("s" %in% names(sp)) "s" else "exaggeration"
+  value <- sp[[param]][first]
+  out <- ifelse(is.na(value), toupper(method),
+                paste0(toupper(sub("^contrastive-", "", method)), "_", param, "_", format(value,
+                                                                                          trim = TRUE)))
+  out <- make.unique(out, sep = "_")
+  if (!is.null(prefix)) out <- paste0(prefix, "_", out)
+  out
+}
+
+#' @rdname nembed_sce
+#' @method embed_wasserstein SingleCellExperiment
+#' @param groups For [embed_wasserstein()]: the name of a `colData()` column, or a vector with one
+#'   entry per cell, giving each cell's unit (sample, donor, ...).
+#' @export
+embed_wasserstein.SingleCellExperiment <- function(X, groups, ..., dimred = NULL, n_dimred = NULL,
+                                                   assay.type = exprs_values,
+                                                   exprs_values = "logcounts", ntop = 500,
+                                                   subset_row = NULL, n_pca = 50) {
+  inp <- sce_input(X, dimred, n_dimred, assay.type, ntop, subset_row, n_pca)
+  if (is.character(groups) && length(groups) == 1L && ncol(X) > 1L) {
+    cd <- SummarizedExperiment::colData(X)
+    if (!groups %in% names(cd)) {
+      nembed_abort(sprintf("`groups` = \"%s\" is not a colData() column of `X`; give a column name or one value per cell.",
+                           groups), "value", "groups")
+    }
+    inp$source$groups <- groups
+    groups <- cd[[groups]]
+  }
+  emb <- embed_wasserstein(inp$m, groups, ...)
+  rec <- attr(emb, "nembed_record")
+  rec$sce_input <- inp$source
+  attr(emb, "nembed_record") <- rec
+  emb
+}
+
+#' @rdname nembed_sce
+#' @method spectral_distances SingleCellExperiment
+#' @export
+spectral_distances.SingleCellExperiment <- function(x, ..., dimred = NULL, n_dimred = NULL,
+                                                    assay.type = exprs_values,
+                                                    exprs_values = "logcounts", ntop = 500,
+                                                    subset_row = NULL, n_pca = 50) {
+  spectral_distances(sce_input(x, dimred, n_dimred, assay.type, ntop, subset_row, n_pca)$m, ...)
 }

@@ -16,8 +16,10 @@
 #' Laplacian eigenmaps at the infinite end. On the contrastive spectrum, larger `s` (larger fixed
 #' normalisation) gives more attraction and more compact clusters.
 #'
-#' @param X Data (numeric matrix, data frame, `dgCMatrix`), a `nembed_knn` graph or (for the
-#'   exaggeration spectrum) a `nembed_affinities` object.
+#' @param X Data (numeric matrix, data frame, `dgCMatrix`), a `nembed_knn` graph, (for the
+#'   exaggeration spectrum) a `nembed_affinities` object, or a `SingleCellExperiment`: then every
+#'   panel is stored as a reduced dimension of its own (`"TSNE_exaggeration_4"`, `"NEG_s_0.5"`,
+#'   `"UMAP"`, `"FA2"`, `"LAPLACIAN"`) and `X` is returned; see [nembed_sce].
 #' @param exaggeration Exaggeration factors of the t-SNE spectrum.
 #' @param s Values of `s` for the contrastive spectrum (see [embed_contrastive()]); when given,
 #'   `exaggeration` is ignored.
@@ -27,7 +29,8 @@
 #' @param extra Extra panels: any of `"umap"`, `"fa2"`, `"laplacian"`.
 #' @param pca Reduce data with more than 50 columns to 50 principal components first.
 #' @param n_threads,seed,verbose See [embed_tsne()].
-#' @param ... Passed to [embed_tsne()] or [embed_contrastive()] (e.g. `n_iter`, `n_epochs`).
+#' @param ... Passed to [embed_tsne()] or [embed_contrastive()] (e.g. `n_iter`, `n_epochs`); for
+#'   a `SingleCellExperiment` `X` also the arguments of [nembed_sce].
 #' @return A data frame of class `nembed_spectrum` with one row per point and panel: `x`, `y`,
 #'   `id` (point index), the spectrum parameter (`exaggeration` or `s`; `NA` for extra panels),
 #'   `method` and `panel` (a factor in run order, for `ggplot2::facet_wrap(~panel)`). The run
@@ -38,9 +41,14 @@
 #' sp <- embed_spectrum(X, s = c(0, 1), n_epochs = 60, k = 10, n_threads = 1, seed = 1)
 #' head(sp)
 #' table(sp$panel)
-embed_spectrum <- function(X, exaggeration = c(1, 2, 4, 8, 16, 32), s = NULL, loss = "neg",
-                           perplexity = 30, k = 15, extra = character(), pca = TRUE,
-                           n_threads = NULL, seed = NULL, verbose = FALSE, ...) {
+embed_spectrum <- function(X, ...) UseMethod("embed_spectrum")
+
+#' @rdname embed_spectrum
+#' @export
+embed_spectrum.default <- function(X, exaggeration = c(1, 2, 4, 8, 16, 32), s = NULL,
+                                   loss = "neg", perplexity = 30, k = 15, extra = character(),
+                                   pca = TRUE, n_threads = NULL, seed = NULL, verbose = FALSE,
+                                   ...) {
   n_threads <- default_threads(n_threads)
   seed <- resolve_seed(seed)
   check_flag(verbose, "verbose")

@@ -1,29 +1,59 @@
 #' Place new points into an existing embedding
 #'
-#' Embeds new points into a t-SNE embedding without moving the reference points (as openTSNE's
-#' `transform`): the new points are brought into the reference's input space (the same PCA
-#' projection), get perplexity-calibrated affinities to their `k` nearest reference points (exact
-#' search), start at the coordinate-wise median of their `init_k` nearest reference points, and are
-#' then optimised alone: attracted by their reference neighbours and repelled by all reference
-#' points (Barnes-Hut over the fixed reference). New points do not influence each other.
+#' Embeds new points into a finished embedding without moving its (reference) points. The new
+#' points are brought into the reference's input space (the same PCA projection), find their
+#' nearest reference points (exact search), start from a position given by those neighbours and
+#' are then optimised alone against the fixed reference, with the loss the embedding was made
+#' with. New points do not influence each other.
 #'
-#' What is stored for this: every embedding made by [embed_tsne()] from data keeps, in its record,
-#' the reference points after PCA (`n x 50` doubles, e.g. 28 MB for 70,000 points) and the PCA
-#' rotation and centre, besides the affinities. All are plain R objects (no external pointers), so
-#' an embedding saved with [saveRDS()] and read in a new R session can transform new data.
-#' Embeddings made from a graph, affinities or a `dist` object have no reference coordinates and
-#' cannot transform new data.
+#' * **t-SNE** ([embed_tsne()], as openTSNE's `transform`): perplexity-calibrated affinities to the
+#'   `k` nearest reference points, start at the coordinate-wise median of the `init_k` nearest,
+#'   then `n_iter` gradient steps: attraction by the reference neighbours, repulsion by all
+#'   reference points (Barnes-Hut over the fixed reference).
+#' * **UMAP** ([embed_umap()], as uwot's and umap-learn's `transform`): UMAP's fuzzy memberships
+#'   `exp(-max(0, d - rho) / sigma)` to the `n_neighbors - 1` nearest reference points, calibrated
+#'   as in the embedding (the new point counted among its own `n_neighbors`; not symmetrised),
+#'   start at the membership-weighted mean of those neighbours' positions (uwot's
+#'   `init = "weighted"`), then the edge-sampling SGD of [embed_umap()] with the embedding's `a`,
+#'   `b` and `negative_sample_rate`: each edge from a new point to a reference neighbour is
+#'   sampled in proportion to its membership and pulls the new point only, and the negatives are
+#'   drawn from the reference points. As in uwot and umap-learn, `n_epochs` defaults to a third of
+#'   the embedding's epochs and the learning rate to a quarter of its learning rate.
+#' * **Contrastive embeddings** ([embed_contrastive()]): the same SGD with the embedding's loss on
+#'   the binary edges to the `k` nearest reference points (start at their mean): `"neg"` and
+#'   `"nce"` with the embedding's final normalisation constant `c` (NCE's learnt one, now held
+#'   fixed), `"infonce"` with its exaggeration, `"umap"` with `a = b = 1`.
 #'
-#' @param embedding A `nembed_embedding` from [embed_tsne()] (made from data).
+#' The SGD (UMAP and contrastive) runs over fixed blocks of new points with one random stream per
+#' block and epoch, so the result is identical for a given `seed` whatever `n_threads` is; the
+#' default seed is the embedding's own, so transforming the same points twice gives the same
+#' coordinates, in this R session or another. The t-SNE transform has no randomness.
+#'
+#' What is stored for this: every embedding made by [embed_tsne()], [embed_umap()] or
+#' [embed_contrastive()] from data keeps, in its record, the reference points after PCA
+#' (`n x 50` doubles, e.g. 28 MB for 70,000 points) and the PCA rotation and centre. All are plain
+#' R objects (no external pointers), so an embedding saved with [saveRDS()] and read in a new R
+#' session can transform new data. Embeddings made from a graph, affinities or a `dist` object
+#' have no reference coordinates and cannot transform new data.
+#'
+#' @param embedding A `nembed_embedding` from [embed_tsne()], [embed_umap()] or
+#'   [embed_contrastive()] (made from data).
 #' @param X_new New data with the same columns as the data the embedding was made from.
-#' @param perplexity Perplexity of the new points' affinities (openTSNE uses 5 here: new points
-#'   should attach to their closest reference points).
-#' @param k Reference neighbours per new point; default `3 * perplexity`.
-#' @param init_k Neighbours whose median position initialises a new point.
-#' @param n_iter Optimisation iterations (0 keeps the median initialisation).
-#' @param learning_rate,momentum,max_step_norm Optimiser settings.
+#' @param perplexity t-SNE: perplexity of the new points' affinities (openTSNE uses 5 here: new
+#'   points should attach to their closest reference points).
+#' @param k Reference neighbours per new point; default `3 * perplexity` (t-SNE),
+#'   `n_neighbors - 1` (UMAP) or the embedding's `k` (contrastive).
+#' @param init_k t-SNE: neighbours whose median position initialises a new point.
+#' @param n_iter t-SNE: optimisation iterations (0 keeps the median initialisation).
+#' @param learning_rate Learning rate; `NULL` for 1 (t-SNE) or a quarter of the embedding's
+#'   (UMAP, contrastive).
+#' @param momentum,max_step_norm t-SNE optimiser settings.
 #' @param n_threads,verbose See [embed_tsne()].
-#' @return A `nembed_embedding` of the new points (one row per row of `X_new`).
+#' @param n_epochs UMAP, contrastive: SGD epochs (0 keeps the initialisation); `NULL` for a third
+#'   of the embedding's epochs.
+#' @param seed UMAP, contrastive: seed of the negative sampling; `NULL` for the embedding's seed.
+#' @return A `nembed_embedding` of the new points (one row per row of `X_new`); its record holds
+#'   the parameters used and the initial positions (`init`).
 #' @export
 #' @examples
 #' X <- as.matrix(iris[!duplicated(iris[, 1:4]), 1:4])
@@ -31,14 +61,29 @@
 #' emb <- embed_tsne(X[train, ], perplexity = 10, n_iter = 300, n_threads = 1, seed = 1)
 #' new <- embed_transform(emb, X[-train, ], n_threads = 1)
 #' head(new)
+#' um <- embed_umap(X[train, ], n_epochs = 100, n_threads = 1, seed = 1)
+#' head(embed_transform(um, X[-train, ], n_threads = 1))
 embed_transform <- function(embedding, X_new, perplexity = 5, k = NULL, init_k = 10,
-                            n_iter = 250, learning_rate = 1, momentum = 0.8, max_step_norm = 1,
-                            n_threads = NULL, verbose = FALSE) {
+                            n_iter = 250, learning_rate = NULL, momentum = 0.8, max_step_norm = 1,
+                            n_threads = NULL, verbose = FALSE, n_epochs = NULL, seed = NULL) {
   t_start <- proc.time()[["elapsed"]]
   rec <- embedding_record(embedding)
-  if (!identical(rec$method, "tsne")) {
-    nembed_abort(sprintf("`embedding` must come from embed_tsne(); embed_transform() does not support \"%s\" embeddings.",
-                         rec$method %||% "unknown"), "type", "embedding")
+  method <- rec$method %||% "unknown"
+  if (!method %in% c("tsne", "umap", "contrastive")) {
+    nembed_abort(sprintf("`embedding` must come from embed_tsne(), embed_umap() or embed_contrastive(); embed_transform() does not support \"%s\" embeddings.",
+                         method), "type", "embedding")
+  }
+  sgd <- method != "tsne"
+  # Arguments of the other kind of transform would be silently ignored: refuse them.
+  given <- c(perplexity = !missing(perplexity), init_k = !missing(init_k),
+             n_iter = !missing(n_iter), momentum = !missing(momentum),
+             max_step_norm = !missing(max_step_norm), n_epochs = !is.null(n_epochs),
+             seed = !is.null(seed))
+  tsne_only <- c("perplexity", "init_k", "n_iter", "momentum", "max_step_norm")
+  foreign <- names(given)[given & (names(given) %in% tsne_only) == sgd]
+  if (length(foreign)) {
+    nembed_abort(sprintf("`%s` does not apply to the transform of a \"%s\" embedding (see ?embed_transform).",
+                         foreign[1], method), "value", foreign[1])
   }
   ref <- rec$reference
   if (is.null(ref)) {
@@ -51,6 +96,38 @@ embed_transform <- function(embedding, X_new, perplexity = 5, k = NULL, init_k =
                          ref$n_input_cols, ncol(X_new)), "size", "X_new")
   }
   n_threads <- default_threads(n_threads)
+  check_flag(verbose, "verbose")
+  n_ref <- nrow(ref$data)
+  if (!is.null(learning_rate)) {
+    learning_rate <- check_number(learning_rate, "learning_rate", lower = 0, lower_open = TRUE)
+  }
+  Xq <- if (!is.null(ref$pca)) sweep(X_new, 2, ref$pca$center) %*% ref$pca$rotation else X_new
+  storage.mode(Xq) <- "double"
+  Yref <- unname(as.matrix(embedding))
+  if (nrow(Yref) != n_ref) {
+    nembed_abort(sprintf("`embedding` has %d rows but its reference data %d; pass the embedding as returned, not a subset.",
+                         nrow(Yref), n_ref), "size", "embedding")
+  }
+  res <- if (sgd) {
+    sgd_transform(rec, ref, Yref, Xq, k, learning_rate, n_threads, verbose, n_epochs, seed)
+  } else {
+    tsne_transform(rec, ref, Yref, Xq, k, learning_rate, n_threads, verbose, perplexity, init_k,
+                   n_iter, momentum, max_step_norm)
+  }
+  res$record$timings <- list(knn = res$t_knn, total = proc.time()[["elapsed"]] - t_start)
+  new_embedding(res$Y, res$record, row_names = rownames(X_new))
+}
+
+# The new points' nearest reference points: list(idx, dist) (m x k) and the time it took.
+transform_neighbours <- function(ref, Xq, k, n_threads, verbose) {
+  t0 <- proc.time()[["elapsed"]]
+  nn <- knn_query_cpp(ref$data, Xq, k, ref$metric, n_threads, verbose)
+  nn$time <- proc.time()[["elapsed"]] - t0
+  nn
+}
+
+tsne_transform <- function(rec, ref, Yref, Xq, k, learning_rate, n_threads, verbose, perplexity,
+                           init_k, n_iter, momentum, max_step_norm) {
   n_ref <- nrow(ref$data)
   perplexity <- check_number(perplexity, "perplexity", lower = 1, lower_open = TRUE)
   k <- check_k(k %||% min(n_ref - 1, floor(3 * perplexity)), n_ref + 1)
@@ -60,12 +137,7 @@ embed_transform <- function(embedding, X_new, perplexity = 5, k = NULL, init_k =
   }
   init_k <- check_count(init_k, "init_k", lower = 1, upper = n_ref)
   n_iter <- check_count(n_iter, "n_iter", lower = 0)
-  Xq <- if (!is.null(ref$pca)) sweep(X_new, 2, ref$pca$center) %*% ref$pca$rotation else X_new
-  storage.mode(Xq) <- "double"
-  t0 <- proc.time()[["elapsed"]]
-  nn <- knn_query_cpp(ref$data, Xq, max(k, init_k), ref$metric, n_threads, verbose)
-  t_knn <- proc.time()[["elapsed"]] - t0
-  Yref <- unname(as.matrix(embedding))
+  nn <- transform_neighbours(ref, Xq, max(k, init_k), n_threads, verbose)
   # Median of the nearest reference points' positions, per coordinate.
   Y0 <- vapply(seq_len(ncol(Yref)), function(c) {
     m <- matrix(Yref[nn$idx[, seq_len(init_k), drop = FALSE], c], nrow = nrow(Xq))
@@ -76,16 +148,58 @@ embed_transform <- function(embedding, X_new, perplexity = 5, k = NULL, init_k =
   if (n_iter > 0) {
     idx <- nn$idx[, seq_len(k), drop = FALSE]
     P <- perplexity_conditional_cpp(nn$dist[, seq_len(k), drop = FALSE], perplexity, n_threads)
-    params <- list(n_iter = n_iter,
-                   learning_rate = check_number(learning_rate, "learning_rate", lower = 0, lower_open = TRUE),
+    params <- list(n_iter = n_iter, learning_rate = learning_rate %||% 1,
                    momentum = check_number(momentum, "momentum", 0, 1, upper_open = TRUE),
                    dof = rec$params$dof, theta = 0.5,
                    max_step_norm = check_number(max_step_norm, "max_step_norm", lower = 0))
-    Y <- tsne_transform_cpp(Yref, idx, P, Y0, params, n_threads, check_flag(verbose, "verbose"))
+    Y <- tsne_transform_cpp(Yref, idx, P, Y0, params, n_threads, verbose)
   }
-  record <- list(method = "tsne_transform", params = list(perplexity = perplexity, k = k,
-                                                          init_k = init_k, n_iter = n_iter),
-                 timings = list(knn = t_knn, total = proc.time()[["elapsed"]] - t_start),
-                 init = Y0)
-  new_embedding(Y, record, row_names = rownames(X_new))
+  list(Y = Y, t_knn = nn$time,
+       record = list(method = "tsne_transform",
+                     params = list(perplexity = perplexity, k = k, init_k = init_k,
+                                   n_iter = n_iter),
+                     init = Y0))
+}
+
+# UMAP and contrastive embeddings: SGD of the new points against the fixed reference (see
+# sgd_transform_cpp), with the embedding's loss.
+sgd_transform <- function(rec, ref, Yref, Xq, k, learning_rate, n_threads, verbose, n_epochs,
+                          seed) {
+  p <- rec$params
+  n_ref <- nrow(ref$data)
+  umap <- identical(rec$method, "umap")
+  k <- check_k(k %||% min(if (umap) p$n_neighbors - 1L else p$k, n_ref), n_ref + 1)
+  n_epochs <- check_count(n_epochs %||% max(1L, round(p$n_epochs / 3)), "n_epochs", lower = 0)
+  learning_rate <- learning_rate %||% (p$learning_rate / 4)
+  seed <- if (is.null(seed)) p$seed else resolve_seed(seed)
+  nn <- transform_neighbours(ref, Xq, k, n_threads, verbose)
+  # UMAP: fuzzy memberships; contrastive: the binary kNN graph.
+  W <- if (umap) umap_memberships_cpp(nn$dist, n_threads) else matrix(1, nrow(Xq), k)
+  Y0 <- vapply(seq_len(ncol(Yref)), function(c) {
+    rowSums(W * matrix(Yref[nn$idx, c], nrow = nrow(Xq))) / rowSums(W)
+  }, numeric(nrow(Xq)))
+  Y0 <- matrix(Y0, nrow = nrow(Xq))
+  # The loss: UMAP's with the embedding's a and b (one pull per sampled edge, as uwot's and
+  # umap-learn's transform: the reference end does not move), or the contrastive one.
+  loss <- if (umap) {
+    list(code = 3L, a = p$a, b = p$b, c = 1, rho = 1, negatives = p$negative_sample_rate,
+         fixed = FALSE)
+  } else {
+    list(code = c(neg = 0L, nce = 1L, infonce = 2L, umap = 3L)[[p$loss]], a = 1, b = 1,
+         c = if (is.na(rec$c)) 1 else rec$c, rho = if (is.na(rec$rho)) 1 else rec$rho,
+         negatives = p$n_negatives, fixed = TRUE)
+  }
+  Y <- Y0
+  if (n_epochs > 0) {
+    tsmessage(rec$method, " transform: ", nrow(Xq), " points, ", n_epochs, " epochs",
+              verbose = verbose)
+    Y <- sgd_transform_cpp(Yref, Y0, nn$idx, W, loss$code, loss$a, loss$b, 1, loss$c, loss$rho,
+                           n_epochs, loss$negatives, loss$fixed, learning_rate, seed %% 2^53,
+                           n_threads, verbose)
+  }
+  list(Y = Y, t_knn = nn$time,
+       record = list(method = paste0(rec$method, "_transform"),
+                     params = list(k = k, n_epochs = n_epochs, learning_rate = learning_rate,
+                                   seed = seed, n_threads = n_threads),
+                     init = Y0))
 }

@@ -25,7 +25,9 @@
 #' of each edge: see `inst/include/nembed/sgd.hpp`.)
 #'
 #' @param X Data (numeric matrix, data frame, `dgCMatrix`, `dist` or precomputed neighbours), a
-#'   `nembed_knn` graph or a `nembed_affinities` object (used as it is, e.g. to reuse a graph).
+#'   `nembed_knn` graph, a `nembed_affinities` object (used as it is, e.g. to reuse a graph), or a
+#'   `SingleCellExperiment` (the result is then stored as `reducedDim(X, "UMAP")`; see
+#'   [nembed_sce]).
 #' @param n_neighbors Neighbourhood size, counting the point itself as UMAP does (so the kNN graph
 #'   has `n_neighbors - 1` neighbours per point).
 #' @param min_dist,spread Shape of the low-dimensional similarity, through the fitted `a` and `b`
@@ -40,19 +42,28 @@
 #' @param n_threads Number of threads; see [default_threads()].
 #' @param seed Seed (`NULL` draws one from R's random number generator, so [set.seed()] applies).
 #' @param verbose Print progress messages (about every 10% of the epochs).
+#' @param ... For a `SingleCellExperiment` `X`, the arguments of [nembed_sce] (`dimred`,
+#'   `n_dimred`, `assay.type`, `name`, ...); otherwise none.
 #' @return A `nembed_embedding` data frame (see [nembed_embedding]); its record holds the
-#'   parameters (including `a`, `b` and `n_epochs`), the initialisation used, timings per phase
-#'   and the affinities for reuse.
-#' @seealso [embed_contrastive()] for UMAP's loss on the contrastive spectrum, [umap_ab_params()].
+#'   parameters (including `a`, `b` and `n_epochs`), the initialisation used, timings per phase,
+#'   the affinities for reuse and, when made from data, the reference data [embed_transform()]
+#'   needs to place new points.
+#' @seealso [embed_contrastive()] for UMAP's loss on the contrastive spectrum, [umap_ab_params()],
+#'   [embed_transform()] to add new points.
 #' @export
 #' @examples
 #' X <- as.matrix(iris[!duplicated(iris[, 1:4]), 1:4])
 #' emb <- embed_umap(X, n_epochs = 100, n_threads = 1, seed = 1)
 #' plot(emb, color = iris$Species[!duplicated(iris[, 1:4])])
-embed_umap <- function(X, n_neighbors = 15, min_dist = 0.1, spread = 1, n_epochs = NULL,
-                       negative_sample_rate = 5, learning_rate = 1, init = "spectral", a = NULL,
-                       b = NULL, pca = TRUE, n_components = 2, n_threads = NULL, seed = NULL,
-                       verbose = FALSE) {
+embed_umap <- function(X, ...) UseMethod("embed_umap")
+
+#' @rdname embed_umap
+#' @export
+embed_umap.default <- function(X, n_neighbors = 15, min_dist = 0.1, spread = 1, n_epochs = NULL,
+                               negative_sample_rate = 5, learning_rate = 1, init = "spectral",
+                               a = NULL, b = NULL, pca = TRUE, n_components = 2, n_threads = NULL,
+                               seed = NULL, verbose = FALSE, ...) {
+  reject_dots("embed_umap", ...)
   t_start <- proc.time()[["elapsed"]]
   n_threads <- default_threads(n_threads)
   check_flag(verbose, "verbose")
@@ -84,6 +95,7 @@ embed_umap <- function(X, n_neighbors = 15, min_dist = 0.1, spread = 1, n_epochs
                    n_threads = n_threads, seed = seed, verbose = verbose)
     prep <- prepare_embedding_input(g, k = n_neighbors - 1L)
     prep$data <- X
+    prep$reference <- reference_model(X, "euclidean")
     prep$row_names <- rownames(X)
     prep$timings$knn <- proc.time()[["elapsed"]] - t0
   } else {
@@ -128,7 +140,8 @@ embed_umap <- function(X, n_neighbors = 15, min_dist = 0.1, spread = 1, n_epochs
                                negative_sample_rate = negative_sample_rate,
                                learning_rate = learning_rate, n_components = n_components,
                                seed = seed, n_threads = n_threads),
-                 init = ini$method, timings = timings, affinities = aff)
+                 init = ini$method, timings = timings, affinities = aff,
+                 reference = prep$reference)
   new_embedding(Y, record, prep$row_names)
 }
 

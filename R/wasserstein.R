@@ -183,9 +183,13 @@ exact_w2_sq <- function(a, b) {
 #' run PCA on, [embed_tsne()] starts from a spectral initialisation of the affinities.
 #'
 #' @inheritParams wasserstein_distances
+#' @param X Samples: a numeric matrix or data frame of numeric columns (rows = samples), or a
+#'   `SingleCellExperiment` whose cells are the samples (`groups` may then name a `colData()`
+#'   column; see [nembed_sce]).
 #' @param perplexity t-SNE perplexity (over units).
 #' @param seed Seed for the t-SNE initialisation and optimisation (`NULL` draws one from R's RNG).
-#' @param ... Further arguments to [embed_tsne()] (e.g. `init`, `n_iter`, `exaggeration`).
+#' @param ... Further arguments to [embed_tsne()] (e.g. `init`, `n_iter`, `exaggeration`); for a
+#'   `SingleCellExperiment` `X` also the arguments of [nembed_sce] (`dimred`, `assay.type`, ...).
 #' @return A data frame (class `nembed_wasserstein`, a [nembed_embedding]) with one row per unit
 #'   and columns `group` (the unit name, a factor), `x`, `y` and `size` (samples in the unit).
 #'   `embedding_record()` gives the run's record; its `distances` element is the `dist` used.
@@ -197,8 +201,13 @@ exact_w2_sq <- function(a, b) {
 #'                          n_threads = 1, seed = 1)
 #' head(emb)
 #' knn_accuracy(emb, hgm$unit_labels, k = 5, n_threads = 1)
-embed_wasserstein <- function(X, groups, method = "gaussian", lambda = 0.5, perplexity = 30,
-                              n_threads = NULL, seed = NULL, verbose = FALSE, ...) {
+embed_wasserstein <- function(X, groups, ...) UseMethod("embed_wasserstein")
+
+#' @rdname embed_wasserstein
+#' @export
+embed_wasserstein.default <- function(X, groups, method = "gaussian", lambda = 0.5,
+                                      perplexity = 30, n_threads = NULL, seed = NULL,
+                                      verbose = FALSE, ...) {
   perplexity <- check_number(perplexity, "perplexity", lower = 0, lower_open = TRUE)
   n_threads <- default_threads(n_threads)
   t0 <- proc.time()[["elapsed"]]

@@ -88,6 +88,18 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// umap_memberships_cpp
+Rcpp::NumericMatrix umap_memberships_cpp(const Rcpp::NumericMatrix dist, int n_threads);
+RcppExport SEXP _nembed_umap_memberships_cpp(SEXP distSEXP, SEXP n_threadsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const Rcpp::NumericMatrix >::type dist(distSEXP);
+    Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
+    rcpp_result_gen = Rcpp::wrap(umap_memberships_cpp(dist, n_threads));
+    return rcpp_result_gen;
+END_RCPP
+}
 // umap_affinities_cpp
 Rcpp::List umap_affinities_cpp(const Rcpp::IntegerMatrix idx, const Rcpp::NumericMatrix dist, double set_op_mix_ratio, int n_threads);
 RcppExport SEXP _nembed_umap_affinities_cpp(SEXP idxSEXP, SEXP distSEXP, SEXP set_op_mix_ratioSEXP, SEXP n_threadsSEXP) {
@@ -185,6 +197,33 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
     Rcpp::traits::input_parameter< bool >::type verbose(verboseSEXP);
     rcpp_result_gen = Rcpp::wrap(contrastive_sgd_cpp(Y, p, i, x, loss, n_epochs, c, rho, n_negatives, learning_rate, seed, stream_offset, n_threads, verbose));
+    return rcpp_result_gen;
+END_RCPP
+}
+// sgd_transform_cpp
+Rcpp::NumericMatrix sgd_transform_cpp(Rcpp::NumericMatrix ref, Rcpp::NumericMatrix Y0, Rcpp::IntegerMatrix nbr, Rcpp::NumericMatrix w, int loss, double a, double b, double attraction_weight, double c, double rho, int n_epochs, double negative_rate, bool fixed_negatives, double learning_rate, double seed, int n_threads, bool verbose);
+RcppExport SEXP _nembed_sgd_transform_cpp(SEXP refSEXP, SEXP Y0SEXP, SEXP nbrSEXP, SEXP wSEXP, SEXP lossSEXP, SEXP aSEXP, SEXP bSEXP, SEXP attraction_weightSEXP, SEXP cSEXP, SEXP rhoSEXP, SEXP n_epochsSEXP, SEXP negative_rateSEXP, SEXP fixed_negativesSEXP, SEXP learning_rateSEXP, SEXP seedSEXP, SEXP n_threadsSEXP, SEXP verboseSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type ref(refSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type Y0(Y0SEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerMatrix >::type nbr(nbrSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type w(wSEXP);
+    Rcpp::traits::input_parameter< int >::type loss(lossSEXP);
+    Rcpp::traits::input_parameter< double >::type a(aSEXP);
+    Rcpp::traits::input_parameter< double >::type b(bSEXP);
+    Rcpp::traits::input_parameter< double >::type attraction_weight(attraction_weightSEXP);
+    Rcpp::traits::input_parameter< double >::type c(cSEXP);
+    Rcpp::traits::input_parameter< double >::type rho(rhoSEXP);
+    Rcpp::traits::input_parameter< int >::type n_epochs(n_epochsSEXP);
+    Rcpp::traits::input_parameter< double >::type negative_rate(negative_rateSEXP);
+    Rcpp::traits::input_parameter< bool >::type fixed_negatives(fixed_negativesSEXP);
+    Rcpp::traits::input_parameter< double >::type learning_rate(learning_rateSEXP);
+    Rcpp::traits::input_parameter< double >::type seed(seedSEXP);
+    Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
+    Rcpp::traits::input_parameter< bool >::type verbose(verboseSEXP);
+    rcpp_result_gen = Rcpp::wrap(sgd_transform_cpp(ref, Y0, nbr, w, loss, a, b, attraction_weight, c, rho, n_epochs, negative_rate, fixed_negatives, learning_rate, seed, n_threads, verbose));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -326,11 +365,13 @@ static const R_CallMethodDef CallEntries[] = {
     {"_nembed_knn_query_cpp", (DL_FUNC) &_nembed_knn_query_cpp, 6},
     {"_nembed_perplexity_affinities_cpp", (DL_FUNC) &_nembed_perplexity_affinities_cpp, 4},
     {"_nembed_uniform_affinities_cpp", (DL_FUNC) &_nembed_uniform_affinities_cpp, 2},
+    {"_nembed_umap_memberships_cpp", (DL_FUNC) &_nembed_umap_memberships_cpp, 2},
     {"_nembed_umap_affinities_cpp", (DL_FUNC) &_nembed_umap_affinities_cpp, 4},
     {"_nembed_spectral_distances_cpp", (DL_FUNC) &_nembed_spectral_distances_cpp, 9},
     {"_nembed_spectral_init_cpp", (DL_FUNC) &_nembed_spectral_init_cpp, 10},
     {"_nembed_umap_sgd_cpp", (DL_FUNC) &_nembed_umap_sgd_cpp, 13},
     {"_nembed_contrastive_sgd_cpp", (DL_FUNC) &_nembed_contrastive_sgd_cpp, 14},
+    {"_nembed_sgd_transform_cpp", (DL_FUNC) &_nembed_sgd_transform_cpp, 17},
     {"_nembed_umap_pair_gradient_cpp", (DL_FUNC) &_nembed_umap_pair_gradient_cpp, 4},
     {"_nembed_fa2_cpp", (DL_FUNC) &_nembed_fa2_cpp, 12},
     {"_nembed_tsne_cpp", (DL_FUNC) &_nembed_tsne_cpp, 8},

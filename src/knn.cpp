@@ -137,6 +137,16 @@ Rcpp::List uniform_affinities_cpp(const Rcpp::IntegerMatrix idx, int n_threads) 
                                 exec));
 }
 
+// UMAP's directed memberships exp(-max(0, d - rho) / sigma) of query points to their k reference
+// neighbours (distances n x k), calibrated as in umap_affinities_cpp but not symmetrised.
+// [[Rcpp::export]]
+Rcpp::NumericMatrix umap_memberships_cpp(const Rcpp::NumericMatrix dist, int n_threads) {
+  RcppParallelExecutor exec(n_threads);
+  const std::size_t n = dist.nrow(), k = dist.ncol();
+  UmapCalibration c = umap_calibrate(n, k, rowmajor(dist), exec);
+  return to_matrix(c.v, n, k);
+}
+
 // [[Rcpp::export]]
 Rcpp::List umap_affinities_cpp(const Rcpp::IntegerMatrix idx, const Rcpp::NumericMatrix dist,
                                double set_op_mix_ratio, int n_threads) {

@@ -1,10 +1,12 @@
-// Glue: Laplacian eigenmaps / spectral initialisation, UMAP and contrastive SGD.
+// Glue: Laplacian eigenmaps / spectral initialisation, UMAP and contrastive SGD, and placing new
+// points into their embeddings.
 #include <RcppEigen.h>
 
 #include "nembed/contrastive.hpp"
 #include "nembed/forceatlas.hpp"
 #include "nembed/laplacian.hpp"
 #include "nembed/sgd.hpp"
+#include "rcpp_convert.h"
 #include "rcpp_executor.h"
 
 using namespace nembed;
@@ -37,6 +39,68 @@ Rcpp::NumericMatrix coords_to_r(const std::vector<float>& Y, std::size_t n, std:
   for (std::size_t i = 0; i < n; ++i)
     for (std::size_t j = 0; j < d; ++j) out(i, j) = Y[i * d + j];
   return out;
+}
+
+// The loss of an SGD run. code: 0 NEG, 1 NCE (NEG whose constant c learns log Z), 2 InfoNCE,
+// 3 UMAP (a, b, gamma; attraction_weight 2 mimics umap-learn's move_other, see sgd.hpp).
+struct LossSpec {
+  int code = 3;
+  double a = 1.0, b = 1.0, gamma = 1.0, attraction_weight = 2.0;
+  double c = 1.0, rho = 1.0;
+  int n_negatives = 5;
+};
+
+// Calls run(loss) with the loss `s` describes, for `dim` dimensions (a fixed-size kernel in 2-D).
+// Returns the final NEG/NCE constant c (s.c for the other losses).
+template <class Run>
+double with_loss(const LossSpec& s, int dim, Run&& run) {
+  double c_out = s.c;
+  if (s.code == 0 || s.code == 1) {
+    auto go = [&](auto L) {
+      L.c = static_cast<float>(s.c);
+      L.dim = dim;
+      L.learn_z = (s.code == 1);
+      L.m = s.n_negatives;
+      L.log_z = std::log(s.c / s.n_negatives);
+      run(L);
+      c_out = L.c;
+    };
+    if (dim == 2) go(NegSamplingLoss<2>());
+    else go(NegSamplingLoss<0>());
+  } else if (s.code == 2) {
+    auto go = [&](auto L) {
+      L.rho = static_cast<float>(s.rho);
+      L.dim = dim;
+      run(L);
+    };
+    if (dim == 2) go(InfoNceLoss<2>());
+    else go(InfoNceLoss<0>());
+  } else {
+    auto go = [&](auto L) {
+      L.a = static_cast<float>(s.a);
+      L.b = static_cast<float>(s.b);
+      L.gamma = static_cast<float>(s.gamma);
+      L.b_is_one = (s.b == 1.0);
+      L.attraction_weight = static_cast<float>(s.attraction_weight);
+      L.dim = dim;
+      run(L);
+    };
+    if (dim == 2) go(UmapLoss<2>());
+    else go(UmapLoss<0>());
+  }
+  return c_out;
+}
+
+SgdOptions sgd_options(int n_epochs, double learning_rate, double negative_rate,
+                       bool fixed_negatives, double seed, const char* label) {
+  SgdOptions opt;
+  opt.n_epochs = n_epochs;
+  opt.learning_rate = static_cast<float>(learning_rate);
+  opt.negative_rate = negative_rate;
+  opt.fixed_negatives = fixed_negatives;
+  opt.seed = seed_from_r(seed);
+  opt.label = label;
+  return opt;
 }
 
 }  // namespace
@@ -72,22 +136,13 @@ Rcpp::NumericMatrix umap_sgd_cpp(Rcpp::NumericMatrix Y, Rcpp::IntegerVector p, R
   SparseSym W = sparse_from_r(p, i, x, static_cast<int>(n));
   SgdGraph g = make_sgd_graph(W, n_epochs, negative_rate);
   std::vector<float> y = coords_from_r(Y);
-  SgdOptions opt;
-  opt.n_epochs = n_epochs;
-  opt.learning_rate = static_cast<float>(learning_rate);
-  opt.negative_rate = negative_rate;
-  opt.seed = seed_from_r(seed);
-  opt.label = "umap";
-  auto run = [&](auto loss) {
-    loss.a = static_cast<float>(a);
-    loss.b = static_cast<float>(b);
-    loss.gamma = static_cast<float>(gamma);
-    loss.b_is_one = (b == 1.0);
-    loss.dim = static_cast<int>(dim);
-    sgd_optimize(y, static_cast<int>(dim), g, loss, opt, exec, control);
-  };
-  if (dim == 2) run(UmapLoss<2>());
-  else run(UmapLoss<0>());
+  const SgdOptions opt = sgd_options(n_epochs, learning_rate, negative_rate, false, seed, "umap");
+  LossSpec spec;
+  spec.a = a;
+  spec.b = b;
+  spec.gamma = gamma;
+  const int d = static_cast<int>(dim);
+  with_loss(spec, d, [&](auto& L) { sgd_optimize(y, d, g, L, opt, exec, control); });
   return coords_to_r(y, n, dim);
   NEMBED_GLUE_END
 }
@@ -107,51 +162,58 @@ Rcpp::List contrastive_sgd_cpp(Rcpp::NumericMatrix Y, Rcpp::IntegerVector p, Rcp
   SparseSym W = sparse_from_r(p, i, x, static_cast<int>(n));
   SgdGraph g = make_sgd_graph(W, n_epochs, n_negatives);
   std::vector<float> y = coords_from_r(Y);
-  SgdOptions opt;
-  opt.n_epochs = n_epochs;
-  opt.learning_rate = static_cast<float>(learning_rate);
-  opt.negative_rate = n_negatives;
-  opt.fixed_negatives = true;
-  opt.seed = seed_from_r(seed);
+  const char* labels[] = {"neg", "nce", "infonce", "umap-loss"};
+  SgdOptions opt = sgd_options(n_epochs, learning_rate, n_negatives, true, seed,
+                               labels[loss < 0 || loss > 3 ? 3 : loss]);
   opt.stream_offset = static_cast<std::uint64_t>(stream_offset);
-  double c_out = c;
+  LossSpec spec;  // "umap": a = b = 1, and only the head moves (see contrastive.hpp)
+  spec.code = loss;
+  spec.attraction_weight = 1.0;
+  spec.c = c;
+  spec.rho = rho;
+  spec.n_negatives = n_negatives;
   const int d = static_cast<int>(dim);
-  if (loss == 0 || loss == 1) {
-    opt.label = loss == 0 ? "neg" : "nce";
-    auto run = [&](auto L) {
-      L.c = static_cast<float>(c);
-      L.dim = d;
-      L.learn_z = (loss == 1);
-      L.m = n_negatives;
-      L.log_z = std::log(c / n_negatives);
-      sgd_optimize(y, d, g, L, opt, exec, control);
-      c_out = L.c;
-    };
-    if (dim == 2) run(NegSamplingLoss<2>());
-    else run(NegSamplingLoss<0>());
-  } else if (loss == 2) {
-    opt.label = "infonce";
-    auto run = [&](auto L) {
-      L.rho = static_cast<float>(rho);
-      L.dim = d;
-      sgd_optimize(y, d, g, L, opt, exec, control);
-    };
-    if (dim == 2) run(InfoNceLoss<2>());
-    else run(InfoNceLoss<0>());
-  } else {
-    opt.label = "umap-loss";
-    auto run = [&](auto L) {
-      L.a = 1.0f;
-      L.b = 1.0f;
-      L.b_is_one = true;
-      L.attraction_weight = 1.0f;
-      L.dim = d;
-      sgd_optimize(y, d, g, L, opt, exec, control);
-    };
-    if (dim == 2) run(UmapLoss<2>());
-    else run(UmapLoss<0>());
-  }
+  const double c_out =
+      with_loss(spec, d, [&](auto& L) { sgd_optimize(y, d, g, L, opt, exec, control); });
   return Rcpp::List::create(Rcpp::Named("Y") = coords_to_r(y, n, dim), Rcpp::Named("c") = c_out);
+  NEMBED_GLUE_END
+}
+
+// Places m new points (Y0, m x dim) into a finished embedding `ref` (n x dim), which does not move:
+// each new point is attracted along its edges to its reference neighbours nbr (m x k, 1-based)
+// with weights w (sampled in proportion to them) and repelled from negatives drawn from the
+// reference, by the SGD of the embedding's loss: `loss` as in contrastive_sgd_cpp (3: UMAP with
+// a, b and attraction_weight), c its NEG constant (held fixed), rho its InfoNCE exaggeration.
+// [[Rcpp::export]]
+Rcpp::NumericMatrix sgd_transform_cpp(Rcpp::NumericMatrix ref, Rcpp::NumericMatrix Y0,
+                                      Rcpp::IntegerMatrix nbr, Rcpp::NumericMatrix w, int loss,
+                                      double a, double b, double attraction_weight, double c,
+                                      double rho, int n_epochs, double negative_rate,
+                                      bool fixed_negatives, double learning_rate, double seed,
+                                      int n_threads, bool verbose) {
+  NEMBED_GLUE_BEGIN
+  LossSpec spec;
+  spec.code = loss == 1 ? 0 : loss;  // NCE's learnt constant stays as it is
+  spec.a = a;
+  spec.b = b;
+  spec.attraction_weight = attraction_weight;
+  spec.c = c;
+  spec.rho = rho;
+  spec.n_negatives = static_cast<int>(negative_rate);
+  std::vector<int> nb;
+  std::vector<double> wv;
+  knn_from_r(nbr, w, nb, wv);
+  const std::size_t m = Y0.nrow();
+  SgdGraph g = make_transform_graph(m, nbr.ncol(), nb, wv, n_epochs, negative_rate);
+  std::vector<float> y = coords_from_r(Y0);
+  const std::vector<float> fixed = coords_from_r(ref);
+  const SgdOptions opt = sgd_options(n_epochs, learning_rate, negative_rate, fixed_negatives,
+                                     seed, "transform");
+  RcppParallelExecutor exec(n_threads);
+  RControl control(verbose);
+  const int d = Y0.ncol();
+  with_loss(spec, d, [&](auto& L) { sgd_optimize(y, d, g, L, opt, exec, control, &fixed); });
+  return coords_to_r(y, m, d);
   NEMBED_GLUE_END
 }
 

@@ -73,6 +73,15 @@ step("tsne transform", {
   tr <- embed_transform(e, X[1:20, ], n_iter = 50, n_threads = 2)
   stopifnot(nrow(tr) == 20, all(is.finite(as.matrix(tr))))
 })
+step("umap and contrastive transform", {
+  eu <- embed_umap(X[21:300, ], n_epochs = 30, init = "pca", n_threads = 2, seed = 1)
+  tu <- embed_transform(eu, X[1:20, ], n_threads = 2)
+  ec <- embed_contrastive(X[21:300, ], loss = "infonce", n_components = 3, n_epochs = 20,
+                          n_threads = 2, seed = 1)
+  tc <- embed_transform(ec, X[1:20, ], n_threads = 2)
+  stopifnot(nrow(tu) == 20, all(is.finite(as.matrix(tu))), ncol(as.matrix(tc)) == 3,
+            all(is.finite(as.matrix(tc))))
+})
 
 # Wasserstein distances (Gaussian, C++) and embedding.
 step("wasserstein", {

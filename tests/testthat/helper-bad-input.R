@@ -293,6 +293,19 @@ bad_input_cases <- function() {
            list(emb = small_tsne(stats::dist(Xs)), new = Xs[1:3, ])
          }, call = function(d) nembed::embed_transform(d$emb, d$new, n_threads = 1),
          expect = "embedding", class = "value"),
+    list(name = "embed_transform: n_epochs for a t-SNE embedding", data = emb_data,
+         call = function(d) nembed::embed_transform(d$emb, d$Xe[1:3, ], n_epochs = 5, n_threads = 1),
+         expect = "n_epochs", class = "value"),
+    list(name = "embed_transform: UMAP embedding of a kNN graph", data = function() {
+           list(emb = nembed::embed_umap(knn(Xs), n_epochs = 5, init = "random", n_threads = 1,
+                                         seed = 1), new = Xs[1:3, ])
+         }, call = function(d) nembed::embed_transform(d$emb, d$new, n_threads = 1),
+         expect = "embedding", class = "value"),
+    list(name = "embed_transform: UMAP, one new point works", data = function() {
+           list(emb = nembed::embed_umap(Xs, n_epochs = 20, init = "pca", n_threads = 1, seed = 1),
+                new = Xs[7, , drop = FALSE])
+         }, call = function(d) nembed::embed_transform(d$emb, d$new, n_threads = 1),
+         expect = "ok", check = function(r, d) nrow(r) == 1 && all(is.finite(as.matrix(r)))),
 
     # ------------------------------------------------------------------------- quality measures
     list(name = "knn_accuracy: labels of the wrong length", data = function() list(Y = Xs[, 1:2], lab = rep(1:2, 10)),

@@ -39,3 +39,40 @@ expect_nembed_error <- function(expr, arg = NULL) {
 fashion_available <- function() {
   file.exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")
 }
+
+# The 6,000-image Fashion-MNIST subset of the transform tests, read once per test run.
+fashion_subset <- local({
+  cache <- NULL
+  function() {
+    if (is.null(cache)) cache <<- load_fashion_mnist(n = 6000, seed = 2)
+    cache
+  }
+})
+
+# Accuracy of labelling each new point by a majority vote of its k nearest reference points in
+# the embedding (brute force; ties go to the label seen first, i.e. nearest).
+transfer_accuracy <- function(ref, new, ref_labels, new_labels, k = 10) {
+  A <- unname(as.matrix(ref))
+  B <- unname(as.matrix(new))
+  d2 <- outer(rowSums(B^2), rowSums(A^2), "+") - 2 * B %*% t(A)
+  nn <- t(apply(d2, 1, function(r) order(r)[seq_len(k)]))
+  votes <- matrix(as.character(ref_labels)[nn], nrow = nrow(nn))
+  pred <- apply(votes, 1, function(v) {
+    tab <- table(factor(v, levels = unique(v)))
+    names(tab)[which.max(tab)]
+  })
+  mean(pred == as.character(new_labels))
+}
+
+# UMAP's directed memberships exp(-max(0, d - rho) / sigma) of each row of distances (umap-learn's
+# smooth_knn_dist with local connectivity 1: rho the smallest positive distance, sigma solving
+# sum = log2(k + 1)), by root finding in R.
+ref_umap_memberships <- function(dist) {
+  target <- log2(ncol(dist) + 1)
+  t(apply(dist, 1, function(d) {
+    rho <- min(d[d > 0])
+    f <- function(s) sum(exp(-pmax(d - rho, 0) / s)) - target
+    s <- stats::uniroot(f, c(1e-8, 1e4), tol = 1e-12)$root
+    exp(-pmax(d - rho, 0) / s)
+  }))
+}

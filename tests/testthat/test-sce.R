@@ -255,26 +255,150 @@ test_that("the record stored in the SingleCellExperiment leaves the graph object
   expect_identical(rec$params, list(k = 5))
 })
 
-test_that("a t-SNE stored in a SingleCellExperiment can place new cells", {
+test_that("a t-SNE or UMAP stored in a SingleCellExperiment can place new cells", {
   skip_if_not_installed("SingleCellExperiment")
-  skip_if_not(exists("embed_tsne", envir = asNamespace("nembed")) &&
-                utils::isS3stdGeneric(get("embed_tsne", envir = asNamespace("nembed"))) &&
-                exists("embed_transform", envir = asNamespace("nembed")),
-              "embed_tsne() is not yet an S3 generic, or no embed_transform()")
   sce <- make_test_sce(n_per = 40)
   train <- rep(c(TRUE, FALSE), length.out = ncol(sce))
-  fit <- embed_tsne(sce[, train], ntop = 60, n_pca = 10, perplexity = 10, n_iter = 300,
-                    n_threads = 1, seed = 2)
-  emb <- sce_embedding(fit, "TSNE")
-  genes <- embedding_record(emb)$sce_input$genes
-  expect_length(genes, 60L)
-  new_cells <- t(SummarizedExperiment::assay(sce[, !train], "logcounts")[genes, ])
-  placed <- embed_transform(emb, new_cells, n_threads = 1)
-  # each new cell lands among training cells of its own group (brute-force distances)
-  ref <- as.matrix(emb)
-  new_xy <- as.matrix(placed)
-  d2 <- outer(rowSums(new_xy^2), rowSums(ref^2), "+") - 2 * new_xy %*% t(ref)
-  nearest <- t(apply(d2, 1, function(r) order(r)[1:5]))
-  own <- mean(sce$group[train][nearest] == rep(sce$group[!train], 5))
-  expect_gt(own, 0.9)
+  fits <- list(
+    TSNE = embed_tsne(sce[, train], ntop = 60, n_pca = 10, perplexity = 10, n_iter = 300,
+                      n_threads = 1, seed = 2),
+    UMAP = embed_umap(sce[, train], ntop = 60, n_pca = 10, n_neighbors = 10, n_epochs = 100,
+                      init = "pca", n_threads = 1, seed = 2))
+  for (nm in names(fits)) {
+    emb <- sce_embedding(fits[[nm]], nm)
+    genes <- embedding_record(emb)$sce_input$genes
+    expect_length(genes, 60L)
+    new_cells <- t(SummarizedExperiment::assay(sce[, !train], "logcounts")[genes, ])
+    placed <- embed_transform(emb, new_cells, n_threads = 1)
+    # each new cell lands among training cells of its own group (brute-force distances)
+    ref <- as.matrix(emb)
+    new_xy <- as.matrix(placed)
+    d2 <- outer(rowSums(new_xy^2), rowSums(ref^2), "+") - 2 * new_xy %*% t(ref)
+    nearest <- t(apply(d2, 1, function(r) order(r)[1:5]))
+    own <- mean(sce$group[train][nearest] == rep(sce$group[!train], 5))
+    expect_gt(own, 0.9, label = nm)
+  }
+})
+
+test_that("umap, contrastive, fa2 and laplacian methods store their embedding of the cells", {
+  skip_if_not_installed("SingleCellExperiment")
+  sce <- make_test_sce()
+  pcs <- SingleCellExperiment::reducedDim(sce, "PCA")
+  runs <- list(
+    UMAP = list(fun = embed_umap, args = list(n_neighbors = 10, n_epochs = 60, init = "pca",
+                                              seed = 1)),
+    CONTRASTIVE = list(fun = embed_contrastive, args = list(k = 10, n_epochs = 60, seed = 1)),
+    FA2 = list(fun = embed_fa2, args = list(k = 10, n_iter = 150, seed = 1)),
+    # k = 40 > 30 cells per group: one connected graph, as eigenmaps need
+    LAPLACIAN = list(fun = embed_laplacian, args = list(k = 40)))
+  for (nm in names(runs)) {
+    r <- runs[[nm]]
+    # dimred path: the same embedding as on the matrix of the chosen columns
+    out <- do.call(r$fun, c(list(sce, dimred = "PCA", n_dimred = 5, n_threads = 1), r$args))
+    ref <- do.call(r$fun, c(list(pcs[, 1:5], n_threads = 1), r$args))
+    expect_identical(SingleCellExperiment::reducedDimNames(out), c("PCA", nm), label = nm)
+    Y <- SingleCellExperiment::reducedDim(out, nm)
+    expect_identical(dim(Y), c(90L, 2L), label = nm)
+    # scater's names, with an underscore after a final digit
+    expect_identical(colnames(Y), if (nm == "FA2") c("FA2_1", "FA2_2") else paste0(nm, 1:2),
+                     label = nm)
+    expect_identical(rownames(Y), colnames(sce), label = nm)
+    expect_equal(unname(Y), unname(as.matrix(ref)), ignore_attr = TRUE, label = nm)
+    rec <- attr(Y, "nembed_record")
+    expect_identical(rec$method, embedding_record(ref)$method, label = nm)
+    expect_identical(rec$sce_input[c("type", "dimred", "columns")],
+                     list(type = "dimred", dimred = "PCA", columns = 1:5), label = nm)
+    # assay path, under another name: PCA of the top genes, and the groups come out apart
+    out2 <- do.call(r$fun, c(list(sce, ntop = 60, n_pca = 8, name = "ALT", n_threads = 1),
+                             r$args))
+    expect_identical(SingleCellExperiment::reducedDimNames(out2), c("PCA", "ALT"), label = nm)
+    Y2 <- SingleCellExperiment::reducedDim(out2, "ALT")
+    expect_identical(dimnames(Y2), list(colnames(sce), c("ALT1", "ALT2")), label = nm)
+    expect_identical(attr(Y2, "nembed_record")$sce_input$n_pca, 8L, label = nm)
+    expect_gt(knn_accuracy(Y2, sce$group, k = 5, n_threads = 1), 0.9, label = nm)
+  }
+  # the default methods refuse SingleCellExperiment arguments on a matrix
+  expect_error(embed_umap(pcs, dimred = "PCA"), "nembed_sce", class = "nembed_error_type")
+  expect_error(embed_fa2(pcs, name = "FA2"), class = "nembed_error_type")
+  expect_error(embed_laplacian(pcs, n_pca = 3), class = "nembed_error_type")
+  expect_error(embed_contrastive(pcs, ntop = 3), class = "nembed_error_type")
+})
+
+test_that("embed_spectrum on a SingleCellExperiment stores each panel as a reducedDim", {
+  skip_if_not_installed("SingleCellExperiment")
+  sce <- make_test_sce()
+  pcs <- SingleCellExperiment::reducedDim(sce, "PCA")[, 1:5]
+  out <- embed_spectrum(sce, dimred = "PCA", n_dimred = 5, s = c(0, 1), n_epochs = 30, k = 10,
+                        extra = "fa2", n_threads = 1, seed = 1)
+  ref <- embed_spectrum(pcs, s = c(0, 1), n_epochs = 30, k = 10, extra = "fa2", n_threads = 1,
+                        seed = 1)
+  expect_identical(SingleCellExperiment::reducedDimNames(out), c("PCA", "NEG_s_0", "NEG_s_1", "FA2"))
+  for (i in 1:3) {
+    nm <- c("NEG_s_0", "NEG_s_1", "FA2")[i]
+    panel <- ref[ref$panel == levels(ref$panel)[i], ]
+    Y <- SingleCellExperiment::reducedDim(out, nm)
+    expect_identical(dimnames(Y), list(colnames(sce), paste0(nm, c("_1", "_2"))))
+    expect_equal(unname(Y), unname(as.matrix(panel[order(panel$id), c("x", "y")])),
+                 ignore_attr = TRUE, label = nm)
+    expect_identical(attr(Y, "nembed_record")$method, attr(ref, "records")[[i]]$method)
+  }
+  expect_identical(attr(SingleCellExperiment::reducedDim(out, "NEG_s_1"), "nembed_record")$params$s, 1)
+  # the exaggeration spectrum, with a prefix
+  out2 <- embed_spectrum(sce, dimred = "PCA", exaggeration = c(1, 4), perplexity = 10,
+                         n_iter = 100, name = "SP", n_threads = 1, seed = 1)
+  expect_identical(SingleCellExperiment::reducedDimNames(out2),
+                   c("PCA", "SP_TSNE_exaggeration_1", "SP_TSNE_exaggeration_4"))
+  Y4 <- SingleCellExperiment::reducedDim(out2, "SP_TSNE_exaggeration_4")
+  expect_identical(colnames(Y4), c("SP_TSNE_exaggeration_4_1", "SP_TSNE_exaggeration_4_2"))
+  expect_identical(attr(Y4, "nembed_record")$params$exaggeration, 4)
+  expect_error(embed_spectrum(sce, dimred = "PCA", name = ""), class = "nembed_error_type")
+})
+
+test_that("embed_wasserstein on a SingleCellExperiment embeds the units named in colData", {
+  skip_if_not_installed("SingleCellExperiment")
+  sce <- make_test_sce()
+  sce$donor <- paste0("d", rep(1:9, 10))
+  pcs <- SingleCellExperiment::reducedDim(sce, "PCA")[, 1:4]
+  emb <- embed_wasserstein(sce, "donor", dimred = "PCA", n_dimred = 4, perplexity = 2,
+                           n_iter = 200, n_threads = 1, seed = 1)
+  ref <- embed_wasserstein(pcs, sce$donor, perplexity = 2, n_iter = 200, n_threads = 1, seed = 1)
+  expect_s3_class(emb, "nembed_wasserstein")
+  expect_identical(as.character(emb$group), paste0("d", 1:9))
+  expect_identical(emb$size, rep(10L, 9))
+  expect_equal(as.matrix(emb), as.matrix(ref))
+  rec <- embedding_record(emb)
+  expect_identical(rec$sce_input$groups, "donor")
+  expect_identical(rec$sce_input$dimred, "PCA")
+  # groups as a vector of one value per cell
+  emb2 <- embed_wasserstein(sce, sce$donor, dimred = "PCA", n_dimred = 4, perplexity = 2,
+                            n_iter = 200, n_threads = 1, seed = 1)
+  expect_equal(as.matrix(emb2), as.matrix(ref))
+  expect_error(embed_wasserstein(sce, "nocolumn", dimred = "PCA"), class = "nembed_error_value")
+  expect_error(suppressMessages(embed_wasserstein(pcs, sce$donor, dimred = "PCA")),
+               class = "nembed_error_type")
+})
+
+test_that("spectral_distances on a SingleCellExperiment equals it on the cells' matrix", {
+  skip_if_not_installed("SingleCellExperiment")
+  skip_if_not(utils::isS3stdGeneric(spectral_distances),
+              "spectral_distances() is not yet an S3 generic (R/spectral.R)")
+  sce <- make_test_sce()
+  d <- spectral_distances(sce, dimred = "PCA", n_dimred = 5, k = 40, n_threads = 1)
+  ref <- spectral_distances(SingleCellExperiment::reducedDim(sce, "PCA")[, 1:5], k = 40,
+                            n_threads = 1)
+  expect_s3_class(d, "dist")
+  expect_identical(attr(d, "Labels"), colnames(sce))
+  expect_equal(as.numeric(d), as.numeric(ref))
+  lc <- SummarizedExperiment::assay(sce, "logcounts")
+  top <- order(apply(lc, 1, stats::var), decreasing = TRUE)[1:40]
+  d2 <- spectral_distances(sce, ntop = 40, n_pca = 6, method = "diffusion", k = 40, n_threads = 1)
+  ref2 <- spectral_distances(stats::prcomp(t(lc[top, ]))$x[, 1:6], method = "diffusion", k = 40,
+                             n_threads = 1)
+  expect_equal(as.numeric(d2), as.numeric(ref2), tolerance = 1e-6)
+})
+
+test_that("stored embeddings' columns are named as scater names them", {
+  expect_identical(nembed:::sce_dim_names("TSNE", 2), c("TSNE1", "TSNE2"))
+  expect_identical(nembed:::sce_dim_names("TSNE_exaggeration_4", 2),
+                   c("TSNE_exaggeration_4_1", "TSNE_exaggeration_4_2"))
 })

@@ -5,11 +5,8 @@ test_that("transformed test points are classified about as well as the reference
   new <- embed_transform(emb, cl$X[test, ], n_threads = 2)
   expect_s3_class(new, "nembed_embedding")
   expect_equal(nrow(new), length(test))
-  nn <- nembed:::knn_query_cpp(as.matrix(emb), as.matrix(new), 10, "euclidean", 1, FALSE)$idx
-  lab <- as.integer(factor(cl$labels))
-  pred <- nembed:::majority_vote(matrix(lab[-test][nn], nrow = nrow(nn)), 3)
   acc_ref <- knn_accuracy(emb, cl$labels[-test], n_threads = 1)
-  expect_gte(mean(pred == lab[test]), acc_ref - 0.03)
+  expect_gte(transfer_accuracy(emb, new, cl$labels[-test], cl$labels[test]), acc_ref - 0.03)
   # optimisation keeps points near their median initialisation but does move them
   init <- embedding_record(new)$init
   expect_false(isTRUE(all.equal(init, unname(as.matrix(new)))))
@@ -17,28 +14,99 @@ test_that("transformed test points are classified about as well as the reference
 
 test_that("transform quality on Fashion-MNIST: test accuracy within 0.03 of train accuracy", {
   skip_if_not(fashion_available(), "Fashion-MNIST not installed")
-  fm <- load_fashion_mnist(n = 6000, seed = 2)
+  fm <- fashion_subset()
   tr <- 1:5000
   emb <- embed_tsne(fm$X[tr, ], n_threads = 2, seed = 1)
   new <- embed_transform(emb, fm$X[-tr, ], n_threads = 2)
-  nn <- nembed:::knn_query_cpp(as.matrix(emb), as.matrix(new), 10, "euclidean", 2, FALSE)$idx
-  lab <- as.integer(fm$labels)
-  pred <- nembed:::majority_vote(matrix(lab[tr][nn], nrow = nrow(nn)), 10)
-  expect_gte(mean(pred == lab[-tr]), knn_accuracy(emb, fm$labels[tr], n_threads = 2) - 0.03)
+  expect_gte(transfer_accuracy(emb, new, fm$labels[tr], fm$labels[-tr]),
+             knn_accuracy(emb, fm$labels[tr], n_threads = 2) - 0.03)
+})
+
+test_that("UMAP transform quality on Fashion-MNIST: test accuracy within 0.04 of train accuracy", {
+  skip_if_not(fashion_available(), "Fashion-MNIST not installed")
+  fm <- fashion_subset()
+  tr <- 1:5000
+  emb <- embed_umap(fm$X[tr, ], n_epochs = 200, n_threads = 2, seed = 1)
+  new <- embed_transform(emb, fm$X[-tr, ], n_threads = 2)
+  acc_train <- knn_accuracy(emb, fm$labels[tr], n_threads = 2)
+  acc_test <- transfer_accuracy(emb, new, fm$labels[tr], fm$labels[-tr])
+  expect_gte(acc_test, acc_train - 0.04)
+  # the SGD improves on the weighted-mean start
+  init <- embedding_record(new)$init
+  expect_gt(acc_test, transfer_accuracy(emb, init, fm$labels[tr], fm$labels[-tr]))
+})
+
+test_that("UMAP transform: memberships, weighted-mean start and SGD as documented", {
+  cl <- three_clusters(n_per = 60, dim = 6, sep = 4, seed = 24)
+  test <- seq(2, 180, by = 4)
+  train <- cl$X[-test, ]
+  emb <- embed_umap(train, n_neighbors = 10, n_epochs = 100, init = "pca", n_threads = 1,
+                    seed = 1)
+  # brute-force neighbours and R memberships: the start is their weighted mean
+  D <- as.matrix(stats::dist(rbind(cl$X[test, ], train)))[seq_along(test), -seq_along(test)]
+  idx <- t(apply(D, 1, function(r) order(r)[1:9]))
+  V <- ref_umap_memberships(t(vapply(seq_along(test), function(i) D[i, idx[i, ]], numeric(9))))
+  Y <- unname(as.matrix(emb))
+  start <- vapply(1:2, function(c) rowSums(V * matrix(Y[idx, c], nrow(idx))) / rowSums(V),
+                  numeric(length(test)))
+  new0 <- embed_transform(emb, cl$X[test, ], n_epochs = 0, n_threads = 1)
+  expect_equal(unname(as.matrix(new0)), start, tolerance = 1e-5)
+  # the optimisation: a third of the epochs, a quarter of the learning rate, the embedding's seed
+  new <- embed_transform(emb, cl$X[test, ], n_threads = 1)
+  rec <- embedding_record(new)
+  expect_identical(rec$method, "umap_transform")
+  expect_identical(rec$params[c("k", "n_epochs", "learning_rate", "seed")],
+                   list(k = 9L, n_epochs = 33L, learning_rate = 0.25,
+                        seed = embedding_record(emb)$params$seed))
+  expect_equal(rec$init, start, tolerance = 1e-5)
+  expect_false(isTRUE(all.equal(rec$init, unname(as.matrix(new)))))
+  expect_gte(transfer_accuracy(emb, new, cl$labels[-test], cl$labels[test]),
+             knn_accuracy(emb, cl$labels[-test], n_threads = 1) - 0.03)
+  # the same for any number of threads; another seed gives another result
+  expect_identical(as.matrix(embed_transform(emb, cl$X[test, ], n_threads = 2)), as.matrix(new))
+  other <- embed_transform(emb, cl$X[test, ], seed = 7, n_threads = 1)
+  expect_false(isTRUE(all.equal(as.matrix(other), as.matrix(new))))
+})
+
+test_that("a new point at a reference point's exact position lands next to it", {
+  X <- noisy_circle(n = 500, dim = 10, sigma = 0.05, seed = 1)
+  pick <- seq(1, 500, by = 10)
+  embs <- list(umap = embed_umap(X, n_epochs = 200, n_threads = 1, seed = 1),
+               neg = embed_contrastive(X, loss = "neg", n_epochs = 200, n_threads = 1, seed = 1),
+               cumap = embed_contrastive(X, loss = "umap", n_epochs = 200, n_threads = 1,
+                                         seed = 1),
+               infonce = embed_contrastive(X, loss = "infonce", n_epochs = 200, n_threads = 1,
+                                           seed = 1))
+  for (m in names(embs)) {
+    Y <- unname(as.matrix(embs[[m]]))
+    new <- unname(as.matrix(embed_transform(embs[[m]], X[pick, ], n_threads = 1)))
+    # rank of the original among the reference points nearest to where its copy landed
+    own_rank <- vapply(seq_along(pick), function(i) {
+      d <- colSums((t(Y) - new[i, ])^2)
+      sum(d < d[pick[i]]) + 1
+    }, numeric(1))
+    expect_lte(median(own_rank), 5, label = m)
+    expect_lte(max(own_rank), 20, label = m)
+  }
 })
 
 test_that("an embedding survives saveRDS and a new R session, and transforms identically", {
   skip_if_not_installed("callr")
   cl <- three_clusters(n_per = 60, dim = 8, seed = 22)
-  emb <- embed_tsne(cl$X[1:150, ], n_iter = 300, n_threads = 1, seed = 1)
+  embs <- list(tsne = embed_tsne(cl$X[1:150, ], n_iter = 300, n_threads = 1, seed = 1),
+               umap = embed_umap(cl$X[1:150, ], n_epochs = 100, init = "pca", n_threads = 1,
+                                 seed = 1),
+               nce = embed_contrastive(cl$X[1:150, ], loss = "nce", n_epochs = 60,
+                                       n_threads = 1, seed = 1))
   f <- tempfile(fileext = ".rds")
-  saveRDS(emb, f)
-  here <- embed_transform(emb, cl$X[151:180, ], n_threads = 1)
+  saveRDS(embs, f)
+  here <- lapply(embs, embed_transform, X_new = cl$X[151:180, ], n_threads = 1)
   there <- callr::r(function(f, X) {
-    emb <- readRDS(f)
-    nembed::embed_transform(emb, X, n_threads = 1)
+    lapply(readRDS(f), nembed::embed_transform, X_new = X, n_threads = 1)
   }, args = list(f = f, X = cl$X[151:180, ]))
-  expect_identical(unname(as.matrix(there)), unname(as.matrix(here)))
+  for (m in names(embs)) {
+    expect_identical(unname(as.matrix(there[[m]])), unname(as.matrix(here[[m]])), label = m)
+  }
 })
 
 test_that("embed_transform rejects what it cannot use", {
@@ -49,4 +117,28 @@ test_that("embed_transform rejects what it cannot use", {
   emb_p <- embed_tsne(P, n_iter = 50, n_threads = 1, seed = 1)
   expect_nembed_error(embed_transform(emb_p, cl$X, n_threads = 1), "embedding")
   expect_nembed_error(embed_transform(data.frame(x = 1:3, y = 1:3), cl$X), "embedding")
+  # UMAP and contrastive embeddings of a graph or of affinities have no reference data either
+  g <- knn_graph(cl$X, k = 10, n_threads = 1)
+  from_graph <- list(
+    embed_umap(g, n_epochs = 20, init = "random", n_threads = 1, seed = 1),
+    embed_umap(affinities(g, method = "umap", k = 10, n_threads = 1), n_epochs = 20,
+               init = "random", n_threads = 1, seed = 1),
+    embed_contrastive(g, n_epochs = 20, init = "random", n_threads = 1, seed = 1))
+  for (e in from_graph) {
+    expect_error(embed_transform(e, cl$X, n_threads = 1), "no reference data",
+                 class = "nembed_error_value")
+  }
+  # arguments of the other kind of transform are refused, not ignored
+  emb_u <- embed_umap(cl$X, n_epochs = 20, init = "pca", n_threads = 1, seed = 1)
+  expect_nembed_error(embed_transform(emb_u, cl$X, perplexity = 10, n_threads = 1), "perplexity")
+  expect_nembed_error(embed_transform(emb_u, cl$X, n_iter = 10, n_threads = 1), "n_iter")
+  expect_nembed_error(embed_transform(emb, cl$X, n_epochs = 10, n_threads = 1), "n_epochs")
+  expect_nembed_error(embed_transform(emb, cl$X, seed = 1, n_threads = 1), "seed")
+  expect_error(embed_transform(emb_u, cl$X, k = 1000, n_threads = 1), class = "nembed_error_size")
+  expect_error(embed_transform(emb_u[1:10, ], cl$X, n_threads = 1), class = "nembed_error_size")
+  expect_error(embed_transform(emb_u, cl$X, n_epochs = -1, n_threads = 1),
+               class = "nembed_error_value")
+  # embeddings that have no transform
+  emb_f <- embed_fa2(cl$X, n_iter = 10, n_threads = 1, seed = 1)
+  expect_error(embed_transform(emb_f, cl$X, n_threads = 1), class = "nembed_error_type")
 })

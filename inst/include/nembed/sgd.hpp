@@ -19,6 +19,12 @@
 // the tail receives the same pull when its own copy of the edge is processed. UMAP moves both ends
 // of each directed edge (two pulls per endpoint per sample of the pair), so a loss that mimics it
 // applies the attraction with weight 2 (`UmapLoss::attraction_weight`).
+//
+// Transform (placing new points into a finished embedding, as umap-learn's and uwot's transform):
+// the graph's heads are the new points, its tails index the fixed reference coordinates, which
+// also supply the negatives (`sgd_optimize` with `fixed`). Only the new points move; they do not
+// interact. The same block/stream rule applies to the heads, so the result does not depend on the
+// number of threads either.
 #ifndef NEMBED_SGD_HPP
 #define NEMBED_SGD_HPP
 
@@ -88,8 +94,10 @@ struct SgdGraph {
 };
 
 // Edges of the symmetric matrix W, each processed every max(W) / w epochs; entries below
-// max(W) / n_epochs are dropped (they would never be sampled), as in umap-learn.
-inline SgdGraph make_sgd_graph(const SparseSym& W, int n_epochs, double negative_rate) {
+// max(W) / n_epochs are dropped (they would never be sampled), as in umap-learn. With
+// `skip_diagonal = false` W may be rectangular (rows: heads, columns: another point set's tails).
+inline SgdGraph make_sgd_graph(const SparseSym& W, int n_epochs, double negative_rate,
+                               bool skip_diagonal = true) {
   SgdGraph g;
   g.n = W.n;
   g.ptr.assign(W.n + 1, 0);
@@ -100,7 +108,8 @@ inline SgdGraph make_sgd_graph(const SparseSym& W, int n_epochs, double negative
   for (std::size_t r = 0; r < W.n; ++r) {
     for (std::size_t p = W.ptr[r]; p < W.ptr[r + 1]; ++p) {
       const double v = W.val[p];
-      if (!(v > 0.0) || v < cutoff || static_cast<std::size_t>(W.idx[p]) == r) continue;
+      if (!(v > 0.0) || v < cutoff || (skip_diagonal && static_cast<std::size_t>(W.idx[p]) == r))
+        continue;
       const float eps = static_cast<float>(wmax / v);
       const float epn = negative_rate > 0 ? static_cast<float>(wmax / v / negative_rate) : 0.0f;
       g.edges.push_back(SgdEdge{W.idx[p], eps, epn, epn});
@@ -109,6 +118,20 @@ inline SgdGraph make_sgd_graph(const SparseSym& W, int n_epochs, double negative
     g.ptr[r + 1] = g.edges.size();
   }
   return g;
+}
+
+// The edges from m new points to their k reference neighbours (row-major m x k, 0-based) with
+// weights w, for sgd_optimize with fixed reference coordinates.
+inline SgdGraph make_transform_graph(std::size_t m, std::size_t k, const std::vector<int>& nbr,
+                                     const std::vector<double>& w, int n_epochs,
+                                     double negative_rate) {
+  SparseSym R;
+  R.n = m;
+  R.ptr.resize(m + 1);
+  for (std::size_t i = 0; i <= m; ++i) R.ptr[i] = i * k;
+  R.idx = nbr;
+  R.val = w;
+  return make_sgd_graph(R, n_epochs, negative_rate, false);
 }
 
 struct SgdOptions {
@@ -132,13 +155,18 @@ struct SgdAccumulator {
 //   void step(float* yi, std::size_t i, const float* yj, const float* snap, std::size_t n,
 //             int n_neg, Rng& rng, float alpha, SgdAccumulator& acc) const;
 //   void end_epoch(const SgdAccumulator& total, int epoch, float decay);  // decay = alpha / alpha_0
-// where yi is the head (writable), yj the tail's snapshot row and snap the whole snapshot.
+// where yi is the head (writable), yj the tail's snapshot row, snap the whole snapshot (n rows,
+// from which negatives are drawn) and i the head's row in snap (a draw of i is not a negative).
+// With `fixed` (transform), the tails and negatives are the rows of *fixed, which never move, and
+// i is SIZE_MAX: the heads are not among them.
 template <class Loss, class Exec>
 void sgd_optimize(std::vector<float>& Y, int dim, SgdGraph& g, Loss& loss, const SgdOptions& opt,
-                  const Exec& exec, Control& control) {
+                  const Exec& exec, Control& control, const std::vector<float>* fixed = nullptr) {
   const std::size_t n = g.n;
   const std::size_t nb = n_blocks(n, opt.block);
-  std::vector<float> snap(Y.size());
+  std::vector<float> snap(fixed ? 0 : Y.size());
+  const float* others = fixed ? fixed->data() : snap.data();
+  const std::size_t n_others = fixed ? fixed->size() / static_cast<std::size_t>(dim) : n;
   std::vector<SgdAccumulator> acc(nb);
   const int every = std::max(1, opt.n_epochs / 10);
   const int fixed_m = static_cast<int>(std::lround(opt.negative_rate));
@@ -146,7 +174,7 @@ void sgd_optimize(std::vector<float>& Y, int dim, SgdGraph& g, Loss& loss, const
     const float alpha =
         opt.learning_rate * (1.0f - static_cast<float>(epoch) / static_cast<float>(opt.n_epochs));
     const float now = static_cast<float>(epoch + 1);
-    std::copy(Y.begin(), Y.end(), snap.begin());
+    if (!fixed) std::copy(Y.begin(), Y.end(), snap.begin());
     for_each_block(exec, n, opt.block, [&](std::size_t b, std::size_t s, std::size_t e) {
       Rng rng(opt.seed, opt.stream_offset + static_cast<std::uint64_t>(epoch) * nb + b);
       SgdAccumulator a;
@@ -163,8 +191,8 @@ void sgd_optimize(std::vector<float>& Y, int dim, SgdGraph& g, Loss& loss, const
             if (n_neg < 0) n_neg = 0;
             ed.next_negative += static_cast<float>(n_neg) * ed.epochs_per_negative;
           }
-          loss.step(yi, i, snap.data() + static_cast<std::size_t>(ed.tail) * dim, snap.data(), n,
-                    n_neg, rng, alpha, a);
+          loss.step(yi, fixed ? SIZE_MAX : i, others + static_cast<std::size_t>(ed.tail) * dim,
+                    others, n_others, n_neg, rng, alpha, a);
           g.next_sample[p] += ed.epochs_per_sample;
         }
       }
