@@ -55,6 +55,8 @@
 #' @param weighted Weight edges by 1/distance instead of 1.
 #' @param n_threads Number of threads; see [default_threads()].
 #' @param verbose Print progress messages.
+#' @param ... For a `SingleCellExperiment` `x`, the arguments of [nembed_sce] (`dimred`,
+#'   `n_dimred`, `assay.type`, ...); otherwise none.
 #' @return A `dist` object (labels from the row names of `x`) with attribute `"spectral"`, a list
 #'   recording the method, parameters, number of components, whether the spectrum was truncated,
 #'   lambda_2 and the time taken.
@@ -69,9 +71,15 @@
 #' d <- spectral_distances(X, k = 15, n_threads = 1)
 #' d_diff <- spectral_distances(X, method = "diffusion", k = 15, t = 8, n_threads = 1)
 #' attr(d, "spectral")$n_components
-spectral_distances <- function(x, method = c("effective_resistance", "diffusion", "laplacian_eigenmap"),
-                               k = 15, corrected = TRUE, t = 8, n_eigen = NULL, weighted = FALSE,
-                               n_threads = NULL, verbose = FALSE) {
+spectral_distances <- function(x, ...) UseMethod("spectral_distances")
+
+#' @rdname spectral_distances
+#' @export
+spectral_distances.default <- function(x, method = c("effective_resistance", "diffusion",
+                                                     "laplacian_eigenmap"),
+                                       k = 15, corrected = TRUE, t = 8, n_eigen = NULL,
+                                       weighted = FALSE, n_threads = NULL, verbose = FALSE, ...) {
+  reject_dots("spectral_distances", ...)
   method <- check_choice(method, c("effective_resistance", "diffusion", "laplacian_eigenmap"),
                          "method")
   check_flag(corrected, "corrected")

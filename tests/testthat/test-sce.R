@@ -380,8 +380,6 @@ test_that("embed_wasserstein on a SingleCellExperiment embeds the units named in
 
 test_that("spectral_distances on a SingleCellExperiment equals it on the cells' matrix", {
   skip_if_not_installed("SingleCellExperiment")
-  skip_if_not(utils::isS3stdGeneric(spectral_distances),
-              "spectral_distances() is not yet an S3 generic (R/spectral.R)")
   sce <- make_test_sce()
   d <- spectral_distances(sce, dimred = "PCA", n_dimred = 5, k = 40, n_threads = 1)
   ref <- spectral_distances(SingleCellExperiment::reducedDim(sce, "PCA")[, 1:5], k = 40,
