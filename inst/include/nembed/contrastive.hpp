@@ -40,38 +40,17 @@ struct NegSamplingLoss {
   void step(float* yi, std::size_t i, const float* yj, const float* snap, std::size_t n, int n_neg,
             Rng& rng, float alpha, SgdAccumulator& acc) const {
     const int D = DIM > 0 ? DIM : dim;
-    float d2 = 0.0f;
-    for (int d = 0; d < D; ++d) {
-      const float u = yi[d] - yj[d];
-      d2 += u * u;
-    }
+    const float d2 = squared_distance(yi, yj, D);
     const float eta = 1.0f / (1.0f + c * (d2 + eps));
     const float ca = -2.0f * c * eta;
     for (int d = 0; d < D; ++d) yi[d] += alpha * clip4(ca * (yi[d] - yj[d]), clip);
     double zgrad = 1.0 - eta;
-    // Negatives in batches whose coefficients use the head's position before the batch, as in
-    // UmapLoss (independent instruction chains).
-    constexpr int kBatch = 8;
-    const float* yk[kBatch];
-    float cr[kBatch];
-    for (int q0 = 0; q0 < n_neg; q0 += kBatch) {
-      const int nq = std::min(kBatch, n_neg - q0);
-      for (int q = 0; q < nq; ++q) {
-        const std::size_t k = static_cast<std::size_t>(rng.below(n));
-        yk[q] = snap + k * D;
-        float e2 = 0.0f;
-        for (int d = 0; d < D; ++d) {
-          const float u = yi[d] - yk[q][d];
-          e2 += u * u;
-        }
-        const float q2 = e2 + eps;
-        const float en = 1.0f / (1.0f + c * q2);
-        cr[q] = k == i ? 0.0f : 2.0f * en / q2;
-        if (k != i) zgrad -= en;
-      }
-      for (int q = 0; q < nq; ++q)
-        for (int d = 0; d < D; ++d) yi[d] += alpha * clip4(cr[q] * (yi[d] - yk[q][d]), clip);
-    }
+    repel_negatives(yi, i, snap, n, n_neg, D, rng, alpha, clip, [&](float e2) {
+      const float q2 = e2 + eps;
+      const float en = 1.0f / (1.0f + c * q2);
+      zgrad -= en;
+      return 2.0f * en / q2;
+    });
     acc.sum += zgrad;
     acc.count += 1.0;
   }
@@ -98,11 +77,7 @@ struct InfoNceLoss {
   void step(float* yi, std::size_t i, const float* yj, const float* snap, std::size_t n, int n_neg,
             Rng& rng, float alpha, SgdAccumulator&) const {
     const int D = DIM > 0 ? DIM : dim;
-    float d2 = 0.0f;
-    for (int d = 0; d < D; ++d) {
-      const float u = yi[d] - yj[d];
-      d2 += u * u;
-    }
+    const float d2 = squared_distance(yi, yj, D);
     const float phij = 1.0f / (eps + d2);
     // First pass: the partition sum S over the positive and the negatives; a copy of the stream
     // replays the same negatives in the second pass, so no buffer is needed.
@@ -112,11 +87,7 @@ struct InfoNceLoss {
       const std::size_t k = static_cast<std::size_t>(rng.below(n));
       if (k == i) continue;
       const float* yk = snap + k * D;
-      float e2 = 0.0f;
-      for (int d = 0; d < D; ++d) {
-        const float u = yi[d] - yk[d];
-        e2 += u * u;
-      }
+      const float e2 = squared_distance(yi, yk, D);
       S += 1.0f / (eps + e2);
     }
     const float w = 2.0f / (rho * S);
@@ -132,11 +103,7 @@ struct InfoNceLoss {
       const std::size_t k = static_cast<std::size_t>(replay.below(n));
       if (k == i) continue;
       const float* yk = snap + k * D;
-      float e2 = 0.0f;
-      for (int d = 0; d < D; ++d) {
-        const float u = yi[d] - yk[d];
-        e2 += u * u;
-      }
+      const float e2 = squared_distance(yi, yk, D);
       const float ph = 1.0f / (eps + e2);
       for (int d = 0; d < D; ++d) gp[d] -= w * ph * ph * (yi[d] - yk[d]);
     }

@@ -76,6 +76,39 @@ inline float fast_pow(float x, float b) { return fast_exp2(b * fast_log2(x)); }
 
 inline float clip4(float g, float c) { return g > c ? c : (g < -c ? -c : g); }
 
+inline float squared_distance(const float* a, const float* b, int D) {
+  float s = 0.0f;
+  for (int d = 0; d < D; ++d) {
+    const float u = a[d] - b[d];
+    s += u * u;
+  }
+  return s;
+}
+
+// The repulsive half of a negative-sampling step: n_neg tails drawn uniformly from the snapshot,
+// each pushing the head y_i by coef(squared distance) * (y_i - y_k), clipped. The head itself is
+// skipped (coef is not called). Negatives go in batches whose coefficients use the head's position
+// before the batch (independent instruction chains the CPU overlaps); the moves are applied one
+// after the other.
+template <class Coef>
+inline void repel_negatives(float* yi, std::size_t i, const float* snap, std::size_t n, int n_neg,
+                            int D, Rng& rng, float alpha, float clip, Coef coef) {
+  constexpr int kBatch = 8;
+  const float* yk[kBatch];
+  float cr[kBatch];
+  for (int q0 = 0; q0 < n_neg; q0 += kBatch) {
+    const int nq = std::min(kBatch, n_neg - q0);
+    for (int q = 0; q < nq; ++q) {
+      const std::size_t k = static_cast<std::size_t>(rng.below(n));
+      yk[q] = snap + k * D;
+      cr[q] = k == i ? 0.0f : coef(squared_distance(yi, yk[q], D));
+    }
+    for (int q = 0; q < nq; ++q)
+      if (cr[q] != 0.0f)
+        for (int d = 0; d < D; ++d) yi[d] += alpha * clip4(cr[q] * (yi[d] - yk[q][d]), clip);
+  }
+}
+
 // Directed edges in CSR order of their head. The epoch at which each edge is next due is kept in a
 // separate array: every epoch scans it for all edges, while the rest of an edge's record is read
 // only when the edge is due (most light edges are not), which keeps the scan's memory traffic low.
@@ -236,36 +269,13 @@ struct UmapLoss {
   void step(float* yi, std::size_t i, const float* yj, const float* snap, std::size_t n, int n_neg,
             Rng& rng, float alpha, SgdAccumulator&) const {
     const int D = DIM > 0 ? DIM : dim;
-    float d2 = 0.0f;
-    for (int d = 0; d < D; ++d) {
-      const float u = yi[d] - yj[d];
-      d2 += u * u;
-    }
+    const float d2 = squared_distance(yi, yj, D);
     const float ca = attract_coef(d2);
     if (ca != 0.0f)
       for (int d = 0; d < D; ++d)
         yi[d] += attraction_weight * alpha * clip4(ca * (yi[d] - yj[d]), clip);
-    // Negatives in batches: their coefficients are computed from the head's position before the
-    // batch (independent chains the CPU overlaps), the moves applied one after the other.
-    constexpr int kBatch = 8;
-    const float* yk[kBatch];
-    float cr[kBatch];
-    for (int q0 = 0; q0 < n_neg; q0 += kBatch) {
-      const int nq = std::min(kBatch, n_neg - q0);
-      for (int q = 0; q < nq; ++q) {
-        const std::size_t k = static_cast<std::size_t>(rng.below(n));
-        yk[q] = snap + k * D;
-        float e2 = 0.0f;
-        for (int d = 0; d < D; ++d) {
-          const float u = yi[d] - yk[q][d];
-          e2 += u * u;
-        }
-        cr[q] = k == i ? 0.0f : repel_coef(e2);
-      }
-      for (int q = 0; q < nq; ++q)
-        if (cr[q] > 0.0f)
-          for (int d = 0; d < D; ++d) yi[d] += alpha * clip4(cr[q] * (yi[d] - yk[q][d]), clip);
-    }
+    repel_negatives(yi, i, snap, n, n_neg, D, rng, alpha, clip,
+                    [this](float e2) { return repel_coef(e2); });
   }
   void end_epoch(const SgdAccumulator&, int, float) {}
 };
