@@ -4,8 +4,10 @@
 #   NEMBED_SCALE_N=100000 Rscript bench/scale.R
 #   NEMBED_SCALE_METHODS=tsne Rscript bench/scale.R
 #
-# Data: a Gaussian mixture in 50 dimensions, 100 clusters with centres N(0, 3^2 I) and unit
-# within-cluster noise (so clusters overlap partly and neighbourhoods are not trivial).
+# Data: a Gaussian mixture in 50 dimensions with 100 clusters (centres N(0, 0.3^2 I), so neighbouring clusters touch), each cluster
+# spread along its own random 8-dimensional subspace plus isotropic noise of sd 0.1: a low
+# intrinsic dimension, as in the principal components of real data. (Isotropic 50-D clusters
+# would make every neighbourhood random: no method, exact or approximate, could recall it.)
 # Each embedding runs through the one call a user makes (embed_tsne(X) / embed_umap(X), 2 threads)
 # in its own R process; the parent samples that process's resident memory every 0.1 s and
 # attributes each sample to a phase using the phase timings the embedding records (phases run in
@@ -20,16 +22,22 @@ methods <- strsplit(Sys.getenv("NEMBED_SCALE_METHODS", "tsne,umap"), ",")[[1]]
 n_threads <- 2L
 cache <- Sys.getenv("NEMBED_SCALE_CACHE", tempdir())
 
-mixture <- function(n, dim = 50, n_clusters = 100, seed = 1) {
+mixture <- function(n, dim = 50, n_clusters = 100, intrinsic = 8, seed = 1) {
   set.seed(seed)
-  centres <- matrix(rnorm(n_clusters * dim, sd = 3), n_clusters)
+  centres <- matrix(rnorm(n_clusters * dim, sd = 0.3), n_clusters)
   labels <- sample.int(n_clusters, n, replace = TRUE)
-  X <- centres[labels, , drop = FALSE] + matrix(rnorm(n * dim), n)
+  X <- centres[labels, , drop = FALSE] + matrix(rnorm(n * dim, sd = 0.1), n)
+  # each cluster varies along its own random 8-dimensional subspace
+  for (cl in seq_len(n_clusters)) {
+    r <- which(labels == cl)
+    A <- matrix(rnorm(intrinsic * dim), intrinsic) / sqrt(intrinsic)
+    X[r, ] <- X[r, ] + matrix(rnorm(length(r) * intrinsic), length(r)) %*% A
+  }
   list(X = X, labels = labels)
 }
 
 input_file <- function(n) {
-  f <- file.path(cache, sprintf("mixture-%d.rds", n))
+  f <- file.path(cache, sprintf("mixture8-%d.rds", n))
   if (!file.exists(f)) saveRDS(mixture(n), f, compress = FALSE)
   f
 }
