@@ -22,6 +22,14 @@ step("knn exact/cosine/correlation", {
   gc2 <- knn_graph(X, k = 10, method = "exact", metric = "correlation", n_threads = 1)
   stopifnot(all(is.finite(gc1$dist)), all(is.finite(gc2$dist)))
 })
+step("knn k-d tree (1-3 dimensions, ties, duplicates)", {
+  for (p in 1:3) {
+    L <- matrix(sample(0:6, 200 * p, replace = TRUE), 200, p) + 0
+    D <- as.matrix(dist(L)); diag(D) <- Inf
+    g <- knn_graph(L, k = 8, method = "exact", n_threads = 2)
+    stopifnot(isTRUE(all.equal(unname(g$dist), unname(t(apply(D, 1, sort))[, 1:8]))))
+  }
+})
 step("knn hnsw", {
   gh <- knn_graph(X, k = 10, method = "hnsw", n_threads = 2, seed = 1)
   ge <- knn_graph(X, k = 10, method = "exact", n_threads = 1)
