@@ -74,6 +74,8 @@
 #' @name nembed_sce
 #' @seealso [load_hsmm()] builds a `SingleCellExperiment` from the HSMMSingleCell data.
 #' @examples
+#' # (not run by default checks: loading Bioconductor's classes alone takes ~4 s)
+#' \donttest{
 #' if (requireNamespace("SingleCellExperiment", quietly = TRUE)) {
 #'   set.seed(1)
 #'   logcounts <- matrix(rpois(200 * 60, 3), 200, 60,
@@ -85,6 +87,7 @@
 #'                    n_components = 2, name = "PCA_2D")  # ... under another name
 #'   SingleCellExperiment::reducedDimNames(sce)
 #'   head(SingleCellExperiment::reducedDim(sce, "PCA_2D"))
+#' }
 #' }
 NULL
 
@@ -260,12 +263,15 @@ sce_dim_names <- function(name, d) {
 #' @return A `nembed_embedding`.
 #' @export
 #' @examples
+#' # (not run by default checks: loading Bioconductor's classes alone takes ~4 s)
+#' \donttest{
 #' if (requireNamespace("SingleCellExperiment", quietly = TRUE)) {
 #'   sce <- SingleCellExperiment::SingleCellExperiment(
 #'     list(logcounts = matrix(rnorm(50 * 40), 50, 40)),
 #'     colData = data.frame(batch = rep(c("a", "b"), 20)))
 #'   sce <- embed_pca(sce)
 #'   head(sce_embedding(sce, "PCA"))
+#' }
 #' }
 sce_embedding <- function(X, name, col_data = TRUE) {
   if (!is_sce(X)) {
