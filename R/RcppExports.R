@@ -73,6 +73,10 @@ tsne_transform_cpp <- function(ref, nbr, p, Y0, params, n_threads, verbose) {
     .Call(`_nembed_tsne_transform_cpp`, ref, nbr, p, Y0, params, n_threads, verbose)
 }
 
+hilbert_order_cpp <- function(Y) {
+    .Call(`_nembed_hilbert_order_cpp`, Y)
+}
+
 wasserstein_gaussian_cpp <- function(X, groups, n_units, lambda, n_threads, verbose) {
     .Call(`_nembed_wasserstein_gaussian_cpp`, X, groups, n_units, lambda, n_threads, verbose)
 }

@@ -328,6 +328,17 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// hilbert_order_cpp
+Rcpp::IntegerVector hilbert_order_cpp(const Rcpp::NumericMatrix Y);
+RcppExport SEXP _nembed_hilbert_order_cpp(SEXP YSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const Rcpp::NumericMatrix >::type Y(YSEXP);
+    rcpp_result_gen = Rcpp::wrap(hilbert_order_cpp(Y));
+    return rcpp_result_gen;
+END_RCPP
+}
 // wasserstein_gaussian_cpp
 Rcpp::List wasserstein_gaussian_cpp(const Eigen::Map<Eigen::MatrixXd> X, const Rcpp::IntegerVector groups, int n_units, double lambda, int n_threads, bool verbose);
 RcppExport SEXP _nembed_wasserstein_gaussian_cpp(SEXP XSEXP, SEXP groupsSEXP, SEXP n_unitsSEXP, SEXP lambdaSEXP, SEXP n_threadsSEXP, SEXP verboseSEXP) {
@@ -378,6 +389,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_nembed_tsne_gradient_cpp", (DL_FUNC) &_nembed_tsne_gradient_cpp, 7},
     {"_nembed_perplexity_conditional_cpp", (DL_FUNC) &_nembed_perplexity_conditional_cpp, 3},
     {"_nembed_tsne_transform_cpp", (DL_FUNC) &_nembed_tsne_transform_cpp, 7},
+    {"_nembed_hilbert_order_cpp", (DL_FUNC) &_nembed_hilbert_order_cpp, 1},
     {"_nembed_wasserstein_gaussian_cpp", (DL_FUNC) &_nembed_wasserstein_gaussian_cpp, 6},
     {"_nembed_wasserstein_gaussian_moments_cpp", (DL_FUNC) &_nembed_wasserstein_gaussian_moments_cpp, 4},
     {NULL, NULL, 0}

@@ -30,29 +30,33 @@ TsneParams params_from_list(const Rcpp::List& par) {
   p.fft.intervals_per_unit = Rcpp::as<double>(par["intervals_per_unit"]);
   p.max_step_norm = Rcpp::as<double>(par["max_step_norm"]);
   p.eval_every = Rcpp::as<int>(par["eval_every"]);
+  if (par.containsElementNamed("reorder_min_n"))  // tests force the renumbering on small data
+    p.reorder_min_n = static_cast<std::size_t>(Rcpp::as<double>(par["reorder_min_n"]));
   return p;
 }
 
 template <int D>
-Rcpp::List run_tsne(const SparseP& P, const Rcpp::NumericMatrix& Y0, const TsneParams& par,
+Rcpp::List run_tsne(SparseP P, const Rcpp::NumericMatrix& Y0, const TsneParams& par,
                     int n_threads, bool verbose, int iter_offset) {
   RcppParallelExecutor exec(n_threads);
   RControl control(verbose);
-  TsneOptimizer<D> opt(P, rowmajor(Y0), par);
+  const std::size_t n = P.n;
+  TsneOptimizer<D> opt(std::move(P), rowmajor(Y0), par, exec);
   TsneTrace tr = opt.run(exec, control, iter_offset);
-  return Rcpp::List::create(Rcpp::Named("Y") = to_matrix(opt.Y(), P.n, D),
+  return Rcpp::List::create(Rcpp::Named("Y") = to_matrix(opt.Y(), n, D),
                             Rcpp::Named("iter") = Rcpp::wrap(tr.iter),
                             Rcpp::Named("kl") = Rcpp::wrap(tr.kl),
                             Rcpp::Named("Z") = Rcpp::wrap(tr.Z));
 }
 
 template <int D>
-Rcpp::List gradient_at(const SparseP& P, const Rcpp::NumericMatrix& Y, const TsneParams& par,
+Rcpp::List gradient_at(SparseP P, const Rcpp::NumericMatrix& Y, const TsneParams& par,
                        double rho, int n_threads) {
   RcppParallelExecutor exec(n_threads);
-  TsneOptimizer<D> opt(P, rowmajor(Y), par);
+  const std::size_t n = P.n;
+  TsneOptimizer<D> opt(std::move(P), rowmajor(Y), par, exec);
   const double kl = opt.compute_gradient(rho, true, exec);
-  return Rcpp::List::create(Rcpp::Named("gradient") = to_matrix(opt.gradient(), P.n, D),
+  return Rcpp::List::create(Rcpp::Named("gradient") = to_matrix(opt.gradient(), n, D),
                             Rcpp::Named("kl") = kl, Rcpp::Named("Z") = opt.last_Z());
 }
 
@@ -67,9 +71,9 @@ Rcpp::List tsne_cpp(const Rcpp::IntegerVector Pp, const Rcpp::IntegerVector Pi,
   SparseP P = make_sparse_p(n, Pp.begin(), Pi.begin(), Px.begin());
   const TsneParams par = params_from_list(params);
   switch (Y0.ncol()) {
-    case 1: return run_tsne<1>(P, Y0, par, n_threads, verbose, iter_offset);
-    case 2: return run_tsne<2>(P, Y0, par, n_threads, verbose, iter_offset);
-    default: return run_tsne<3>(P, Y0, par, n_threads, verbose, iter_offset);
+    case 1: return run_tsne<1>(std::move(P), Y0, par, n_threads, verbose, iter_offset);
+    case 2: return run_tsne<2>(std::move(P), Y0, par, n_threads, verbose, iter_offset);
+    default: return run_tsne<3>(std::move(P), Y0, par, n_threads, verbose, iter_offset);
   }
   NEMBED_GLUE_END
 }
@@ -83,9 +87,9 @@ Rcpp::List tsne_gradient_cpp(const Rcpp::IntegerVector Pp, const Rcpp::IntegerVe
   SparseP P = make_sparse_p(n, Pp.begin(), Pi.begin(), Px.begin());
   const TsneParams par = params_from_list(params);
   switch (Y.ncol()) {
-    case 1: return gradient_at<1>(P, Y, par, rho, n_threads);
-    case 2: return gradient_at<2>(P, Y, par, rho, n_threads);
-    default: return gradient_at<3>(P, Y, par, rho, n_threads);
+    case 1: return gradient_at<1>(std::move(P), Y, par, rho, n_threads);
+    case 2: return gradient_at<2>(std::move(P), Y, par, rho, n_threads);
+    default: return gradient_at<3>(std::move(P), Y, par, rho, n_threads);
   }
 }
 
@@ -133,4 +137,13 @@ Rcpp::NumericMatrix tsne_transform_cpp(const Rcpp::NumericMatrix ref, const Rcpp
   }
   return to_matrix(Y, m, D);
   NEMBED_GLUE_END
+}
+
+// The Hilbert-curve order the optimiser renumbers points by (1-based): for tests.
+// [[Rcpp::export]]
+Rcpp::IntegerVector hilbert_order_cpp(const Rcpp::NumericMatrix Y) {
+  const std::vector<int> order = hilbert_order(rowmajor(Y), Y.nrow(), Y.ncol());
+  Rcpp::IntegerVector out(order.size());
+  for (std::size_t r = 0; r < order.size(); ++r) out[r] = order[r] + 1;
+  return out;
 }

@@ -1,8 +1,11 @@
-tsne_params <- function(repulsion = "exact", dof = 1, n_interp = 3, min_intervals = 50) {
-  list(n_iter = 1L, early_iter = 0L, early_exaggeration = 1, exaggeration = 1, learning_rate = 1,
+tsne_params <- function(repulsion = "exact", dof = 1, n_interp = 3, min_intervals = 50,
+                        reorder_min_n = 1e9, n_iter = 1L, early_iter = 0L,
+                        early_exaggeration = 1, learning_rate = 1) {
+  list(n_iter = as.integer(n_iter), early_iter = as.integer(early_iter),
+       early_exaggeration = early_exaggeration, exaggeration = 1, learning_rate = learning_rate,
        momentum = 0.5, final_momentum = 0.8, dof = dof, repulsion = repulsion, theta = 0.5,
        n_interp = as.integer(n_interp), min_intervals = as.integer(min_intervals),
-       intervals_per_unit = 1, max_step_norm = 5, eval_every = 1L)
+       intervals_per_unit = 1, max_step_norm = 5, eval_every = 1L, reorder_min_n = reorder_min_n)
 }
 gradient_at <- function(P, Y, ..., rho = 1, n_threads = 2) {
   nembed:::tsne_gradient_cpp(P@p, P@i, P@x, Y, tsne_params(...), rho, n_threads)
@@ -33,6 +36,65 @@ test_that("FFT and Barnes-Hut repulsion match the exact forces", {
     expect_lt(rel(gradient_at(P, Yd, repulsion = "fft", dof = dof, rho = 0, n_interp = 5,
                               min_intervals = 200)), 1e-4, label = info)
   }
+})
+
+test_that("renumbering the points along a Hilbert curve changes nothing but summation order", {
+  set.seed(14)
+  n <- 3000
+  X <- rbind(matrix(rnorm(n / 2 * 5), n / 2), matrix(rnorm(n / 2 * 5, mean = 4), n / 2))
+  X <- X[sample.int(n), ]  # interleaved clusters: the renumbering really permutes
+  P <- affinities(X, perplexity = 15, n_threads = 2)$P
+  Y <- matrix(rnorm(n * 2), n)
+  for (rep in c("exact", "fft", "bh")) {
+    plain <- gradient_at(P, Y, repulsion = rep, rho = 4)
+    moved <- gradient_at(P, Y, repulsion = rep, rho = 4, reorder_min_n = 0)
+    expect_equal(moved$gradient, plain$gradient, tolerance = 1e-5, label = rep)
+    expect_equal(moved$kl, plain$kl, tolerance = 1e-8, label = rep)
+  }
+  # A run renumbered at the start and again when the early phase ends (iteration 20) follows the
+  # plain run; only the last digits of the sums differ.
+  Y0 <- matrix(rnorm(n * 2, sd = 1e-4), n)
+  run <- function(reorder_min_n) {
+    nembed:::tsne_cpp(P@p, P@i, P@x, Y0,
+                      tsne_params(repulsion = "fft", n_iter = 40, early_iter = 20,
+                                  early_exaggeration = 12, learning_rate = n / 12,
+                                  reorder_min_n = reorder_min_n), 2L, FALSE, 0L)
+  }
+  a <- run(1e9)
+  b <- run(0)
+  expect_equal(b$Y, a$Y, tolerance = 1e-4)
+  expect_equal(b$kl, a$kl, tolerance = 1e-6)
+  expect_false(isTRUE(all.equal(a$Y, Y0)))
+  # Thread count still does not matter with the renumbering.
+  c1 <- nembed:::tsne_cpp(P@p, P@i, P@x, Y0,
+                          tsne_params(repulsion = "fft", n_iter = 40, early_iter = 20,
+                                      early_exaggeration = 12, learning_rate = n / 12,
+                                      reorder_min_n = 0), 1L, FALSE, 0L)
+  expect_identical(c1$Y, b$Y)
+})
+
+test_that("the Hilbert order moves between neighbouring cells and keeps points local", {
+  # A 16 x 16 grid spaced 4096 apart, plus a point at (65535, 65535) so that the grid falls on
+  # the curve's own 4096-cell blocks: the 16 x 16 Hilbert curve must visit the grid points one
+  # step at a time (the defining property of the curve), starting from a corner.
+  g <- as.matrix(expand.grid(x = 0:15, y = 0:15)) * 4096
+  Y <- rbind(g, c(65535, 65535))
+  shuffle <- sample.int(nrow(Y))
+  ord <- nembed:::hilbert_order_cpp(Y[shuffle, ])
+  expect_setequal(ord, seq_len(nrow(Y)))
+  path <- Y[shuffle, ][ord, ]
+  path <- path[!(path[, 1] == 65535), ] / 4096
+  expect_true(all(rowSums(abs(diff(path))) == 1))
+  expect_true(all(path[1, ] %in% c(0, 15)))
+  # On random points, consecutive points along the order are close: for n uniform points in the
+  # unit square the mean step is O(1 / sqrt(n)), against about 0.52 in a random order.
+  set.seed(15)
+  U <- matrix(runif(20000), ncol = 2)
+  steps <- sqrt(rowSums(diff(U[nembed:::hilbert_order_cpp(U), ])^2))
+  expect_lt(mean(steps), 2 / sqrt(nrow(U)))
+  # 1-D: the order is the sort order, ties by index.
+  v <- matrix(c(3, 1, 2, 1), ncol = 1)
+  expect_equal(nembed:::hilbert_order_cpp(v), c(2L, 4L, 3L, 1L))
 })
 
 test_that("the gradient is a quarter of the numerical gradient of the exact KL, and KL is exact", {
