@@ -32,6 +32,8 @@ TsneParams params_from_list(const Rcpp::List& par) {
   p.eval_every = Rcpp::as<int>(par["eval_every"]);
   if (par.containsElementNamed("reorder_min_n"))  // tests force the renumbering on small data
     p.reorder_min_n = static_cast<std::size_t>(Rcpp::as<double>(par["reorder_min_n"]));
+  if (par.containsElementNamed("reorder_every"))
+    p.reorder_every = Rcpp::as<int>(par["reorder_every"]);
   return p;
 }
 

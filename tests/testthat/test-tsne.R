@@ -51,14 +51,14 @@ test_that("renumbering the points along a Hilbert curve changes nothing but summ
     expect_equal(moved$gradient, plain$gradient, tolerance = 1e-5, label = rep)
     expect_equal(moved$kl, plain$kl, tolerance = 1e-8, label = rep)
   }
-  # A run renumbered at the start and again when the early phase ends (iteration 20) follows the
-  # plain run; only the last digits of the sums differ.
+  # A run renumbered at the start, every 7 iterations of the early phase and when it ends
+  # (iteration 20) follows the plain run; only the last digits of the sums differ.
   Y0 <- matrix(rnorm(n * 2, sd = 1e-4), n)
   run <- function(reorder_min_n) {
-    nembed:::tsne_cpp(P@p, P@i, P@x, Y0,
-                      tsne_params(repulsion = "fft", n_iter = 40, early_iter = 20,
-                                  early_exaggeration = 12, learning_rate = n / 12,
-                                  reorder_min_n = reorder_min_n), 2L, FALSE, 0L)
+    par <- tsne_params(repulsion = "fft", n_iter = 40, early_iter = 20, early_exaggeration = 12,
+                       learning_rate = n / 12, reorder_min_n = reorder_min_n)
+    par$reorder_every <- 7L
+    nembed:::tsne_cpp(P@p, P@i, P@x, Y0, par, 2L, FALSE, 0L)
   }
   a <- run(1e9)
   b <- run(0)
@@ -66,10 +66,10 @@ test_that("renumbering the points along a Hilbert curve changes nothing but summ
   expect_equal(b$kl, a$kl, tolerance = 1e-6)
   expect_false(isTRUE(all.equal(a$Y, Y0)))
   # Thread count still does not matter with the renumbering.
-  c1 <- nembed:::tsne_cpp(P@p, P@i, P@x, Y0,
-                          tsne_params(repulsion = "fft", n_iter = 40, early_iter = 20,
-                                      early_exaggeration = 12, learning_rate = n / 12,
-                                      reorder_min_n = 0), 1L, FALSE, 0L)
+  par1 <- tsne_params(repulsion = "fft", n_iter = 40, early_iter = 20, early_exaggeration = 12,
+                      learning_rate = n / 12, reorder_min_n = 0)
+  par1$reorder_every <- 7L
+  c1 <- nembed:::tsne_cpp(P@p, P@i, P@x, Y0, par1, 1L, FALSE, 0L)
   expect_identical(c1$Y, b$Y)
 })
 

@@ -8,6 +8,7 @@
 #ifndef NEMBED_TSNE_HPP
 #define NEMBED_TSNE_HPP
 
+#include <chrono>
 #include <cmath>
 #include <memory>
 #include <sstream>
@@ -44,6 +45,7 @@ struct TsneParams {
   // Renumber the points along a Hilbert curve of the layout (at the start and when the early
   // phase ends) from this many points on; below it the layout fits in cache and nothing is gained.
   std::size_t reorder_min_n = 65536;
+  int reorder_every = 50;       // ... and every so many iterations of the early phase
 };
 
 // Sparse P as CSR with float values: the attraction pass is memory-bound, and float halves the
@@ -228,6 +230,7 @@ class TsneOptimizer {
   template <class Exec>
   TsneTrace run(const Exec& exec, Control& control, int iter_offset = 0) {
     TsneTrace tr;
+    const auto t_start = std::chrono::steady_clock::now();
     auto record = [&](int done, double kl, bool early) {
       tr.iter.push_back(iter_offset + done);
       tr.kl.push_back(kl);
@@ -235,7 +238,9 @@ class TsneOptimizer {
       if (control.verbose()) {
         std::ostringstream os;
         os << "t-SNE iteration " << (iter_offset + done) << "/" << (iter_offset + par_.n_iter)
-           << ": KL divergence " << kl << (early ? " (early exaggeration)" : "");
+           << ": KL divergence " << kl << (early ? " (early exaggeration)" : "") << ", "
+           << std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count()
+           << " s";
         control.message(os.str());
       }
     };
@@ -246,7 +251,10 @@ class TsneOptimizer {
       // A step evaluates the gradient (and the KL, when asked) at the iterate it starts from,
       // i.e. after `it` iterations.
       const bool eval = par_.eval_every > 0 && it > 0 && it % par_.eval_every == 0;
-      if (it == par_.early_iter && it > 0) reorder(exec);  // the early phase has gathered clusters
+      // Clusters form during the early phase: renumber as they do, and once more at its end.
+      if (it > 0 && it <= par_.early_iter &&
+          (it == par_.early_iter || (par_.reorder_every > 0 && it % par_.reorder_every == 0)))
+        reorder(exec);
       const double kl = step(rho, mom, eval, exec);
       if (eval) record(it, kl, early);
       control.check();
