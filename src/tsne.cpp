@@ -43,7 +43,7 @@ Rcpp::List run_tsne(SparseP P, const Rcpp::NumericMatrix& Y0, const TsneParams& 
   RcppParallelExecutor exec(n_threads);
   RControl control(verbose);
   const std::size_t n = P.n;
-  TsneOptimizer<D> opt(std::move(P), rowmajor(Y0), par, exec);
+  TsneOptimizer<D> opt(std::move(P), rowmajor(Y0), par, exec, control);
   TsneTrace tr = opt.run(exec, control, iter_offset);
   return Rcpp::List::create(Rcpp::Named("Y") = to_matrix(opt.Y(), n, D),
                             Rcpp::Named("iter") = Rcpp::wrap(tr.iter),

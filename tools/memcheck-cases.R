@@ -65,6 +65,24 @@ step("tsne fft 2-D + continue (dof 0.6)", {
   e3 <- continue_tsne(e2, n_iter = 30, dof = 0.6, exaggeration = 4, n_threads = 2)
   stopifnot(all(is.finite(as.matrix(e3))), knn_accuracy(e2, lab, n_threads = 1) > 0.9)
 })
+step("tsne renumbered along the Hilbert curve (1-D, 2-D)", {
+  # Forced on small data (by default only from 65,536 points): renumbering at the start, every
+  # 5 iterations of the early phase and at its end; results come back in the caller's order.
+  P <- affinities(X, perplexity = 10, n_threads = 2)$P
+  for (d in 1:2) {
+    par <- list(n_iter = 30L, early_iter = 12L, early_exaggeration = 12, exaggeration = 1,
+                learning_rate = 50, momentum = 0.5, final_momentum = 0.8, dof = 1,
+                repulsion = "fft", theta = 0.5, n_interp = 3L, min_intervals = 50L,
+                intervals_per_unit = 1, max_step_norm = 5, eval_every = 10L)
+    Y0 <- matrix(rnorm(300 * d, sd = 1e-4), 300)
+    a <- nembed:::tsne_cpp(P@p, P@i, P@x, Y0, par, 2L, FALSE, 0L)
+    b <- nembed:::tsne_cpp(P@p, P@i, P@x, Y0, c(par, reorder_min_n = 0, reorder_every = 5L), 2L,
+                           FALSE, 0L)
+    stopifnot(isTRUE(all.equal(a$Y, b$Y, tolerance = 1e-4)))
+  }
+  o <- nembed:::hilbert_order_cpp(X[, 1:2])
+  stopifnot(identical(sort(o), seq_len(nrow(X))))
+})
 step("tsne fft 1-D", {
   e1 <- embed_tsne(X, perplexity = 10, n_components = 1, n_iter = 100, repulsion = "fft",
                    n_threads = 2, seed = 1)

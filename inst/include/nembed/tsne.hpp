@@ -42,10 +42,11 @@ struct TsneParams {
   FftParams fft;
   double max_step_norm = 5.0;   // per-point update clipping (FIt-SNE >= 1.2, openTSNE)
   int eval_every = 50;          // KL divergence (and progress) every so many iterations
-  // Renumber the points along a Hilbert curve of the layout (at the start and when the early
-  // phase ends) from this many points on; below it the layout fits in cache and nothing is gained.
+  // Renumber the points along a Hilbert curve of the layout (locality.hpp) from this many points
+  // on: at the start, every reorder_every iterations of the early phase (as clusters form) and
+  // at its end. Below it the layout fits in cache and nothing is gained.
   std::size_t reorder_min_n = 65536;
-  int reorder_every = 50;       // ... and every so many iterations of the early phase
+  int reorder_every = 50;
 };
 
 // Sparse P as CSR with float values: the attraction pass is memory-bound, and float halves the
@@ -79,11 +80,13 @@ inline SparseP make_sparse_p(std::size_t n, const int* p, const int* i, const do
 
 // P with its points renumbered: row r of the result is row order[r] of P, and column j becomes
 // the new number of point j. The rows are moved, not reached through an index: read in storage
-// order the pass over P streams, which halves its time at 10^6 points. The arrays are rebuilt
-// one at a time, so the extra memory is one array, not a second P. (Fresh memory is not free:
-// about 1 s per GB of page faults on a virtual machine, so this runs rarely.)
-template <class Exec>
-void renumber_points(SparseP& P, const std::vector<int>& order, const Exec& exec) {
+// order the pass over P streams, and the gradient at 10^6 points takes half the time of the
+// indexed version. The arrays are rebuilt one at a time, so the extra memory is one array, not a
+// second P. Fresh memory is not free (page faults cost up to ~3 s per GB on a virtual machine),
+// so this runs rarely, and `between()` runs between the two arrays (an interrupt check).
+template <class Exec, class Between>
+void renumber_points(SparseP& P, const std::vector<int>& order, const Exec& exec,
+                     Between&& between) {
   const std::size_t n = P.n;
   std::vector<int> inv(n);
   for (std::size_t r = 0; r < n; ++r) inv[order[r]] = static_cast<int>(r);
@@ -100,6 +103,7 @@ void renumber_points(SparseP& P, const std::vector<int>& order, const Exec& exec
     }, 1024);
     P.idx.swap(idx);
   }
+  between();
   {
     std::vector<float> val(P.val.size());
     exec.parallel_for(0, n, [&](std::size_t r0, std::size_t r1) {
@@ -121,15 +125,16 @@ struct TsneTrace {
 template <int D>
 class TsneOptimizer {
  public:
-  // Takes P over (it may be renumbered in place; see locality.hpp).
+  // Takes P over: it is renumbered with the points (see locality.hpp).
   template <class Exec>
-  TsneOptimizer(SparseP P, std::vector<double> Y, TsneParams par, const Exec& exec)
+  TsneOptimizer(SparseP P, std::vector<double> Y, TsneParams par, const Exec& exec,
+                Control& control = null_control())
       : P_(std::move(P)), Y_(std::move(Y)), par_(par), n_(P_.n), fft_(par.fft) {
     kern_.dof = par_.dof;
     update_.assign(n_ * D, 0.0);
     gains_.assign(n_ * D, 1.0);
     grad_.assign(n_ * D, 0.0);
-    reorder(exec);
+    reorder(exec, control);
   }
 
   // Layout and last gradient in the caller's order of the points.
@@ -251,10 +256,9 @@ class TsneOptimizer {
       // A step evaluates the gradient (and the KL, when asked) at the iterate it starts from,
       // i.e. after `it` iterations.
       const bool eval = par_.eval_every > 0 && it > 0 && it % par_.eval_every == 0;
-      // Clusters form during the early phase: renumber as they do, and once more at its end.
       if (it > 0 && it <= par_.early_iter &&
           (it == par_.early_iter || (par_.reorder_every > 0 && it % par_.reorder_every == 0)))
-        reorder(exec);
+        reorder(exec, control);
       const double kl = step(rho, mom, eval, exec);
       if (eval) record(it, kl, early);
       control.check();
@@ -270,10 +274,13 @@ class TsneOptimizer {
 
  private:
   template <class Exec>
-  void reorder(const Exec& exec) {
+  void reorder(const Exec& exec, Control& control) {
     if (n_ < par_.reorder_min_n || n_ < 2) return;
     const std::vector<int> order = hilbert_order(Y_, n_, D);
-    renumber_points(P_, order, exec);
+    control.check();
+    // An interrupt between the arrays would leave P half renumbered; the optimiser is then
+    // discarded with the exception, so nothing reads it.
+    renumber_points(P_, order, exec, [&] { control.check(); });
     for (std::vector<double>* v : {&Y_, &update_, &gains_, &grad_}) permute_blocks(*v, order, D);
     order_ = order_.empty() ? order : compose_orders(order_, order);
   }
