@@ -8,6 +8,12 @@
 #' Barnes-Hut, or by FFT-accelerated interpolation (FIt-SNE class, O(n) per iteration), all with
 #' the heavy-tailed kernel `(1 + d^2/dof)^-dof`.
 #'
+#' From 65,536 points on, the optimiser works on the points renumbered along a Hilbert curve of
+#' the layout (at the start, every 50 iterations of the early phase and at its end), so that
+#' neighbours in P sit close in memory; this halves the time per iteration at a million points.
+#' The result is returned in the input's order and differs from an unrenumbered run only by
+#' floating-point summation order; it is still the same for any number of threads.
+#'
 #' @param X Data: a numeric matrix or data frame (rows are points), a `dgCMatrix`, a `dist`
 #'   object, a `nembed_knn` graph, a `nembed_affinities` object (then nothing is rebuilt), or a
 #'   `SingleCellExperiment` (the result is then stored as `reducedDim(X, "TSNE")`; see
