@@ -256,9 +256,7 @@ class TsneOptimizer {
       // A step evaluates the gradient (and the KL, when asked) at the iterate it starts from,
       // i.e. after `it` iterations.
       const bool eval = par_.eval_every > 0 && it > 0 && it % par_.eval_every == 0;
-      if (it > 0 && it <= par_.early_iter &&
-          (it == par_.early_iter || (par_.reorder_every > 0 && it % par_.reorder_every == 0)))
-        reorder(exec, control);
+      if (reorder_due(it)) reorder(exec, control);
       const double kl = step(rho, mom, eval, exec);
       if (eval) record(it, kl, early);
       control.check();
@@ -273,6 +271,12 @@ class TsneOptimizer {
   }
 
  private:
+  // Renumbering schedule inside the early phase (the start is handled by the constructor).
+  bool reorder_due(int it) const {
+    if (it <= 0 || it > par_.early_iter) return false;
+    return it == par_.early_iter || (par_.reorder_every > 0 && it % par_.reorder_every == 0);
+  }
+
   template <class Exec>
   void reorder(const Exec& exec, Control& control) {
     if (n_ < par_.reorder_min_n || n_ < 2) return;
