@@ -29,6 +29,10 @@ umap_affinities_cpp <- function(idx, dist, set_op_mix_ratio, n_threads) {
     .Call(`_nembed_umap_affinities_cpp`, idx, dist, set_op_mix_ratio, n_threads)
 }
 
+pca_gram_cpp <- function(X, center, scale, k, n_threads) {
+    .Call(`_nembed_pca_gram_cpp`, X, center, scale, k, n_threads)
+}
+
 spectral_distances_cpp <- function(idx, dist, method, corrected, t, n_eigen, weighted, n_threads, verbose) {
     .Call(`_nembed_spectral_distances_cpp`, idx, dist, method, corrected, t, n_eigen, weighted, n_threads, verbose)
 }

@@ -12,6 +12,7 @@
 #' @param center,scale Centre (and scale to unit variance) the columns first.
 #' @param seed Seed for irlba's random start on large input (the result is reproducible for a
 #'   seed and does not depend on threads).
+#' @param n_threads Number of threads; see [default_threads()]. The result does not depend on it.
 #' @param ... For a `SingleCellExperiment`, the arguments of [nembed_sce]; otherwise unused.
 #' @return A `nembed_embedding` (columns `x`, `y` (and `z`), or `dim1`, `dim2`, ... above three
 #'   components). Its record ([embedding_record()]) holds `sdev`, `percent_var` (the share of the
@@ -27,18 +28,21 @@ embed_pca <- function(X, ...) UseMethod("embed_pca")
 
 #' @rdname embed_pca
 #' @export
-embed_pca.default <- function(X, n_components = 2, center = TRUE, scale = FALSE, seed = 1, ...) {
+embed_pca.default <- function(X, n_components = 2, center = TRUE, scale = FALSE, seed = 1,
+                              n_threads = NULL, ...) {
   reject_dots("embed_pca", ...)
   t0 <- proc.time()[["elapsed"]]
   Xm <- as_data_matrix(X, "X", min_rows = 2L, allow_sparse = TRUE)
   n_components <- check_count(n_components, "n_components", lower = 1,
                               upper = min(dim(Xm)))
-  scores <- pca(Xm, n_components = n_components, center = center, scale = scale, seed = seed)
+  n_threads <- default_threads(n_threads)
+  scores <- pca(Xm, n_components = n_components, center = center, scale = scale, seed = seed,
+                n_threads = n_threads)
   total_var <- total_variance(Xm, center, scale)
   sdev <- attr(scores, "sdev")
   record <- list(method = "pca",
                  params = list(n_components = n_components, center = center, scale = scale,
-                               seed = seed),
+                               seed = seed, n_threads = n_threads),
                  sdev = sdev, percent_var = 100 * sdev^2 / total_var,
                  rotation = attr(scores, "rotation"), center = attr(scores, "center"),
                  timings = list(pca = proc.time()[["elapsed"]] - t0))

@@ -142,7 +142,7 @@ prepare_embedding_input <- function(X, k, pca = TRUE, pca_dims = 50, metric = "e
   if (pca && ncol(Xm) > pca_dims) {
     t0 <- proc.time()[["elapsed"]]
     tsmessage("PCA to ", pca_dims, " dimensions", verbose = verbose)
-    Xm <- pca(Xm, n_components = pca_dims)
+    Xm <- pca(Xm, n_components = pca_dims, n_threads = n_threads)
     timings$pca <- proc.time()[["elapsed"]] - t0
   } else if (inherits(Xm, "sparseMatrix")) {
     Xm <- as.matrix(Xm)

@@ -114,6 +114,21 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// pca_gram_cpp
+Rcpp::List pca_gram_cpp(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eigen::VectorXd> center, const Eigen::Map<Eigen::VectorXd> scale, int k, int n_threads);
+RcppExport SEXP _nembed_pca_gram_cpp(SEXP XSEXP, SEXP centerSEXP, SEXP scaleSEXP, SEXP kSEXP, SEXP n_threadsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type X(XSEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type center(centerSEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type scale(scaleSEXP);
+    Rcpp::traits::input_parameter< int >::type k(kSEXP);
+    Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
+    rcpp_result_gen = Rcpp::wrap(pca_gram_cpp(X, center, scale, k, n_threads));
+    return rcpp_result_gen;
+END_RCPP
+}
 // spectral_distances_cpp
 Rcpp::List spectral_distances_cpp(const Rcpp::IntegerMatrix& idx, const Rcpp::NumericMatrix& dist, std::string method, bool corrected, double t, int n_eigen, bool weighted, int n_threads, bool verbose);
 RcppExport SEXP _nembed_spectral_distances_cpp(SEXP idxSEXP, SEXP distSEXP, SEXP methodSEXP, SEXP correctedSEXP, SEXP tSEXP, SEXP n_eigenSEXP, SEXP weightedSEXP, SEXP n_threadsSEXP, SEXP verboseSEXP) {
@@ -378,6 +393,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_nembed_uniform_affinities_cpp", (DL_FUNC) &_nembed_uniform_affinities_cpp, 2},
     {"_nembed_umap_memberships_cpp", (DL_FUNC) &_nembed_umap_memberships_cpp, 2},
     {"_nembed_umap_affinities_cpp", (DL_FUNC) &_nembed_umap_affinities_cpp, 4},
+    {"_nembed_pca_gram_cpp", (DL_FUNC) &_nembed_pca_gram_cpp, 5},
     {"_nembed_spectral_distances_cpp", (DL_FUNC) &_nembed_spectral_distances_cpp, 9},
     {"_nembed_spectral_init_cpp", (DL_FUNC) &_nembed_spectral_init_cpp, 10},
     {"_nembed_umap_sgd_cpp", (DL_FUNC) &_nembed_umap_sgd_cpp, 13},
