@@ -169,9 +169,10 @@ as_data_matrix <- function(x, arg = "X", min_rows = 2L, allow_sparse = FALSE) {
     nembed_abort(sprintf("`%s` contains NA or NaN values (%d of them).", arg, sum(is.na(x))),
                  "value", arg)
   }
-  # range() scans without allocating: is.infinite(x) and abs(x) would each copy the data (400 MB
-  # for a million points in 50 dimensions).
-  r <- range(x)
+  # min() and max() scan without allocating; is.infinite(x) and abs(x) would each copy the data,
+  # and so does range() (range.default concatenates its arguments first): 1.9 s of 2 s for the
+  # checks of Fashion-MNIST's 70,000 x 784.
+  r <- c(min(x), max(x))
   if (any(is.infinite(r))) {
     nembed_abort(sprintf("`%s` contains infinite values.", arg), "value", arg)
   }
