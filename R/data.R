@@ -150,7 +150,9 @@ pca <- function(X, n_components = 50, center = TRUE, scale = FALSE, seed = 1, n_
   # Fix signs so the largest-magnitude loading of each component is positive (reproducible).
   sgn <- sign(v[cbind(max.col(abs(t(v)), ties.method = "first"), seq_len(nc))])
   sgn[sgn == 0] <- 1
-  scores <- sweep(ud, 2, sgn, "*")
+  flip <- which(sgn < 0)
+  scores <- ud
+  if (length(flip)) scores[, flip] <- -ud[, flip]
   dimnames(scores) <- list(rownames(X), paste0("PC", seq_len(nc)))
   attr(scores, "sdev") <- d / sqrt(max(1, nrow(X) - 1))
   attr(scores, "rotation") <- sweep(v, 2, sgn, "*")

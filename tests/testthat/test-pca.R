@@ -56,3 +56,15 @@ test_that("the Gram route agrees with irlba on Fashion-MNIST images", {
   expect_equal(attr(Z, "sdev"), s$d / sqrt(nrow(fm$X) - 1), tolerance = 1e-6)
   expect_lt(max(principal_angles(attr(Z, "rotation"), s$v)), 1e-4)
 })
+
+test_that("rank-deficient and constant input give finite components", {
+  set.seed(5)
+  X <- matrix(rnorm(400 * 3), 400) %*% matrix(rnorm(3 * 150), 3)  # rank 3
+  Z <- pca(X, n_components = 10)
+  expect_true(all(is.finite(Z)))
+  expect_equal(attr(Z, "sdev")[1:3], prcomp(X)$sdev[1:3], tolerance = 1e-8)
+  expect_lt(max(attr(Z, "sdev")[4:10]), 1e-6 * attr(Z, "sdev")[1])
+  Zc <- pca(matrix(1, 300, 120), n_components = 5)
+  expect_true(all(is.finite(Zc)))
+  expect_equal(max(abs(Zc)), 0)
+})
