@@ -101,8 +101,14 @@ require_seurat <- function(arg = "X") {
   invisible(TRUE)
 }
 
-quoted_list <- function(x) {
-  if (length(x)) paste(sprintf("\"%s\"", x), collapse = ", ") else "none"
+# `value` (a name already checked by check_name()) must be one of `available`, the `what`s of `obj`.
+check_member <- function(value, available, arg, what, obj = "X", hint = "") {
+  if (!value %in% available) {
+    nembed_abort(sprintf("`%s` = \"%s\" is not %s of `%s`; it has %s.%s", arg, value, what, obj,
+                         if (length(available)) paste(sprintf("\"%s\"", available), collapse = ", ")
+                         else "none", hint), "value", arg)
+  }
+  value
 }
 
 # The cells x features matrix a Seurat method embeds (see ?nembed_seurat), with the cells' names
@@ -120,12 +126,9 @@ seurat_input <- function(X, reduction = "pca", dims = NULL, assay = NULL, featur
     nembed_abort(sprintf("`%s` is a Seurat object with no cells.", arg), "size", arg)
   }
   if (!is.null(reduction)) {
-    check_name(reduction, "reduction")
-    available <- SeuratObject::Reductions(X)
-    if (!reduction %in% available) {
-      nembed_abort(sprintf("`reduction` = \"%s\" is not a reduction of `%s`; it has %s. Run e.g. Seurat::RunPCA() first, or give `reduction = NULL` to use the scaled data.",
-                           reduction, arg, quoted_list(available)), "value", "reduction")
-    }
+    check_member(check_name(reduction, "reduction"), SeuratObject::Reductions(X), "reduction",
+                 "a reduction", arg, hint = paste(" Run e.g. Seurat::RunPCA() first, or give",
+                                                  "`reduction = NULL` to use the scaled data."))
     dr <- X[[reduction]]
     E <- SeuratObject::Embeddings(dr)
     cols <- seurat_dims(dims, ncol(E), reduction, default_dims)
@@ -139,12 +142,7 @@ seurat_input <- function(X, reduction = "pca", dims = NULL, assay = NULL, featur
                    "value", "dims")
     }
     assay <- assay %||% SeuratObject::DefaultAssay(X)
-    check_name(assay, "assay")
-    available <- SeuratObject::Assays(X)
-    if (!assay %in% available) {
-      nembed_abort(sprintf("`assay` = \"%s\" is not an assay of `%s`; it has %s.", assay, arg,
-                           quoted_list(available)), "value", "assay")
-    }
+    check_member(check_name(assay, "assay"), SeuratObject::Assays(X), "assay", "an assay", arg)
     a <- seurat_scaled_data(X, assay)
     if (nrow(a) == 0L || ncol(a) == 0L) {
       nembed_abort(sprintf("`reduction` is NULL but assay \"%s\" of `%s` has no scaled data; run Seurat::ScaleData() first, or give a reduction (e.g. `reduction = \"pca\"`).",
@@ -379,13 +377,9 @@ seurat_embedding <- function(X, reduction, meta_data = TRUE) {
                  "type", "X")
   }
   require_seurat()
-  check_name(reduction, "reduction")
   check_flag(meta_data, "meta_data")
-  available <- SeuratObject::Reductions(X)
-  if (!reduction %in% available) {
-    nembed_abort(sprintf("`reduction` = \"%s\" is not a reduction of `X`; it has %s.", reduction,
-                         quoted_list(available)), "value", "reduction")
-  }
+  check_member(check_name(reduction, "reduction"), SeuratObject::Reductions(X), "reduction",
+               "a reduction")
   dr <- X[[reduction]]
   Y <- SeuratObject::Embeddings(dr)
   record <- methods::slot(dr, "misc")$nembed_record %||%

@@ -22,8 +22,9 @@
 #'   (cubes in 3-D, and 1-D cells count as squares), whose diagonal is 2 sqrt(2) = 2.83 times the
 #'   half-width (2 sqrt(3) = 3.46 in 3-D), so `theta = 0.5` here is as strict as Rtsne's
 #'   `theta = 0.18` (0.14 in 3-D): more accurate forces and more work per iteration. Rtsne's
-#'   `theta = 0.5` is `theta = sqrt(2)` (1.41) here in 1-D and 2-D, `sqrt(3)` (1.73) in 3-D. The
-#'   stricter default keeps the error of the repulsive force near 1e-2 in any dimension.
+#'   `theta = 0.5` is `theta = sqrt(2)` (1.41) here in 1-D and 2-D, `sqrt(3)` (1.73) in 3-D. With
+#'   the stricter default the repulsive forces stay within 1e-2 (relative error) of the exact
+#'   ones in the tests, in 1-D and 2-D.
 #'   `theta` plays no part with the default `repulsion = "auto"` above 500 points in 1-D or 2-D,
 #'   which uses the FFT.
 #' * **The rest:** `n_iter = 750` in all (Rtsne: `max_iter = 1000`), `learning_rate = "auto"`,
@@ -34,7 +35,8 @@
 #'   counterpart.
 #' * **Rtsne's behaviour:** `embed_tsne(X, repulsion = "bh", theta = sqrt(2), n_iter = 1000,
 #'   learning_rate = 200, init = "random")` (with `theta = sqrt(3)` for `n_components = 3`).
-#'   Seurat's `RunTSNE()` calls Rtsne with these defaults (see [nembed_seurat]).
+#'   Seurat's `RunTSNE()` calls Rtsne with its defaults but `pca = FALSE`, on the chosen
+#'   principal components (see [nembed_seurat]).
 #'
 #' @param X Data: a numeric matrix or data frame (rows are points), a `dgCMatrix`, a `dist`
 #'   object, a `nembed_knn` graph, a `nembed_affinities` object (then nothing is rebuilt), or a
