@@ -57,7 +57,9 @@
 #' @param X A `Seurat` object.
 #' @param ... Arguments passed to the default method (e.g. `perplexity`, `n_threads`, `seed`).
 #' @param reduction The name of the reduction to embed (default `"pca"`), or `NULL` for the
-#'   scaled data of `assay`.
+#'   scaled data of `assay` (the default of [embed_pca()], which then computes a PCA of the scaled
+#'   data as `RunPCA()` does, stored as `"pca"` with `n_components` components, 2 by default:
+#'   give `reduction.name` to keep Seurat's `"pca"`).
 #' @param dims With `reduction`: the reduction's columns to use (numbers); see the defaults above.
 #' @param assay With `reduction = NULL`: the assay whose scaled data are used (default
 #'   `DefaultAssay(X)`).

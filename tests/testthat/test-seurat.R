@@ -221,6 +221,8 @@ test_that("bad Seurat input gives classed errors naming the argument", {
   # not Seurat objects
   fake <- structure(list(pca = matrix(1, 3, 3)), class = "Seurat")
   expect_seurat_error(embed_umap(fake), "type", "X")
+  expect_seurat_error(embed_umap(obj[["pca"]]), "type", "X")  # a DimReduc, not the object
+  expect_seurat_error(embed_tsne(obj[["RNA"]]), "type", "X")  # an Assay
   expect_seurat_error(seurat_embedding(matrix(1, 2, 2), "pca"), "type", "X")
   expect_seurat_error(seurat_embedding(obj, "umap"), "value", "reduction")
   expect_seurat_error(embedding_record(obj[["pca"]]), "type", "embedding")
