@@ -29,14 +29,6 @@ test_that("each embed_* on pbmc_small stores what the matrix method gives on Emb
     expect_identical(rec$method, embedding_record(ref)$method, label = nm)
     expect_identical(rec$seurat_input, list(type = "reduction", reduction = "pca", dims = 1:10),
                      label = nm)
-    # what DimPlot() draws is the embedding, cell for cell
-    if (requireNamespace("Seurat", quietly = TRUE) && requireNamespace("ggplot2", quietly = TRUE)) {
-      built <- ggplot2::ggplot_build(Seurat::DimPlot(out, reduction = nm, group.by = "groups"))
-      drawn <- built$data[[1]]
-      expect_identical(nrow(drawn), ncol(obj), label = nm)
-      expect_equal(sort(drawn$x), unname(sort(E[, 1])), label = nm)
-      expect_equal(sort(drawn$y), unname(sort(E[, 2])), label = nm)
-    }
   }
   # embed_pca of a reduction's columns, under another name and key
   out <- embed_pca(obj, reduction = "pca", dims = 3:8, n_components = 3,
@@ -135,10 +127,31 @@ test_that("a Seurat object with nembed's reductions survives saveRDS(), and the 
                                        exaggeration = 2, n_threads = 1)),
                as.matrix(continue_tsne(ref_tsne, n_iter = 50, exaggeration = 2, n_threads = 1)),
                ignore_attr = TRUE)
-  if (requireNamespace("Seurat", quietly = TRUE) && requireNamespace("ggplot2", quietly = TRUE)) {
-    built <- ggplot2::ggplot_build(Seurat::DimPlot(back, reduction = "tsne"))
-    expect_equal(sort(built$data[[1]]$x),
-                 unname(sort(SeuratObject::Embeddings(out, "tsne")[, 1])))
+})
+
+test_that("DimPlot() draws each reduction nembed stores, also after saveRDS()", {
+  skip_if_not_installed("Seurat")
+  skip_if_not_installed("ggplot2")
+  obj <- pbmc_small_object()
+  out <- embed_umap(obj, dims = 1:10, n_neighbors = 10, n_threads = 1, seed = 1)
+  out <- embed_tsne(out, dims = 1:10, perplexity = 10, n_iter = 300, n_threads = 1, seed = 1)
+  out <- embed_fa2(out, dims = 1:10, k = 10, n_iter = 100, n_threads = 1, seed = 1)
+  out <- embed_spectrum(out, dims = 1:10, s = 0.5, n_epochs = 30, k = 10, n_threads = 1, seed = 1)
+  file <- tempfile(fileext = ".rds")
+  on.exit(unlink(file), add = TRUE)
+  saveRDS(out, file)
+  back <- readRDS(file)
+  for (nm in c("umap", "tsne", "fa2", "neg_s_0.5")) {
+    E <- SeuratObject::Embeddings(out, nm)
+    for (o in list(out, back)) {
+      built <- ggplot2::ggplot_build(Seurat::DimPlot(o, reduction = nm, group.by = "groups"))
+      drawn <- built$data[[1]]
+      # what is drawn is the embedding, cell for cell, with the key's axis names
+      expect_identical(nrow(drawn), ncol(obj), label = nm)
+      expect_equal(sort(drawn$x), unname(sort(E[, 1])), label = nm)
+      expect_equal(sort(drawn$y), unname(sort(E[, 2])), label = nm)
+      expect_identical(built$plot$labels$x, colnames(E)[1], label = nm)
+    }
   }
 })
 
