@@ -42,7 +42,7 @@
 #' @param X Data (numeric matrix, data frame, `dgCMatrix`, `dist` or precomputed neighbours), a
 #'   `nembed_knn` graph, a `nembed_affinities` object (its graph is used, binarised), or a
 #'   `SingleCellExperiment` (the result is then stored as `reducedDim(X, "CONTRASTIVE")`; see
-#'   [nembed_sce]).
+#'   [nembed_sce]) or a `Seurat` object (stored as `X[["contrastive"]]`; see [nembed_seurat]).
 #' @return A `nembed_embedding` (see [nembed_embedding]); its record holds the parameters, the final
 #'   `c` and the equivalent `Zbar = c n^2 / m` (learnt for `"nce"`), timings and, when made from
 #'   data, the reference data [embed_transform()] needs to place new points.

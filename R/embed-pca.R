@@ -4,16 +4,18 @@
 #' that the linear baseline can be scored, plotted and stored like every other embedding. For a
 #' `SingleCellExperiment`, `embed_pca(sce)` computes the PCA of the `ntop = 500` most variable
 #' genes of `"logcounts"` and stores it as `reducedDim(sce, "PCA")` (as scater's `runPCA()` does,
-#' with columns `PCA1`, `PCA2`, ...); see [nembed_sce].
+#' with columns `PCA1`, `PCA2`, ...); see [nembed_sce] (and [nembed_seurat] for a `Seurat`
+#' object).
 #'
 #' @param X A numeric matrix, data frame of numeric columns or `dgCMatrix` (rows are points), or
-#'   a `SingleCellExperiment` ([nembed_sce]).
+#'   a `SingleCellExperiment` ([nembed_sce]) or `Seurat` object ([nembed_seurat]).
 #' @param n_components Number of components.
 #' @param center,scale Centre (and scale to unit variance) the columns first.
 #' @param seed Seed for irlba's random start on large input (the result is reproducible for a
 #'   seed and does not depend on threads).
 #' @param n_threads Number of threads; see [default_threads()]. The result does not depend on it.
-#' @param ... For a `SingleCellExperiment`, the arguments of [nembed_sce]; otherwise unused.
+#' @param ... For a `SingleCellExperiment`, the arguments of [nembed_sce]; for a `Seurat` object
+#'   those of [nembed_seurat]; otherwise unused.
 #' @return A `nembed_embedding` (columns `x`, `y` (and `z`), or `dim1`, `dim2`, ... above three
 #'   components). Its record ([embedding_record()]) holds `sdev`, `percent_var` (the share of the
 #'   total variance of the (centred, scaled) columns each component explains), `rotation` and

@@ -8,7 +8,8 @@
 #' for reuse) is attached and read with `embedding_record()`; `as.matrix()` gives the
 #' coordinates.
 #'
-#' @param embedding A `nembed_embedding`.
+#' @param embedding A `nembed_embedding`, or a Seurat `DimReduc` made by nembed
+#'   (`obj[["tsne"]]`; see [nembed_seurat]).
 #' @return `embedding_record()`: a list with at least `method`, `params` and `timings`.
 #' @name nembed_embedding
 #' @examples
@@ -21,7 +22,11 @@ NULL
 #' @rdname nembed_embedding
 #' @export
 embedding_record <- function(embedding) {
-  rec <- attr(embedding, "nembed_record")
+  rec <- if (isS4(embedding) && methods::is(embedding, "DimReduc")) {
+    methods::slot(embedding, "misc")$nembed_record  # a Seurat reduction (see ?nembed_seurat)
+  } else {
+    attr(embedding, "nembed_record")
+  }
   if (is.null(rec)) {
     nembed_abort("`embedding` has no nembed run record; was it made by an embed_* function?",
                  "type", "embedding")
@@ -70,15 +75,31 @@ print.nembed_embedding <- function(x, n = 6, ...) {
     cat("  time: ", paste(sprintf("%s %.2fs", names(tm), unlist(tm)), collapse = ", "), "\n",
         sep = "")
   }
-  if (!is.null(rec$loss) && length(rec$loss$value)) {
-    cat(sprintf("  final loss (%s): %.4f\n", rec$loss_name %||% "loss",
-                utils::tail(rec$loss$value, 1)))
+  fl <- final_loss(rec$loss)
+  if (!is.null(fl)) {
+    cat(sprintf("  final loss (%s, iteration %s): %.4f\n", rec$loss_name %||% "loss",
+                format(fl$iteration), fl$value))
   }
   df <- x
   attr(df, "nembed_record") <- NULL
   class(df) <- "data.frame"
   print(utils::head(df, n))
   invisible(x)
+}
+
+# The last evaluated loss of a run's loss trace (a data frame with `iteration` and one loss column:
+# `kl` for t-SNE, `value` or `loss` elsewhere, else the first other numeric column), or NULL.
+final_loss <- function(loss) {
+  if (!is.data.frame(loss) || nrow(loss) == 0L) return(NULL)
+  numeric_cols <- names(loss)[vapply(loss, is.numeric, logical(1))]
+  col <- c(intersect(c("kl", "value", "loss"), numeric_cols),
+           setdiff(numeric_cols, "iteration"))[1]
+  if (is.na(col)) return(NULL)
+  ok <- which(is.finite(loss[[col]]))
+  if (!length(ok)) return(NULL)
+  last <- ok[length(ok)]
+  list(value = loss[[col]][last],
+       iteration = if ("iteration" %in% names(loss)) loss$iteration[last] else last)
 }
 
 #' Plot an embedding with base graphics

@@ -23,7 +23,7 @@
 #' @param X Data (numeric matrix, data frame, `dgCMatrix`, `dist` or precomputed neighbours), a
 #'   `nembed_knn` graph, a `nembed_affinities` object (its weights are used), or a
 #'   `SingleCellExperiment` (the result is then stored as `reducedDim(X, "FA2")`; see
-#'   [nembed_sce]).
+#'   [nembed_sce]) or a `Seurat` object (stored as `X[["fa2"]]`; see [nembed_seurat]).
 #' @return A `nembed_embedding` (see [nembed_embedding]); its record holds the parameters, the graph
 #'   and timings.
 #' @references Jacomy, Venturini, Heymann & Bastian (2014). ForceAtlas2, a continuous graph layout

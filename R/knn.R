@@ -9,7 +9,8 @@
 #'   `dgCMatrix` (exact search; euclidean or cosine), a `dist` object, precomputed neighbours as
 #'   `list(idx, dist)` (or BiocNeighbors' `list(index, distance)`; n x k matrices, 1-based, self
 #'   excluded), a `nembed_knn` (returned as is, or truncated to `k` columns), or a
-#'   `SingleCellExperiment` (the graph of its cells; see [nembed_sce]).
+#'   `SingleCellExperiment` (the graph of its cells; see [nembed_sce]) or a `Seurat` object (see
+#'   [nembed_seurat]).
 #' @param k Number of neighbours, excluding the point itself.
 #' @param method `"exact"`, `"hnsw"` or `"auto"`: exact for up to 20,000 points (where brute force
 #'   is as fast as building an index on 2 cores with 50 dimensions) and HNSW above.
@@ -20,7 +21,8 @@
 #'   `n_threads = 1`, because concurrent insertion order varies; exact results never vary.
 #' @param verbose Print progress messages.
 #' @param ... For a `SingleCellExperiment` `X`, the arguments of [nembed_sce] (`dimred`,
-#'   `n_dimred`, `assay.type`, ...); otherwise none.
+#'   `n_dimred`, `assay.type`, ...); for a `Seurat` object those of [nembed_seurat]; otherwise
+#'   none.
 #' @param M,ef_construction,ef HNSW parameters: graph degree, build beam and query beam
 #'   (`ef = NULL` uses `k + 40`). The defaults give recall@15 0.999 and recall@90 0.998 on
 #'   Fashion-MNIST 70,000 x 50 (PCA), measured against the exact graph; `bench/knn.R`.

@@ -21,7 +21,8 @@ NULL
 #'
 #' @param X Data (a numeric matrix, data frame, `dgCMatrix` or `dist`), a `nembed_knn` graph,
 #'   a `nembed_affinities` object, or a `SingleCellExperiment` (the result is then stored as
-#'   `reducedDim(X, "LAPLACIAN")`; see [nembed_sce]).
+#'   `reducedDim(X, "LAPLACIAN")`; see [nembed_sce]) or a `Seurat` object (stored as
+#'   `X[["laplacian"]]`; see [nembed_seurat]).
 #' @param k Number of nearest neighbours (self excluded).
 #' @param n_components Number of eigenvectors (embedding dimensions).
 #' @param pca Reduce data with more than 50 columns to 50 principal components first.
@@ -31,7 +32,8 @@ NULL
 #'   solver's tolerance).
 #' @param verbose Print progress messages.
 #' @param ... For a `SingleCellExperiment` `X`, the arguments of [nembed_sce] (`dimred`,
-#'   `n_dimred`, `assay.type`, `name`, ...); otherwise none.
+#'   `n_dimred`, `assay.type`, `name`, ...); for a `Seurat` object those of [nembed_seurat];
+#'   otherwise none.
 #' @return A `nembed_embedding` (see [nembed_embedding]); its record holds the eigenvalues of `L`,
 #'   the graph and the solver used. A graph with more than one connected component has no unique
 #'   non-trivial eigenvectors: it raises an error of class `nembed_error_graph` (use a larger `k`).

@@ -163,17 +163,23 @@ sce_input <- function(X, dimred = NULL, n_dimred = NULL, assay.type = "logcounts
                         allow_sparse = TRUE)
     source <- list(type = "assay", assay.type = assay.type, n_genes = length(rows),
                    genes = if (is.null(rownames(X))) rows else rownames(X)[rows])
-    if (!is.null(n_pca)) {
-      n_pca <- check_count(n_pca, "n_pca", lower = 1)
-      if (ncol(m) > n_pca) {
-        m <- pca(m, n_components = min(n_pca, nrow(m) - 1L), seed = seed)
-        source$n_pca <- ncol(m)
-      }
-    }
-    if (inherits(m, "sparseMatrix")) m <- as.matrix(m)
+    m <- cells_pca(m, n_pca, seed)
+    if (!is.null(attr(m, "rotation"))) source$n_pca <- ncol(m)
   }
   dimnames(m) <- list(cells, colnames(m))
   list(m = m, source = source)
+}
+
+# The assay path of the single-cell methods: the cells x genes matrix `m` reduced by pca() to
+# `n_pca` components when it has more columns (the result then carries the "rotation" that
+# embed_transform() uses); a dense matrix in every case.
+cells_pca <- function(m, n_pca, seed = 1) {
+  if (!is.null(n_pca)) {
+    n_pca <- check_count(n_pca, "n_pca", lower = 1)
+    if (ncol(m) > n_pca) m <- pca(m, n_components = min(n_pca, nrow(m) - 1L), seed = seed)
+  }
+  if (inherits(m, "sparseMatrix")) m <- as.matrix(m)
+  m
 }
 
 select_dimred_columns <- function(m, n_dimred, dimred) {
@@ -201,15 +207,15 @@ select_dimred_columns <- function(m, n_dimred, dimred) {
 
 # Genes (row numbers) of the assay to use: subset_row if given, else the ntop of highest variance
 # (ties broken by position, as order() does in scater).
-select_genes <- function(a, ntop, subset_row, gene_names) {
+select_genes <- function(a, ntop, subset_row, gene_names, arg = "subset_row") {
   n <- nrow(a)
   if (!is.null(subset_row)) {
     idx <- seq_len(n)
     names(idx) <- gene_names
     rows <- tryCatch(unname(idx[subset_row]), error = function(e) NA_integer_)
     if (length(rows) == 0L || anyNA(rows)) {
-      nembed_abort("`subset_row` must select existing genes (row numbers, row names or a logical vector).",
-                   "value", "subset_row")
+      nembed_abort(sprintf("`%s` must select existing genes (row numbers, row names or a logical vector).",
+                           arg), "value", arg)
     }
     return(rows)
   }
@@ -308,6 +314,12 @@ sce_record <- function(record) {
   heavy <- vapply(record, function(el) inherits(el, c("nembed_affinities", "nembed_knn",
                                                       "sparseMatrix")), logical(1))
   if (any(heavy)) {
+    P <- record$affinities
+    if (inherits(P, "nembed_affinities") && !is.null(record$reference)) {
+      # What continue_tsne() needs to rebuild them from the reference data (a few numbers).
+      record$spec_affinities <- list(method = P$method, perplexity = P$perplexity, k = P$k,
+                                     knn_method = P$knn$method, metric = P$knn$metric)
+    }
     record$dropped <- names(record)[heavy]
     record[heavy] <- NULL
   }

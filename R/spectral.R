@@ -56,7 +56,8 @@
 #' @param n_threads Number of threads; see [default_threads()].
 #' @param verbose Print progress messages.
 #' @param ... For a `SingleCellExperiment` `x`, the arguments of [nembed_sce] (`dimred`,
-#'   `n_dimred`, `assay.type`, ...); otherwise none.
+#'   `n_dimred`, `assay.type`, ...); for a `Seurat` object those of [nembed_seurat]; otherwise
+#'   none.
 #' @return A `dist` object (labels from the row names of `x`) with attribute `"spectral"`, a list
 #'   recording the method, parameters, number of components, whether the spectrum was truncated,
 #'   lambda_2 and the time taken.

@@ -19,7 +19,8 @@
 #' @param X Data (numeric matrix, data frame, `dgCMatrix`), a `nembed_knn` graph, (for the
 #'   exaggeration spectrum) a `nembed_affinities` object, or a `SingleCellExperiment`: then every
 #'   panel is stored as a reduced dimension of its own (`"TSNE_exaggeration_4"`, `"NEG_s_0.5"`,
-#'   `"UMAP"`, `"FA2"`, `"LAPLACIAN"`) and `X` is returned; see [nembed_sce].
+#'   `"UMAP"`, `"FA2"`, `"LAPLACIAN"`) and `X` is returned; see [nembed_sce] (and [nembed_seurat]
+#'   for a `Seurat` object).
 #' @param exaggeration Exaggeration factors of the t-SNE spectrum.
 #' @param s Values of `s` for the contrastive spectrum (see [embed_contrastive()]); when given,
 #'   `exaggeration` is ignored.
@@ -30,7 +31,8 @@
 #' @param pca Reduce data with more than 50 columns to 50 principal components first.
 #' @param n_threads,seed,verbose See [embed_tsne()].
 #' @param ... Passed to [embed_tsne()] or [embed_contrastive()] (e.g. `n_iter`, `n_epochs`); for
-#'   a `SingleCellExperiment` `X` also the arguments of [nembed_sce].
+#'   a `SingleCellExperiment` `X` also the arguments of [nembed_sce] (for a `Seurat` object, of
+#'   [nembed_seurat]).
 #' @return A data frame of class `nembed_spectrum` with one row per point and panel: `x`, `y`,
 #'   `id` (point index), the spectrum parameter (`exaggeration` or `s`; `NA` for extra panels),
 #'   `method` and `panel` (a factor in run order, for `ggplot2::facet_wrap(~panel)`). The run

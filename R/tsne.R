@@ -14,10 +14,36 @@
 #' The result is returned in the input's order and differs from an unrenumbered run only by
 #' floating-point summation order; it is still the same for any number of threads.
 #'
+#' @section Where the defaults differ from Rtsne's (checked against Rtsne 0.16):
+#' * **Barnes-Hut accuracy.** With `repulsion = "bh"`, a cell of the space-partitioning tree
+#'   stands for its points when the cell's *diagonal* is less than `theta` times the distance to
+#'   its centre of mass. Rtsne (bhtsne's `SPTree::computeNonEdgeForces`) compares the cell's
+#'   largest *half-width* instead (`max_width / sqrt(D) < theta`). The cells here are squares
+#'   (cubes in 3-D, and 1-D cells count as squares), whose diagonal is 2 sqrt(2) = 2.83 times the
+#'   half-width (2 sqrt(3) = 3.46 in 3-D), so `theta = 0.5` here is as strict as Rtsne's
+#'   `theta = 0.18` (0.14 in 3-D): more accurate forces and more work per iteration. Rtsne's
+#'   `theta = 0.5` is `theta = sqrt(2)` (1.41) here in 1-D and 2-D, `sqrt(3)` (1.73) in 3-D
+#'   (exactly so for square cells; Rtsne's cells are boxes shaped like the layout's bounding box,
+#'   judged by their longest side). The stricter default keeps the relative error of the
+#'   repulsive forces near 1e-2: `bench/tsne-theta.R` measured 1.1e-2 at `theta = 0.5` and
+#'   1.2e-1 at `theta = sqrt(2)`, which took a third of the time (5,000 random points in 2-D).
+#'   `theta` plays no part with the default `repulsion = "auto"` above 500 points in 1-D or 2-D,
+#'   which uses the FFT.
+#' * **The rest:** `n_iter = 750` in all (Rtsne: `max_iter = 1000`), `learning_rate = "auto"`,
+#'   i.e. n / 12 (Rtsne: `eta = 200`), and `init = "pca"` (Rtsne: random, Gaussian with standard
+#'   deviation 1e-4, as `init = "random"` here). Both reduce the data to 50 principal components
+#'   first and use `3 * perplexity` neighbours. Rtsne's `normalize = TRUE` (centre, then divide
+#'   by the largest absolute value) changes no perplexity-calibrated affinity, so it needs no
+#'   counterpart.
+#' * **Rtsne's behaviour:** `embed_tsne(X, repulsion = "bh", theta = sqrt(2), n_iter = 1000,
+#'   learning_rate = 200, init = "random")` (with `theta = sqrt(3)` for `n_components = 3`).
+#'   Seurat's `RunTSNE()` calls Rtsne with its defaults but `pca = FALSE`, on the chosen
+#'   principal components (see [nembed_seurat]).
+#'
 #' @param X Data: a numeric matrix or data frame (rows are points), a `dgCMatrix`, a `dist`
 #'   object, a `nembed_knn` graph, a `nembed_affinities` object (then nothing is rebuilt), or a
 #'   `SingleCellExperiment` (the result is then stored as `reducedDim(X, "TSNE")`; see
-#'   [nembed_sce]).
+#'   [nembed_sce]) or a `Seurat` object (stored as `X[["tsne"]]`; see [nembed_seurat]).
 #' @param perplexity Perplexity, or several for multi-scale affinities.
 #' @param n_components Output dimensions: 1 or 2 with any repulsion; 3 with `"exact"` or `"bh"`.
 #' @param init `"pca"` (first principal components divided by the standard deviation of the first
@@ -37,7 +63,8 @@
 #'   heavier tails and finer clusters.
 #' @param repulsion `"fft"`, `"bh"` (Barnes-Hut), `"exact"` or `"auto"` (exact up to 500 points,
 #'   then FFT in 1-D and 2-D and Barnes-Hut in 3-D).
-#' @param theta Barnes-Hut accuracy (smaller is more accurate).
+#' @param theta Barnes-Hut accuracy (smaller is more accurate): the largest ratio of a cell's
+#'   diagonal to its distance; Rtsne's 0.5 is `sqrt(2)` here (see the section on Rtsne).
 #' @param n_interp,min_intervals,intervals_per_unit FFT interpolation accuracy: Lagrange nodes per
 #'   interval, minimum number of intervals per dimension, intervals per unit of embedding extent.
 #' @param affinity `"perplexity"` or `"uniform"` (ignored when `X` is a `nembed_affinities`).
@@ -53,7 +80,8 @@
 #' @param seed Seed for random initialisation and HNSW; `NULL` draws one from R's RNG.
 #' @param verbose Report progress (KL divergence every `eval_every` iterations).
 #' @param ... For a `SingleCellExperiment` `X`, the arguments of [nembed_sce] (`dimred`,
-#'   `n_dimred`, `assay.type`, `name`, ...); otherwise none.
+#'   `n_dimred`, `assay.type`, `name`, ...); for a `Seurat` object those of [nembed_seurat]
+#'   (`reduction`, `dims`, `reduction.name`, ...); otherwise none.
 #' @return A `nembed_embedding` data frame (`x`, `y`, and `z` in 3-D). Its record
 #'   ([embedding_record()]) holds the parameters, the KL trace (`loss`), timings per phase, the
 #'   initialisation and the `affinities` for reuse with [continue_tsne()] or other embeddings.
@@ -231,7 +259,14 @@ spectral_init_or_random <- function(P, n_components, seed, verbose) {
 #' affinities (nothing is rebuilt), e.g. with late exaggeration, or after changing the kernel's
 #' degree of freedom. Momentum is the final momentum; gains restart at 1.
 #'
-#' @param embedding A `nembed_embedding` from [embed_tsne()] or [continue_tsne()].
+#' An embedding stored in a SingleCellExperiment or Seurat object keeps its record without the
+#' affinities ([nembed_sce], [nembed_seurat]); given as `sce_embedding(sce, "TSNE")` or
+#' `seurat_embedding(obj, "tsne")`, its affinities are rebuilt from the record's reference data
+#' with the recorded perplexity, `k`, kNN method and metric: the same affinities when the kNN
+#' was exact (the default below 20,000 points).
+#'
+#' @param embedding A `nembed_embedding` from [embed_tsne()] or [continue_tsne()], or from
+#'   [seurat_embedding()] or [sce_embedding()] of a t-SNE stored by nembed.
 #' @param n_iter Number of further iterations.
 #' @param exaggeration Exaggeration for these iterations.
 #' @param learning_rate `NULL` to keep the previous one, or a number.
@@ -263,15 +298,31 @@ continue_tsne <- function(embedding, n_iter = 250, exaggeration = 1, learning_ra
   base <- rec[c("perplexity", "init", "seed", "reference")]
   base$n_threads <- n_threads
   Y0 <- unname(as_data_matrix(as.matrix(embedding), "embedding"))
-  if (nrow(Y0) != rec$affinities$n) {
+  P <- rec$affinities %||% rebuild_affinities(rec, n_threads, verbose)
+  if (nrow(Y0) != P$n) {
     nembed_abort(sprintf("`embedding` has %d rows but its affinities cover %d points; pass the embedding as returned, not a subset.",
-                         nrow(Y0), rec$affinities$n), "size", "embedding")
+                         nrow(Y0), P$n), "size", "embedding")
   }
   check_init_scale(Y0, "embedding")
-  run_tsne_optimizer(rec$affinities, Y0, params, n_threads,
+  run_tsne_optimizer(P, Y0, params, n_threads,
                      check_flag(verbose, "verbose"), iter_offset = rec$n_iter_done,
                      record_base = base, timings = list(), t_start = t_start,
                      row_names = rownames(embedding), previous_loss = rec$loss)
+}
+
+# The affinities of a t-SNE record stored without them (in a SingleCellExperiment or Seurat object,
+# see sce_record()), rebuilt from its reference data as embed_tsne() built them: the same P when
+# the kNN was exact (the default below 20,000 points).
+rebuild_affinities <- function(rec, n_threads, verbose = FALSE) {
+  spec <- rec$spec_affinities
+  if (is.null(spec) || is.null(rec$reference)) {
+    nembed_abort("`embedding`'s record holds neither its affinities nor the data to rebuild them; pass an embedding returned by embed_tsne() or seurat_embedding()/sce_embedding().",
+                 "value", "embedding")
+  }
+  g <- knn_graph(rec$reference$data, k = spec$k, method = spec$knn_method,
+                 metric = spec$metric, n_threads = n_threads, seed = rec$seed, verbose = verbose)
+  affinities(g, method = spec$method, perplexity = spec$perplexity %||% 30, k = spec$k,
+             n_threads = n_threads, verbose = verbose)
 }
 
 # Coordinates far beyond any t-SNE scale make the single-precision FFT overflow and the optimiser

@@ -24,10 +24,25 @@
 #' `seed` whatever `n_threads` is. (umap-learn's `move_other` is realised through the reverse copy
 #' of each edge: see `inst/include/nembed/sgd.hpp`.)
 #'
+#' @section Where the defaults differ from uwot's (checked against uwot 0.1.14's `umap()`):
+#' * `min_dist = 0.1`, umap-learn's default, where uwot has `min_dist = 0.01`: with uwot's value
+#'   the clusters come out tighter.
+#' * `pca = TRUE`: data with more than 50 columns are reduced to their first 50 (centred)
+#'   principal components before the neighbour search, as uwot does with `pca = 50`. uwot's
+#'   default `pca = NULL` searches the neighbours in the full data, which is slower on wide data
+#'   and can give other neighbours.
+#' * **uwot's behaviour:** `embed_umap(X, min_dist = 0.01, pca = FALSE)`. The other defaults are
+#'   uwot's: `n_neighbors = 15`, euclidean distances, spectral initialisation, `n_epochs` 500 or
+#'   200, `learning_rate = 1`, `negative_sample_rate = 5`.
+#' * Seurat's `RunUMAP()` (Seurat 4.3) calls uwot with `n.neighbors = 30`, `min.dist = 0.3` and
+#'   the cosine metric. Here: `embed_umap(X, n_neighbors = 30, min_dist = 0.3)`; nembed's UMAP
+#'   measures euclidean distances, which on rows scaled to unit length rank the neighbours as
+#'   the cosine distance does (see [nembed_seurat] for Seurat objects).
+#'
 #' @param X Data (numeric matrix, data frame, `dgCMatrix`, `dist` or precomputed neighbours), a
 #'   `nembed_knn` graph, a `nembed_affinities` object (used as it is, e.g. to reuse a graph), or a
 #'   `SingleCellExperiment` (the result is then stored as `reducedDim(X, "UMAP")`; see
-#'   [nembed_sce]).
+#'   [nembed_sce]) or a `Seurat` object (stored as `X[["umap"]]`; see [nembed_seurat]).
 #' @param n_neighbors Neighbourhood size, counting the point itself as UMAP does (so the kNN graph
 #'   has `n_neighbors - 1` neighbours per point).
 #' @param min_dist,spread Shape of the low-dimensional similarity, through the fitted `a` and `b`
@@ -37,13 +52,15 @@
 #' @param learning_rate Initial learning rate.
 #' @param init `"spectral"`, `"pca"`, `"random"` or an n x `n_components` matrix.
 #' @param a,b The similarity's parameters; `NULL` (both) fits them from `min_dist` and `spread`.
-#' @param pca Reduce data with more than 50 columns to 50 principal components first.
+#' @param pca Reduce data with more than 50 columns to 50 principal components first (uwot's
+#'   default is not to; see the section on uwot).
 #' @param n_components Embedding dimensions.
 #' @param n_threads Number of threads; see [default_threads()].
 #' @param seed Seed (`NULL` draws one from R's random number generator, so [set.seed()] applies).
 #' @param verbose Print progress messages (about every 10% of the epochs).
 #' @param ... For a `SingleCellExperiment` `X`, the arguments of [nembed_sce] (`dimred`,
-#'   `n_dimred`, `assay.type`, `name`, ...); otherwise none.
+#'   `n_dimred`, `assay.type`, `name`, ...); for a `Seurat` object those of [nembed_seurat]
+#'   (`reduction`, `dims`, `reduction.name`, ...); otherwise none.
 #' @return A `nembed_embedding` data frame (see [nembed_embedding]); its record holds the
 #'   parameters (including `a`, `b` and `n_epochs`), the initialisation used, timings per phase,
 #'   the affinities for reuse and, when made from data, the reference data [embed_transform()]

@@ -185,11 +185,13 @@ exact_w2_sq <- function(a, b) {
 #' @inheritParams wasserstein_distances
 #' @param X Samples: a numeric matrix or data frame of numeric columns (rows = samples), or a
 #'   `SingleCellExperiment` whose cells are the samples (`groups` may then name a `colData()`
-#'   column; see [nembed_sce]).
+#'   column; see [nembed_sce]), or a `Seurat` object (`groups` may name a `meta.data` column; see
+#'   [nembed_seurat]).
 #' @param perplexity t-SNE perplexity (over units).
 #' @param seed Seed for the t-SNE initialisation and optimisation (`NULL` draws one from R's RNG).
 #' @param ... Further arguments to [embed_tsne()] (e.g. `init`, `n_iter`, `exaggeration`); for a
-#'   `SingleCellExperiment` `X` also the arguments of [nembed_sce] (`dimred`, `assay.type`, ...).
+#'   `SingleCellExperiment` `X` also the arguments of [nembed_sce] (`dimred`, `assay.type`, ...);
+#'   for a `Seurat` object those of [nembed_seurat].
 #' @return A data frame (class `nembed_wasserstein`, a [nembed_embedding]) with one row per unit
 #'   and columns `group` (the unit name, a factor), `x`, `y` and `size` (samples in the unit).
 #'   `embedding_record()` gives the run's record; its `distances` element is the `dist` used.

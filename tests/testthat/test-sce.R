@@ -400,3 +400,26 @@ test_that("stored embeddings' columns are named as scater names them", {
   expect_identical(nembed:::sce_dim_names("TSNE_exaggeration_4", 2),
                    c("TSNE_exaggeration_4_1", "TSNE_exaggeration_4_2"))
 })
+
+test_that("continue_tsne from a t-SNE stored in a SingleCellExperiment rebuilds its affinities", {
+  skip_if_not_installed("SingleCellExperiment")
+  sce <- make_test_sce()
+  pcs <- SingleCellExperiment::reducedDim(sce, "PCA")[, 1:5]
+  out <- embed_tsne(sce, dimred = "PCA", n_dimred = 5, perplexity = 10, n_iter = 300,
+                    n_threads = 1, seed = 3)
+  ref <- embed_tsne(pcs, perplexity = 10, n_iter = 300, n_threads = 1, seed = 3)
+  emb <- sce_embedding(out, "TSNE")
+  expect_null(embedding_record(emb)$affinities)
+  a <- continue_tsne(emb, n_iter = 60, exaggeration = 3, n_threads = 1)
+  b <- continue_tsne(ref, n_iter = 60, exaggeration = 3, n_threads = 1)
+  expect_equal(as.matrix(a), as.matrix(b), ignore_attr = TRUE)
+  expect_equal(unname(as.matrix(embedding_record(a)$affinities$P)),
+               unname(as.matrix(embedding_record(ref)$affinities$P)))
+  # a record with neither the affinities nor the data to rebuild them
+  bare <- emb
+  rec <- attr(bare, "nembed_record")
+  rec$reference <- NULL
+  attr(bare, "nembed_record") <- rec
+  expect_error(continue_tsne(bare, n_iter = 5, n_threads = 1), "rebuild",
+               class = "nembed_error_value")
+})

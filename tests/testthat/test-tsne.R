@@ -191,3 +191,34 @@ test_that("bad t-SNE input is a classed error naming the argument", {
   expect_nembed_error(embed_tsne(cl$X[1:2, ], n_threads = 1), "X")
   expect_identical(cl$X, X0)
 })
+
+test_that("print() shows the final loss: the exact KL of the output, for every kind of record", {
+  set.seed(13)
+  X <- matrix(rnorm(150 * 5), 150)
+  emb <- embed_tsne(X, perplexity = 10, n_iter = 300, n_threads = 1, seed = 1)
+  P <- embedding_record(emb)$affinities$P
+  printed_loss <- function(x) {
+    line <- grep("final loss", utils::capture.output(print(x)), value = TRUE)
+    if (length(line) == 0L) return(NULL)
+    list(line = line, value = as.numeric(sub(".*: ", "", line)))
+  }
+  pl <- printed_loss(emb)
+  expect_match(pl$line, "final loss (KL divergence, iteration 300)", fixed = TRUE)
+  expect_equal(pl$value, ref_kl(P, as.matrix(emb)), tolerance = 1e-3)
+  # a continued run prints the end of the continued trace
+  emb2 <- continue_tsne(emb, n_iter = 100, exaggeration = 2, n_threads = 1)
+  pl2 <- printed_loss(emb2)
+  expect_match(pl2$line, "iteration 400", fixed = TRUE)
+  expect_equal(pl2$value, ref_kl(P, as.matrix(emb2)), tolerance = 1e-3)
+  # no evaluations, no line; a UMAP record has no loss trace
+  expect_null(printed_loss(embed_tsne(X, perplexity = 10, n_iter = 100, eval_every = 0,
+                                      n_threads = 1, seed = 1)))
+  expect_null(printed_loss(embed_umap(X, n_epochs = 20, n_threads = 1, seed = 1)))
+  # other loss columns: `value`, or the last finite entry of any numeric column
+  fake <- function(loss) nembed:::new_embedding(X[, 1:2], list(method = "m", loss = loss))
+  expect_equal(printed_loss(fake(data.frame(iteration = c(10, 20), value = c(2.5, 1.25))))$value,
+               1.25)
+  pl3 <- printed_loss(fake(data.frame(iteration = 1:3, stress = c(3, 2, NA))))
+  expect_match(pl3$line, "iteration 2)", fixed = TRUE)
+  expect_equal(pl3$value, 2)
+})
