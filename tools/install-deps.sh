@@ -11,7 +11,8 @@ APT_PKGS=(
   r-cran-ggplot2 r-cran-rtsne r-cran-uwot r-cran-fnn r-cran-rcpphnsw
   r-bioc-singlecellexperiment r-bioc-scater r-bioc-hsmmsinglecell r-cran-seurat
   dataset-fashion-mnist ripser qpdf
-  cmake  # tools/portable-check.sh: CRAN's RcppParallel builds its bundled TBB with CMake
+  cmake        # tools/portable-check.sh: CRAN's RcppParallel builds its bundled TBB with CMake
+  devscripts   # checkbashisms: R CMD check --as-cran needs it for configure and cleanup
 )
 
 missing=()
