@@ -99,7 +99,7 @@ if [ "${1:-}" = "--inside" ]; then
   say "link line: $(grep -m 1 -- "-shared .*-o nembed.so" "$work/install.log")"
   so="$lib/nembed/libs/nembed.so"
   say "ldd nembed.so, TBB and FFTW: $(ldd "$so" | grep -E "tbb|fftw" | sed 's/ (0x.*//' | tr -s '\t ' ' ' | paste -sd ';' -)"
-  say "undefined TBB symbols in nembed.so, resolved at load time from what RcppParallel loads:"
+  say "undefined TBB and RcppParallel symbols in nembed.so, resolved at load time from what RcppParallel loads:"
   nm -D -C --undefined-only "$so" | grep -i "tbb" | sed 's/^ *U /[portable]   /' || true
 
   # Load it, show where everything came from, and which libtbb the process mapped after a t-SNE.
