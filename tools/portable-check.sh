@@ -75,7 +75,9 @@ if [ "${1:-}" = "--inside" ]; then
       tail -40 "$work/cran.log"; rm -rf "$tmp"; say "FAILED: CRAN source builds"; exit 1
     fi
     touch "$tmp/.complete"
-    rm -rf "$cache"; mv "$tmp" "$cache"
+    # Another run may have finished the same build meanwhile: keep the first, drop older versions.
+    if [ -f "$cache/.complete" ]; then rm -rf "$tmp"; else rm -rf "$cache"; mv "$tmp" "$cache"; fi
+    find "$cache_root" -mindepth 1 -maxdepth 1 -name 'R-*' ! -name "$key" -exec rm -rf {} +
     say "CRAN source builds: $(( $(now) - t )) s"
   fi
   say "RcppParallel's TBB in the cache: $(ls "$cache/RcppParallel/lib" 2>/dev/null | grep tbb | paste -sd ' ' -)"
