@@ -1,8 +1,33 @@
-// Approximate kNN with hnswlib (Debian's libhnswlib-dev headers): multi-threaded build and query.
+// Approximate kNN with hnswlib: multi-threaded build and query.
 #ifndef NEMBED_HNSW_HPP
 #define NEMBED_HNSW_HPP
 
+// Which hnswlib: the copy CRAN's RcppHNSW ships at the top of its include folder (LinkingTo puts
+// that folder on the include path, so it is <hnswlib.h>), else the system's (<hnswlib/hnswlib.h>,
+// e.g. Debian's libhnswlib-dev, for Debian's r-cran-rcpphnsw comes without the headers). Decided
+// here with __has_include rather than in configure: the compiler searches exactly the include
+// path R builds from LinkingTo, and Windows builds, which run no configure, get the same choice.
+#if __has_include(<hnswlib.h>)
+#include <ostream>
+namespace nembed {
+namespace detail {
+// hnswlib >= 0.8 writes its one warning (M > 10000, which nembed never passes) to HNSWERR; a
+// stream without a buffer discards it, so the library never references std::cerr.
+inline std::ostream& hnsw_silent_stream() {
+  static std::ostream s(nullptr);
+  return s;
+}
+}  // namespace detail
+}  // namespace nembed
+#ifndef HNSWLIB_ERR_OVERRIDE
+#define HNSWLIB_ERR_OVERRIDE nembed::detail::hnsw_silent_stream()
+#endif
+#include <hnswlib.h>
+#elif __has_include(<hnswlib/hnswlib.h>)
 #include <hnswlib/hnswlib.h>
+#else
+#error "hnswlib headers not found: install the RcppHNSW package from CRAN, or libhnswlib-dev on Debian/Ubuntu"
+#endif
 
 #include <Eigen/Dense>
 #include <algorithm>
