@@ -59,7 +59,8 @@ embed_contrastive <- function(X, ...) UseMethod("embed_contrastive")
 #' @export
 embed_contrastive.default <- function(X, loss = c("neg", "nce", "infonce", "umap"), s = NULL,
                                       Zbar = NULL, n_negatives = 5, k = 15, n_epochs = NULL,
-                                      learning_rate = 1, early_exaggeration = TRUE, init = "pca",
+                                      learning_rate = 1, batch_size = 1024,
+                                      early_exaggeration = TRUE, init = "pca",
                                       pca = TRUE, n_components = 2, n_threads = NULL, seed = NULL,
                                       verbose = FALSE, ...) {
   reject_dots("embed_contrastive", ...)
@@ -79,6 +80,7 @@ embed_contrastive.default <- function(X, loss = c("neg", "nce", "infonce", "umap
   n_negatives <- check_count(n_negatives, "n_negatives")
   k <- check_count(k, "k")
   n_epochs <- check_count(n_epochs, "n_epochs", allow_null = TRUE)
+  batch_size <- check_count(batch_size, "batch_size")
   learning_rate <- check_number(learning_rate, "learning_rate", lower = 0, lower_open = TRUE)
   n_components <- check_count(n_components, "n_components")
   check_init_arg(init)
@@ -94,7 +96,7 @@ embed_contrastive.default <- function(X, loss = c("neg", "nce", "infonce", "umap
     P
   }
   W <- as_weight_matrix(W, "X")
-  if (is.null(n_epochs)) n_epochs <- if (n <= 10000) 500L else 250L
+  if (is.null(n_epochs)) n_epochs <- 750L
 
   t0 <- proc.time()[["elapsed"]]
   ini <- initial_layout(init, W, prep$data, n, n_components, seed, n_threads, scale = "sd1",
@@ -102,42 +104,37 @@ embed_contrastive.default <- function(X, loss = c("neg", "nce", "infonce", "umap
   timings$init <- proc.time()[["elapsed"]] - t0
 
   m <- n_negatives
+  # contrastive-ne's process_spec_param: Zbar from s on a log scale, c = m Zbar / n^2; rho = 4^s.
   neg_c <- function(s) m * exp((1 - s) * log(100 * n) + s * log(n^2 / 5) - 2 * log(n))
-  main <- switch(loss,
-    neg = list(code = 0L, c = if (!is.null(Zbar)) m * Zbar / n^2 else if (!is.null(s)) neg_c(s) else 1,
-               rho = 1),
-    nce = list(code = 1L, c = m, rho = 1),
-    infonce = list(code = 2L, c = 1, rho = 4^(s %||% 0)),
-    umap = list(code = 3L, c = 1, rho = 1))
-  early <- NULL
+  if (loss == "infonce" && is.null(s)) s <- 0  # the reference's default: t-SNE-like
+  spec <- switch(loss,
+    neg = if (!is.null(Zbar)) m * Zbar / n^2 else if (!is.null(s)) neg_c(s) else 1,
+    nce = m, infonce = 4^s, umap = 1)
+  # Early exaggeration as in the reference: NEG and InfoNCE, only with `s`, at max(s, 1).
   n_early <- 0L
-  if (early_exaggeration && loss %in% c("neg", "infonce")) {
+  spec_early <- spec
+  if (early_exaggeration && loss %in% c("neg", "infonce") && !is.null(s)) {
     n_early <- n_epochs %/% 3L
-    early <- main
-    if (loss == "neg") early$c <- max(main$c, neg_c(1))
-    if (loss == "infonce") early$rho <- 4^max(s %||% 0, 1)
+    spec_early <- if (loss == "neg") neg_c(max(s, 1)) else 4^max(s, 1)
   }
+  code <- match(loss, c("neg", "nce", "infonce", "umap")) - 1L
   t0 <- proc.time()[["elapsed"]]
-  Y <- ini$Y
-  if (n_early > 0) {
-    tsmessage("contrastive (", loss, "): early phase, ", n_early, " epochs", verbose = verbose)
-    r <- contrastive_sgd_cpp(Y, W@p, W@i, W@x, early$code, n_early, early$c, early$rho, m,
-                             learning_rate, seed %% 2^53, 0, n_threads, verbose)
-    Y <- r$Y
-  }
-  tsmessage("contrastive (", loss, "): ", n_epochs - n_early, " epochs", verbose = verbose)
-  r <- contrastive_sgd_cpp(Y, W@p, W@i, W@x, main$code, n_epochs - n_early, main$c, main$rho, m,
-                           learning_rate, seed %% 2^53, 2^40, n_threads, verbose)
+  tsmessage("contrastive (", loss, "): ", n_epochs, " epochs (", n_early, " early), batches of ",
+            batch_size, verbose = verbose)
+  r <- contrastive_sgd_cpp(ini$Y, W@p, W@i, W@x, code, n_epochs, n_early, spec, spec_early, 0, m,
+                           batch_size, learning_rate, seed %% 2^53, n_threads, verbose)
   timings$optimize <- proc.time()[["elapsed"]] - t0
   timings$total <- proc.time()[["elapsed"]] - t_start
   c_final <- if (loss %in% c("neg", "nce")) r$c else NA_real_
   record <- list(method = "contrastive",
                  params = list(loss = loss, s = s, Zbar = Zbar, n_negatives = m, k = k,
-                               n_epochs = n_epochs, n_early = n_early,
+                               n_epochs = n_epochs, n_early = n_early, batch_size = batch_size,
                                learning_rate = learning_rate, n_components = n_components,
                                seed = seed, n_threads = n_threads),
                  c = c_final, Zbar = if (is.na(c_final)) NA_real_ else c_final * n^2 / m,
-                 rho = if (loss == "infonce") main$rho else NA_real_,
+                 partition_sum = r$partition_sum,
+                 log_z = if (loss == "nce") r$log_z else NA_real_,
+                 rho = if (loss == "infonce") spec else NA_real_,
                  init = ini$method, timings = timings, graph = W, knn = prep$knn,
                  reference = prep$reference)
   new_embedding(r$Y, record, prep$row_names)
