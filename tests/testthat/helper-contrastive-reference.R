@@ -21,8 +21,9 @@ ref_cne_negative_slots <- function(b, m) {
 
 # The summed loss of one batch (ContrastiveLoss.forward, loss_aggregation = "sum", euclidean, eps 1,
 # clamps [1e-4, 1]); spec: c (NEG), rho (InfoNCE); NCE: c = m exp(log_z).
+# m_nce: the number of negatives in NCE's estimator, min(m, 2b - 1) (also in the full-batch case).
 ref_cne_batch_loss <- function(Y, heads, tails, slots, loss, spec, log_z = 0, eps = 1,
-                               temperature = 0.5) {
+                               temperature = 0.5, m_nce = ncol(slots)) {
   b <- length(heads)
   feat <- Y[c(heads, tails), , drop = FALSE]
   nb <- cbind(b + seq_len(b), slots)              # column 1: the positive (the tail)
@@ -32,7 +33,7 @@ ref_cne_batch_loss <- function(Y, heads, tails, slots, loss, spec, log_z = 0, ep
   cl <- function(x) pmin(pmax(x, 1e-4), 1)
   pos <- col(d2) == 1
   if (loss %in% c("neg", "nce")) {
-    cc <- if (loss == "nce") (ncol(nb) - 1) * exp(log_z) else spec
+    cc <- if (loss == "nce") m_nce * exp(log_z) else spec
     est <- 1 / (1 + cc * (d2 + eps))
     sum(-log(cl(est[pos]))) + sum(-log(cl(1 - est[!pos])))
   } else if (loss == "umap") {
@@ -47,7 +48,7 @@ ref_cne_batch_loss <- function(Y, heads, tails, slots, loss, spec, log_z = 0, ep
 # The same batch's gradient on the points (n x D, before clipping) and d loss / d log Z, from the
 # derivatives of each term (ALGORITHMS.md 5.3), each term acting on both of its points.
 ref_cne_batch_gradient <- function(Y, heads, tails, slots, loss, spec, log_z = 0, eps = 1,
-                                   temperature = 0.5) {
+                                   temperature = 0.5, m_nce = ncol(slots)) {
   b <- length(heads)
   pts <- c(heads, tails)
   nbp <- cbind(tails, matrix(pts[slots], b))        # points of the positive and the negatives
@@ -58,7 +59,7 @@ ref_cne_batch_gradient <- function(Y, heads, tails, slots, loss, spec, log_z = 0
   pos <- col(d2) == 1
   dz <- 0
   if (loss %in% c("neg", "nce")) {
-    cc <- if (loss == "nce") (L - 1) * exp(log_z) else spec
+    cc <- if (loss == "nce") m_nce * exp(log_z) else spec
     A <- d2 + eps
     est <- 1 / (1 + cc * A)
     ok <- ifelse(pos, est >= 1e-4, 1 - est >= 1e-4)
@@ -112,7 +113,8 @@ ref_cne_embed <- function(Y, W, loss, spec, n_epochs, n_early = 0, spec_early = 
       for (s0 in seq(1, E, by = b)) {
         idx <- perm[s0:min(E, s0 + b - 1)]
         slots <- if (length(idx) == b) slots_full else ref_cne_negative_slots(length(idx), m)
-        g <- ref_cne_batch_gradient(Y, heads[idx], tails[idx], slots, loss, sp, log_z)
+        g <- ref_cne_batch_gradient(Y, heads[idx], tails[idx], slots, loss, sp, log_z,
+                                    m_nce = min(m, 2 * length(idx) - 1))
         Y <- Y - lr_e * pmin(pmax(g$gradient, -4), 4)
         if (loss == "nce") log_z <- log_z - 0.001 * min(max(g$dlogz, -4), 4)
       }

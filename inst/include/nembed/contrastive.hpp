@@ -340,7 +340,7 @@ struct CneOptions {
 };
 
 struct CneResult {
-  double spec = 1.0;   // final c (NCE: m_eff Z of the last full batch size) or rho
+  double spec = 1.0;   // final c (NCE: min(m, 2b - 1) Z) or rho
   double log_z = 0.0;  // NCE
 };
 
@@ -387,7 +387,9 @@ CneResult contrastive_batch_sgd(std::vector<float>& Y, int D, const std::vector<
         slots = &slots_last;
       }
       const int me = cne_negative_count(opt.n_negatives, bb);
-      loss.spec = opt.kind == CneKind::nce ? me * std::exp(res.log_z) : spec;
+      // NCE's estimator uses min(m, 2b - 1) negatives, also in the full-batch case (2b - 2 drawn).
+      const double m_nce = std::min<double>(opt.n_negatives, 2.0 * static_cast<double>(bb) - 1.0);
+      loss.spec = opt.kind == CneKind::nce ? m_nce * std::exp(res.log_z) : spec;
       const double dz = cne_batch_gradient<DIM>(Y, DD, bh.data(), bt.data(), bb, *slots, me, loss,
                                                 w, touched, exec);
       for (int p : touched) {
@@ -407,7 +409,8 @@ CneResult contrastive_batch_sgd(std::vector<float>& Y, int D, const std::vector<
                       std::to_string(opt.n_epochs));
   }
   res.spec = opt.kind == CneKind::nce
-                 ? cne_negative_count(opt.n_negatives, b) * std::exp(res.log_z)
+                 ? std::min<double>(opt.n_negatives, 2.0 * static_cast<double>(b) - 1.0) *
+                       std::exp(res.log_z)
                  : opt.spec;
   return res;
 }
