@@ -45,8 +45,12 @@ umap_sgd_cpp <- function(Y, p, i, x, n_epochs, a, b, gamma, negative_rate, learn
     .Call(`_nembed_umap_sgd_cpp`, Y, p, i, x, n_epochs, a, b, gamma, negative_rate, learning_rate, seed, n_threads, verbose)
 }
 
-contrastive_sgd_cpp <- function(Y, p, i, x, loss, n_epochs, c, rho, n_negatives, learning_rate, seed, stream_offset, n_threads, verbose) {
-    .Call(`_nembed_contrastive_sgd_cpp`, Y, p, i, x, loss, n_epochs, c, rho, n_negatives, learning_rate, seed, stream_offset, n_threads, verbose)
+contrastive_sgd_cpp <- function(Y, p, i, x, loss, n_epochs, n_early, spec, spec_early, log_z0, n_negatives, batch_size, learning_rate, seed, n_threads, verbose) {
+    .Call(`_nembed_contrastive_sgd_cpp`, Y, p, i, x, loss, n_epochs, n_early, spec, spec_early, log_z0, n_negatives, batch_size, learning_rate, seed, n_threads, verbose)
+}
+
+contrastive_batch_gradient_cpp <- function(Y, heads, tails, slots, loss, spec, n_threads) {
+    .Call(`_nembed_contrastive_batch_gradient_cpp`, Y, heads, tails, slots, loss, spec, n_threads)
 }
 
 sgd_transform_cpp <- function(ref, Y0, nbr, w, loss, a, b, attraction_weight, c, rho, n_epochs, negative_rate, fixed_negatives, learning_rate, seed, n_threads, verbose) {

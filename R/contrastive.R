@@ -3,31 +3,59 @@
 #' Contrastive neighbour embeddings: the t-SNE to UMAP spectrum
 #'
 #' Embeds the binary symmetric kNN graph by one of the contrastive losses of Damrich et al. (2023),
-#' with the Cauchy similarity `phi = 1 / (1 + d^2)`, optimised by the same edge-sampling SGD as
-#' [embed_umap()] (every directed edge once per epoch, `n_negatives` negatives drawn uniformly from
-#' all points, gradients clipped to \[-4, 4\], linearly decaying learning rate):
+#' with the Cauchy similarity `phi = 1 / (1 + d^2)`, optimised as the authors' library
+#' contrastive-ne does it (non-parametric mode), step by step:
+#' * every epoch the directed edges of the graph are shuffled and cut into batches of `batch_size`
+#'   pairs; the batch's 2 x `batch_size` endpoints form a pool from which each pair's head draws
+#'   its `n_negatives` negatives (so negatives are drawn in proportion to the degree, not
+#'   uniformly); the draw is made once per epoch and reused by every batch of the epoch;
+#' * the loss is summed over the batch and its gradient moves every point it involves: the head,
+#'   the tail and each negative (what automatic differentiation does in the reference);
+#' * each point's summed gradient is clipped to \[-4, 4\] per coordinate and applied by plain
+#'   SGD without momentum, at the learning rate `learning_rate (1 - epoch / n_epochs)`.
+#'
+#' The losses:
 #' * `"neg"`: negative sampling with a fixed normalisation constant `Zbar` (Neg-t-SNE). The
 #'   estimator is written in the stable form `1 / (1 + c (d^2 + 1))` with `c = m Zbar / n^2`. `s`
-#'   places `Zbar` on a log scale: `log Zbar = (1 - s) log(100 n) + s log(n^2 / 5)`, so `s = 0`
-#'   is t-SNE-like (`Zbar = 100 n`, close to the partition function of a t-SNE embedding) and
-#'   `s = 1` UMAP-like (`Zbar = n^2 / 5`, UMAP's value for 5 negatives); values beyond both ends
-#'   are allowed (larger `s`: more attraction, more compact clusters). With neither `s` nor `Zbar`,
-#'   `c = 1` (UMAP-like for any `n_negatives`).
+#'   places `Zbar` on a log scale: `log Zbar = (1 - s) log(100 n) + s log(n^2 / 5)`, so `s = 1` is
+#'   UMAP-like (`Zbar = n^2 / 5`, UMAP's value for 5 negatives) and `s = 0` gives `Zbar = 100 n`,
+#'   the library's stand-in for the partition function of a t-SNE embedding; values beyond both
+#'   ends are allowed (larger `s`: more attraction, more compact clusters). With neither `s` nor
+#'   `Zbar`, `c = 1` (UMAP-like for any `n_negatives`).
 #' * `"nce"`: noise-contrastive estimation with the normalisation learnt (NC-t-SNE, t-SNE-like);
-#'   `log Z` starts at 0 (`c = m`) and takes one step per epoch with the epoch's mean gradient.
+#'   `log Z` starts at 0 (`c = m`) and takes one step per batch, at the constant rate 0.001, with
+#'   the batch's gradient clipped to \[-4, 4\], as in the reference.
 #' * `"infonce"`: InfoNCE with `n_negatives` negatives (InfoNC-t-SNE); `s` sets the exaggeration
 #'   `rho = 4^s` of the attraction (the repulsive log-sum is divided by `rho`); `s = 0` (default)
-#'   approximates t-SNE, better with many negatives.
+#'   approximates t-SNE, better with many negatives. The loss carries the reference's factor
+#'   `temperature / base_temperature = 0.5`.
 #' * `"umap"`: UMAP's loss with `a = b = 1`.
 #'
-#' With `early_exaggeration = TRUE` the first third of the epochs of `"neg"` and `"infonce"` runs
-#' at the UMAP-like end of the spectrum (`s = max(s, 1)`), as the authors recommend; the learning
-#' rate decays linearly to 0 within each phase. The initialisation is scaled so that the first
-#' coordinate has standard deviation 1.
+#' Early exaggeration follows the reference: with `early_exaggeration = TRUE` and `s` given (always
+#' for `"infonce"`, whose `s` defaults to 0), the first third of the epochs runs at
+#' `s = max(s, 1)`; `"nce"`, `"umap"` and `"neg"` without `s` have no early phase. The learning rate
+#' decays once over all epochs. The default 750 epochs are the paper's protocol (250 epochs at the
+#' UMAP-like end, then 500 at the target). The initialisation is scaled so that the first
+#' coordinate has standard deviation 1, as in the reference.
 #'
-#' Only the head of each sampled pair moves, which keeps the attraction/repulsion balance of the
-#' authors' automatic-differentiation updates (see `inst/include/nembed/contrastive.hpp`) and makes
-#' the result identical for the same `seed` whatever `n_threads` is.
+#' **Where to expect t-SNE.** Neg-t-SNE approaches t-SNE when `Zbar` equals the partition sum
+#' `sum_{i != j} phi_ij` of a t-SNE embedding of the same data (the paper's `Z^tSNE`). The `s = 0`
+#' value `100 n` is the library's heuristic; it fits MNIST at 70,000 points, but on smaller data
+#' it is larger than `Z^tSNE` (Fashion-MNIST, 5,000 points: `Z^tSNE = 21.5 n`), so there `s = 0`
+#' lies on the UMAP side of t-SNE (tighter clusters). To reproduce the paper's t-SNE end, pass
+#' `Zbar = sum(1 / (1 + dist(Y)^2)) * 2` for a t-SNE layout `Y`. The record's `partition_sum`
+#' reports the same sum for the result; at convergence it is of the order of `Zbar` (the batch
+#' noise distribution and the 2-D layout keep it below `Zbar`), so comparing the two shows where
+#' on the spectrum a run has landed.
+#'
+#' **Where nembed differs from contrastive-ne.** The reference drops (older versions) or cannot
+#' process (newer ones) a last batch smaller than `batch_size`; nembed processes it with its own
+#' draw of negatives. Random numbers come from nembed's generator, so results agree with the
+#' reference in distribution, not bit for bit (the tests compare with a literal R transcription
+#' of the reference). Batches run on one thread unless they hold at least 65,536 pair terms
+#' (pairs x (1 + negatives)), where the pairs are split over `n_threads` threads; either way the
+#' result is the same for the same `seed` whatever `n_threads` is. [embed_transform()] places new
+#' points with the same loss by head-only SGD against the fixed embedding.
 #'
 #' @inheritParams embed_umap
 #' @param loss `"neg"`, `"nce"`, `"infonce"` or `"umap"`.
@@ -36,16 +64,21 @@
 #' @param Zbar Fixed normalisation constant for `"neg"` (instead of `s`).
 #' @param n_negatives Negatives per positive pair (`m`).
 #' @param k Number of nearest neighbours of the kNN graph.
-#' @param n_epochs Number of epochs; `NULL` for 500 with up to 10,000 points and 250 above.
-#' @param early_exaggeration Run the first third of the epochs at the UMAP-like end.
+#' @param n_epochs Number of epochs; `NULL` for 750 (the paper's 250 + 500).
+#' @param batch_size Positive pairs per SGD step (the paper's runs use 1,024).
+#' @param learning_rate Initial SGD learning rate (the reference's 1 for non-parametric embeddings).
+#' @param early_exaggeration Run the first third of the epochs at `s = max(s, 1)` (only when `s` is
+#'   given, as in the reference).
 #' @param init `"pca"`, `"spectral"`, `"random"` or a matrix.
 #' @param X Data (numeric matrix, data frame, `dgCMatrix`, `dist` or precomputed neighbours), a
 #'   `nembed_knn` graph, a `nembed_affinities` object (its graph is used, binarised), or a
 #'   `SingleCellExperiment` (the result is then stored as `reducedDim(X, "CONTRASTIVE")`; see
 #'   [nembed_sce]) or a `Seurat` object (stored as `X[["contrastive"]]`; see [nembed_seurat]).
 #' @return A `nembed_embedding` (see [nembed_embedding]); its record holds the parameters, the final
-#'   `c` and the equivalent `Zbar = c n^2 / m` (learnt for `"nce"`), timings and, when made from
-#'   data, the reference data [embed_transform()] needs to place new points.
+#'   `c` and the equivalent `Zbar = c n^2 / m` (learnt for `"nce"`, with `log_z`), the partition
+#'   sum `partition_sum` = sum over `i != j` of `1 / (1 + d_ij^2)` of the result (exact up to 5,000
+#'   points, else estimated from 2,000 evenly spaced rows), timings and, when made from data, the
+#'   reference data [embed_transform()] needs to place new points.
 #' @references Damrich, Boehm, Hamprecht & Kobak (2023). From t-SNE to UMAP with contrastive
 #'   learning. ICLR.
 #' @export
@@ -59,7 +92,8 @@ embed_contrastive <- function(X, ...) UseMethod("embed_contrastive")
 #' @export
 embed_contrastive.default <- function(X, loss = c("neg", "nce", "infonce", "umap"), s = NULL,
                                       Zbar = NULL, n_negatives = 5, k = 15, n_epochs = NULL,
-                                      learning_rate = 1, early_exaggeration = TRUE, init = "pca",
+                                      learning_rate = 1, batch_size = 1024,
+                                      early_exaggeration = TRUE, init = "pca",
                                       pca = TRUE, n_components = 2, n_threads = NULL, seed = NULL,
                                       verbose = FALSE, ...) {
   reject_dots("embed_contrastive", ...)
@@ -79,6 +113,7 @@ embed_contrastive.default <- function(X, loss = c("neg", "nce", "infonce", "umap
   n_negatives <- check_count(n_negatives, "n_negatives")
   k <- check_count(k, "k")
   n_epochs <- check_count(n_epochs, "n_epochs", allow_null = TRUE)
+  batch_size <- check_count(batch_size, "batch_size")
   learning_rate <- check_number(learning_rate, "learning_rate", lower = 0, lower_open = TRUE)
   n_components <- check_count(n_components, "n_components")
   check_init_arg(init)
@@ -94,7 +129,7 @@ embed_contrastive.default <- function(X, loss = c("neg", "nce", "infonce", "umap
     P
   }
   W <- as_weight_matrix(W, "X")
-  if (is.null(n_epochs)) n_epochs <- if (n <= 10000) 500L else 250L
+  if (is.null(n_epochs)) n_epochs <- 750L
 
   t0 <- proc.time()[["elapsed"]]
   ini <- initial_layout(init, W, prep$data, n, n_components, seed, n_threads, scale = "sd1",
@@ -102,42 +137,37 @@ embed_contrastive.default <- function(X, loss = c("neg", "nce", "infonce", "umap
   timings$init <- proc.time()[["elapsed"]] - t0
 
   m <- n_negatives
+  # contrastive-ne's process_spec_param: Zbar from s on a log scale, c = m Zbar / n^2; rho = 4^s.
   neg_c <- function(s) m * exp((1 - s) * log(100 * n) + s * log(n^2 / 5) - 2 * log(n))
-  main <- switch(loss,
-    neg = list(code = 0L, c = if (!is.null(Zbar)) m * Zbar / n^2 else if (!is.null(s)) neg_c(s) else 1,
-               rho = 1),
-    nce = list(code = 1L, c = m, rho = 1),
-    infonce = list(code = 2L, c = 1, rho = 4^(s %||% 0)),
-    umap = list(code = 3L, c = 1, rho = 1))
-  early <- NULL
+  if (loss == "infonce" && is.null(s)) s <- 0  # the reference's default: t-SNE-like
+  spec <- switch(loss,
+    neg = if (!is.null(Zbar)) m * Zbar / n^2 else if (!is.null(s)) neg_c(s) else 1,
+    nce = m, infonce = 4^s, umap = 1)
+  # Early exaggeration as in the reference: NEG and InfoNCE, only with `s`, at max(s, 1).
   n_early <- 0L
-  if (early_exaggeration && loss %in% c("neg", "infonce")) {
+  spec_early <- spec
+  if (early_exaggeration && loss %in% c("neg", "infonce") && !is.null(s)) {
     n_early <- n_epochs %/% 3L
-    early <- main
-    if (loss == "neg") early$c <- max(main$c, neg_c(1))
-    if (loss == "infonce") early$rho <- 4^max(s %||% 0, 1)
+    spec_early <- if (loss == "neg") neg_c(max(s, 1)) else 4^max(s, 1)
   }
+  code <- match(loss, c("neg", "nce", "infonce", "umap")) - 1L
   t0 <- proc.time()[["elapsed"]]
-  Y <- ini$Y
-  if (n_early > 0) {
-    tsmessage("contrastive (", loss, "): early phase, ", n_early, " epochs", verbose = verbose)
-    r <- contrastive_sgd_cpp(Y, W@p, W@i, W@x, early$code, n_early, early$c, early$rho, m,
-                             learning_rate, seed %% 2^53, 0, n_threads, verbose)
-    Y <- r$Y
-  }
-  tsmessage("contrastive (", loss, "): ", n_epochs - n_early, " epochs", verbose = verbose)
-  r <- contrastive_sgd_cpp(Y, W@p, W@i, W@x, main$code, n_epochs - n_early, main$c, main$rho, m,
-                           learning_rate, seed %% 2^53, 2^40, n_threads, verbose)
+  tsmessage("contrastive (", loss, "): ", n_epochs, " epochs (", n_early, " early), batches of ",
+            batch_size, verbose = verbose)
+  r <- contrastive_sgd_cpp(ini$Y, W@p, W@i, W@x, code, n_epochs, n_early, spec, spec_early, 0, m,
+                           batch_size, learning_rate, seed %% 2^53, n_threads, verbose)
   timings$optimize <- proc.time()[["elapsed"]] - t0
   timings$total <- proc.time()[["elapsed"]] - t_start
   c_final <- if (loss %in% c("neg", "nce")) r$c else NA_real_
   record <- list(method = "contrastive",
                  params = list(loss = loss, s = s, Zbar = Zbar, n_negatives = m, k = k,
-                               n_epochs = n_epochs, n_early = n_early,
+                               n_epochs = n_epochs, n_early = n_early, batch_size = batch_size,
                                learning_rate = learning_rate, n_components = n_components,
                                seed = seed, n_threads = n_threads),
                  c = c_final, Zbar = if (is.na(c_final)) NA_real_ else c_final * n^2 / m,
-                 rho = if (loss == "infonce") main$rho else NA_real_,
+                 partition_sum = r$partition_sum,
+                 log_z = if (loss == "nce") r$log_z else NA_real_,
+                 rho = if (loss == "infonce") spec else NA_real_,
                  init = ini$method, timings = timings, graph = W, knn = prep$knn,
                  reference = prep$reference)
   new_embedding(r$Y, record, prep$row_names)

@@ -192,8 +192,8 @@ BEGIN_RCPP
 END_RCPP
 }
 // contrastive_sgd_cpp
-Rcpp::List contrastive_sgd_cpp(Rcpp::NumericMatrix Y, Rcpp::IntegerVector p, Rcpp::IntegerVector i, Rcpp::NumericVector x, int loss, int n_epochs, double c, double rho, int n_negatives, double learning_rate, double seed, double stream_offset, int n_threads, bool verbose);
-RcppExport SEXP _nembed_contrastive_sgd_cpp(SEXP YSEXP, SEXP pSEXP, SEXP iSEXP, SEXP xSEXP, SEXP lossSEXP, SEXP n_epochsSEXP, SEXP cSEXP, SEXP rhoSEXP, SEXP n_negativesSEXP, SEXP learning_rateSEXP, SEXP seedSEXP, SEXP stream_offsetSEXP, SEXP n_threadsSEXP, SEXP verboseSEXP) {
+Rcpp::List contrastive_sgd_cpp(Rcpp::NumericMatrix Y, Rcpp::IntegerVector p, Rcpp::IntegerVector i, Rcpp::NumericVector x, int loss, int n_epochs, int n_early, double spec, double spec_early, double log_z0, int n_negatives, int batch_size, double learning_rate, double seed, int n_threads, bool verbose);
+RcppExport SEXP _nembed_contrastive_sgd_cpp(SEXP YSEXP, SEXP pSEXP, SEXP iSEXP, SEXP xSEXP, SEXP lossSEXP, SEXP n_epochsSEXP, SEXP n_earlySEXP, SEXP specSEXP, SEXP spec_earlySEXP, SEXP log_z0SEXP, SEXP n_negativesSEXP, SEXP batch_sizeSEXP, SEXP learning_rateSEXP, SEXP seedSEXP, SEXP n_threadsSEXP, SEXP verboseSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
@@ -203,15 +203,34 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x(xSEXP);
     Rcpp::traits::input_parameter< int >::type loss(lossSEXP);
     Rcpp::traits::input_parameter< int >::type n_epochs(n_epochsSEXP);
-    Rcpp::traits::input_parameter< double >::type c(cSEXP);
-    Rcpp::traits::input_parameter< double >::type rho(rhoSEXP);
+    Rcpp::traits::input_parameter< int >::type n_early(n_earlySEXP);
+    Rcpp::traits::input_parameter< double >::type spec(specSEXP);
+    Rcpp::traits::input_parameter< double >::type spec_early(spec_earlySEXP);
+    Rcpp::traits::input_parameter< double >::type log_z0(log_z0SEXP);
     Rcpp::traits::input_parameter< int >::type n_negatives(n_negativesSEXP);
+    Rcpp::traits::input_parameter< int >::type batch_size(batch_sizeSEXP);
     Rcpp::traits::input_parameter< double >::type learning_rate(learning_rateSEXP);
     Rcpp::traits::input_parameter< double >::type seed(seedSEXP);
-    Rcpp::traits::input_parameter< double >::type stream_offset(stream_offsetSEXP);
     Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
     Rcpp::traits::input_parameter< bool >::type verbose(verboseSEXP);
-    rcpp_result_gen = Rcpp::wrap(contrastive_sgd_cpp(Y, p, i, x, loss, n_epochs, c, rho, n_negatives, learning_rate, seed, stream_offset, n_threads, verbose));
+    rcpp_result_gen = Rcpp::wrap(contrastive_sgd_cpp(Y, p, i, x, loss, n_epochs, n_early, spec, spec_early, log_z0, n_negatives, batch_size, learning_rate, seed, n_threads, verbose));
+    return rcpp_result_gen;
+END_RCPP
+}
+// contrastive_batch_gradient_cpp
+Rcpp::List contrastive_batch_gradient_cpp(Rcpp::NumericMatrix Y, Rcpp::IntegerVector heads, Rcpp::IntegerVector tails, Rcpp::IntegerMatrix slots, int loss, double spec, int n_threads);
+RcppExport SEXP _nembed_contrastive_batch_gradient_cpp(SEXP YSEXP, SEXP headsSEXP, SEXP tailsSEXP, SEXP slotsSEXP, SEXP lossSEXP, SEXP specSEXP, SEXP n_threadsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type Y(YSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type heads(headsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type tails(tailsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerMatrix >::type slots(slotsSEXP);
+    Rcpp::traits::input_parameter< int >::type loss(lossSEXP);
+    Rcpp::traits::input_parameter< double >::type spec(specSEXP);
+    Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
+    rcpp_result_gen = Rcpp::wrap(contrastive_batch_gradient_cpp(Y, heads, tails, slots, loss, spec, n_threads));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -397,7 +416,8 @@ static const R_CallMethodDef CallEntries[] = {
     {"_nembed_spectral_distances_cpp", (DL_FUNC) &_nembed_spectral_distances_cpp, 9},
     {"_nembed_spectral_init_cpp", (DL_FUNC) &_nembed_spectral_init_cpp, 10},
     {"_nembed_umap_sgd_cpp", (DL_FUNC) &_nembed_umap_sgd_cpp, 13},
-    {"_nembed_contrastive_sgd_cpp", (DL_FUNC) &_nembed_contrastive_sgd_cpp, 14},
+    {"_nembed_contrastive_sgd_cpp", (DL_FUNC) &_nembed_contrastive_sgd_cpp, 16},
+    {"_nembed_contrastive_batch_gradient_cpp", (DL_FUNC) &_nembed_contrastive_batch_gradient_cpp, 7},
     {"_nembed_sgd_transform_cpp", (DL_FUNC) &_nembed_sgd_transform_cpp, 17},
     {"_nembed_umap_pair_gradient_cpp", (DL_FUNC) &_nembed_umap_pair_gradient_cpp, 4},
     {"_nembed_fa2_cpp", (DL_FUNC) &_nembed_fa2_cpp, 12},

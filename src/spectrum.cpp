@@ -147,35 +147,80 @@ Rcpp::NumericMatrix umap_sgd_cpp(Rcpp::NumericMatrix Y, Rcpp::IntegerVector p, R
   NEMBED_GLUE_END
 }
 
-// One phase of a contrastive embedding on the binary graph (p, i, x).
-// loss: 0 NEG, 1 NCE, 2 InfoNCE, 3 UMAP (a = b = 1). c: NEG constant (or NCE's m Z at the start);
-// rho: InfoNCE exaggeration.
+// A contrastive embedding on the binary graph (p, i, x) by the authors' mini-batch SGD
+// (contrastive_batch_sgd). loss: 0 NEG, 1 NCE, 2 InfoNCE, 3 UMAP (a = b = 1). spec: NEG's c or
+// InfoNCE's rho, and spec_early for the first n_early epochs; NCE starts from c = m Z with
+// log_z0 = log Z. Returns the layout, the final c (NCE: learnt) and log Z, and the partition sum
+// sum_{i != j} phi_ij of the final layout (exact up to 5,000 points, else from 2,000 rows).
 // [[Rcpp::export]]
 Rcpp::List contrastive_sgd_cpp(Rcpp::NumericMatrix Y, Rcpp::IntegerVector p, Rcpp::IntegerVector i,
-                               Rcpp::NumericVector x, int loss, int n_epochs, double c, double rho,
-                               int n_negatives, double learning_rate, double seed,
-                               double stream_offset, int n_threads, bool verbose) {
+                               Rcpp::NumericVector x, int loss, int n_epochs, int n_early,
+                               double spec, double spec_early, double log_z0, int n_negatives,
+                               int batch_size, double learning_rate, double seed, int n_threads,
+                               bool verbose) {
   NEMBED_GLUE_BEGIN
   RcppParallelExecutor exec(n_threads);
   RControl control(verbose);
   const std::size_t n = Y.nrow(), dim = Y.ncol();
-  SparseSym W = sparse_from_r(p, i, x, static_cast<int>(n));
-  SgdGraph g = make_sgd_graph(W, n_epochs, n_negatives);
+  std::vector<int> heads, tails;
+  for (std::size_t c = 0; c < n; ++c)
+    for (int q = p[c]; q < p[c + 1]; ++q)
+      if (x[q] > 0 && static_cast<std::size_t>(i[q]) != c) {
+        heads.push_back(static_cast<int>(c));
+        tails.push_back(i[q]);
+      }
   std::vector<float> y = coords_from_r(Y);
   const char* labels[] = {"neg", "nce", "infonce", "umap-loss"};
-  SgdOptions opt = sgd_options(n_epochs, learning_rate, n_negatives, true, seed,
-                               labels[loss < 0 || loss > 3 ? 3 : loss]);
-  opt.stream_offset = static_cast<std::uint64_t>(stream_offset);
-  LossSpec spec;  // "umap": a = b = 1, and only the head moves (see contrastive.hpp)
-  spec.code = loss;
-  spec.attraction_weight = 1.0;
-  spec.c = c;
-  spec.rho = rho;
-  spec.n_negatives = n_negatives;
+  CneOptions opt;
+  opt.kind = static_cast<CneKind>(loss < 0 || loss > 3 ? 3 : loss);
+  opt.label = labels[static_cast<int>(opt.kind)];
+  opt.n_epochs = n_epochs;
+  opt.n_early = n_early;
+  opt.spec = spec;
+  opt.spec_early = spec_early;
+  opt.n_negatives = n_negatives;
+  opt.batch_size = static_cast<std::size_t>(batch_size);
+  opt.learning_rate = static_cast<float>(learning_rate);
+  opt.seed = seed_from_r(seed);
   const int d = static_cast<int>(dim);
-  const double c_out =
-      with_loss(spec, d, [&](auto& L) { sgd_optimize(y, d, g, L, opt, exec, control); });
-  return Rcpp::List::create(Rcpp::Named("Y") = coords_to_r(y, n, dim), Rcpp::Named("c") = c_out);
+  CneResult r = d == 2 ? contrastive_batch_sgd<2>(y, d, heads, tails, opt, log_z0, exec, control)
+                       : contrastive_batch_sgd<0>(y, d, heads, tails, opt, log_z0, exec, control);
+  const double zsum = cauchy_partition_sum(y, d, 1.0, n <= 5000 ? 0 : 2000, exec);
+  return Rcpp::List::create(Rcpp::Named("Y") = coords_to_r(y, n, dim), Rcpp::Named("c") = r.spec,
+                            Rcpp::Named("log_z") = r.log_z, Rcpp::Named("partition_sum") = zsum);
+  NEMBED_GLUE_END
+}
+
+// Test hook: the summed gradient of one batch of contrastive-ne's loss on the points (n x dim),
+// before clipping, and its d loss / d log Z. heads, tails: 1-based points of the b pairs; slots:
+// b x m matrix of 1-based pool slots (1..b heads, b+1..2b tails). spec: c (NEG, NCE) or rho.
+// [[Rcpp::export]]
+Rcpp::List contrastive_batch_gradient_cpp(Rcpp::NumericMatrix Y, Rcpp::IntegerVector heads,
+                                          Rcpp::IntegerVector tails, Rcpp::IntegerMatrix slots,
+                                          int loss, double spec, int n_threads) {
+  NEMBED_GLUE_BEGIN
+  RcppParallelExecutor exec(n_threads);
+  const std::size_t n = Y.nrow(), b = heads.size();
+  const int d = Y.ncol(), m = slots.ncol();
+  std::vector<int> h(b), t(b), sl(b * m);
+  for (std::size_t r = 0; r < b; ++r) {
+    h[r] = heads[r] - 1;
+    t[r] = tails[r] - 1;
+    for (int q = 0; q < m; ++q) sl[r * m + q] = slots(r, q) - 1;
+  }
+  std::vector<float> y = coords_from_r(Y);
+  CnePairLoss L;
+  L.kind = static_cast<CneKind>(loss);
+  L.spec = spec;
+  CneBatchWork w;
+  w.G.assign(n * d, 0.0f);
+  w.stamp.assign(n, 0u);
+  std::vector<int> touched;
+  const double dz = cne_batch_gradient<0>(y, d, h.data(), t.data(), b, sl, m, L, w, touched, exec);
+  Rcpp::NumericMatrix G(n, d);
+  for (int p : touched)
+    for (int k = 0; k < d; ++k) G(p, k) = w.G[static_cast<std::size_t>(p) * d + k];
+  return Rcpp::List::create(Rcpp::Named("gradient") = G, Rcpp::Named("dlogz") = dz);
   NEMBED_GLUE_END
 }
 
