@@ -38,6 +38,20 @@ test_that("FFT and Barnes-Hut repulsion match the exact forces", {
   }
 })
 
+test_that("FFT repulsion at a large extent is at least as accurate as FIt-SNE's scheme", {
+  # Extent 500: beyond the old cap of 500 intervals (boxes wider than a unit from about 455 on).
+  # References: the exact sum, and FIt-SNE's interval rule without cap in double precision
+  # (helper-fft.R), both dense in R.
+  Y <- fft_test_layout(n = 150, extent = 500, seed = 3)
+  for (dof in c(0.5, 1)) {
+    ex <- ref_repulsion_exact(Y, dof)
+    err_fitsne <- rel_error(ref_repulsion_fitsne(Y, dof), ex)
+    err <- rel_error(nembed_repulsion(Y, dof, intervals_per_unit = 1.05), ex)
+    expect_lt(err, 0.05, label = sprintf("dof %s: nembed's error", dof))
+    expect_lte(err, err_fitsne, label = sprintf("dof %s: nembed's error", dof))
+  }
+})
+
 test_that("renumbering the points along a Hilbert curve changes nothing but summation order", {
   set.seed(14)
   n <- 3000
