@@ -370,12 +370,22 @@ autoplot.nembed_wasserstein <- function(object, color = NULL, ...) {
 #' rotated by 110 degrees. Means alone therefore separate only {1, 2} from {3, 4}, covariances
 #' alone only {1, 3} from {2, 4}; both are needed to tell all four apart.
 #'
+#' The defaults are those of the paper's Figure 5 (wassersteinTSNE-paper `Experiments/Figure5.py`,
+#' WassersteinTSNE `HGMM.py::ToyDataset`): 100 units *per class*, so 400 units in all, of 30
+#' samples each, in 2 dimensions; unit means drawn with covariance 5 I around the class means
+#' (30, 0), (30, 0), (0, 0), (0, 0); Wishart with 4 degrees of freedom and the scale matrices
+#' above; seed 13. The paper's kNN accuracies (its `Experiments/cache/HGMMresults.csv`) are
+#' multiples of 1.5 / 400 points, i.e. they were computed on 400 units. nembed draws with R's RNG,
+#' so seed 13 gives a different sample of the same distribution than NumPy's. Note that
+#' `n_units` counts all units (the reference's `datapoints` counts units per class).
+#'
 #' For more classes, class `c` (0-based) takes mean group `c %/% 2` (mean groups spaced
 #' `class_distance` apart along the first axis) and shape `c %% 2`. In more than two dimensions
 #' the rotation acts on the first two axes and the other axes get the smaller eigenvalue; `nu` is
 #' raised to `dim` if smaller, so that the covariances are non-singular.
 #'
-#' @param n_units Total number of units, split as evenly as possible among the classes.
+#' @param n_units Total number of units, split as evenly as possible among the classes (the
+#'   default 400 is the paper's 100 per class).
 #' @param n_samples Samples per unit.
 #' @param n_classes Number of classes.
 #' @param dim Dimension of the samples (at least 2).
@@ -394,7 +404,7 @@ autoplot.nembed_wasserstein <- function(object, color = NULL, ...) {
 #' hgm <- hierarchical_gaussian_mixture()
 #' str(hgm)
 #' plot(hgm$X, col = hgm$unit_labels[hgm$groups], pch = 16, cex = 0.3, asp = 1)
-hierarchical_gaussian_mixture <- function(n_units = 100, n_samples = 30, n_classes = 4, dim = 2,
+hierarchical_gaussian_mixture <- function(n_units = 400, n_samples = 30, n_classes = 4, dim = 2,
                                           seed = 13, class_distance = 30, mean_variance = 5,
                                           nu = 4, shape = c(10, 0.5), angles = c(20, 110)) {
   n_units <- check_count(n_units, "n_units", lower = 1)
