@@ -15,19 +15,21 @@
 #'   (openTSNE adds 0.01 after the shrink instead).
 #' * Learning rate: `"auto"` is n / 12 with a floor of 50, where FIt-SNE (and openTSNE before
 #'   its per-phase rule) floor it at 200. The floor matters below 2,400 points only. Measured on
-#'   Fashion-MNIST PCA-50 (PCA start, 750 iterations, means of 2 seeds, `bench/fidelity-defaults.R`,
-#'   `bench/results/fidelity.md`): see the table there; the floor of 50 is kept because at these
-#'   sizes it reaches the same or a lower KL divergence and the same kNN accuracy, while 200 makes
-#'   the early phase overshoot (learning rate x exaggeration above n).
+#'   Fashion-MNIST PCA-50 (PCA start, 750 iterations, two disjoint subsets each;
+#'   `bench/fidelity-defaults.R`), floor 50 against 200: final KL 0.479 vs 0.480 (n = 500),
+#'   0.700 vs 0.697 (1,000), 0.943 vs 0.937 (2,000); kNN accuracy 0.728 vs 0.738, 0.736 vs 0.736,
+#'   0.760 vs 0.763. The two are equivalent within this noise, so the floor stays at 50; pass
+#'   `learning_rate = max(n / 12, 200)` to match FIt-SNE exactly.
 #' * FFT grid: `ceiling(1.1 * extent * intervals_per_unit)` intervals per dimension (at least
 #'   `min_intervals`, rounded up to an FFT-friendly size; 1.1 leaves a 5% margin on each side so
 #'   the kernels' spectra can be reused), transforms in double precision, and no cap below 2,500
 #'   intervals. FIt-SNE takes `max(50, extent)` intervals; nembed's default
 #'   `intervals_per_unit = 1.05` makes its boxes about 5% narrower, which keeps the repulsion's
-#'   relative error at or below that of FIt-SNE's scheme at every extent measured (50 to 2,000,
-#'   `dof` 0.5 and 1; `bench/fft-accuracy.R`) at a few percent more time at 70,000 points. Memory
-#'   grows with the square of the extent: about 1.2 GB at an extent of 1,000 and 5 GB at 2,000
-#'   (FIt-SNE needs more).
+#'   relative error at or below that of FIt-SNE's scheme at every extent measured (50 to 1,000,
+#'   `dof` 0.5 and 1, two layouts: 0.54 to 0.84 times its error; `bench/fft-accuracy.R`), where the
+#'   old single-precision grid capped at 500 intervals was 15 to 100 times less accurate at
+#'   extents of 1,000 and 2,000. Memory grows with the square of the extent: about 1.2 GB at an
+#'   extent of 1,000 and 5 GB at 2,000 (FIt-SNE needs more).
 #'
 #' From 65,536 points on, the optimiser works on the points renumbered along a Hilbert curve of
 #' the layout (at the start, every 50 iterations of the early phase and at its end), so that
