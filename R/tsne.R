@@ -25,8 +25,8 @@
 #'   the kernels' spectra can be reused), transforms in double precision, and no cap below 2,500
 #'   intervals. FIt-SNE takes `max(50, extent)` intervals; nembed's default
 #'   `intervals_per_unit = 1.05` makes its boxes about 5% narrower, which keeps the repulsion's
-#'   relative error at or below that of FIt-SNE's scheme at every extent measured (50 to 1,000,
-#'   `dof` 0.5 and 1, two layouts: 0.54 to 0.84 times its error; `bench/fft-accuracy.R`), where the
+#'   relative error at or below that of FIt-SNE's scheme at every extent measured (50 to 2,000,
+#'   `dof` 0.5 and 1: 0.54 to 0.84 times its error; `bench/fft-accuracy.R`), where the
 #'   old single-precision grid capped at 500 intervals was 15 to 100 times less accurate at
 #'   extents of 1,000 and 2,000. Memory grows with the square of the extent: about 1.2 GB at an
 #'   extent of 1,000 and 5 GB at 2,000 (FIt-SNE needs more).
