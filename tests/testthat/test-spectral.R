@@ -79,8 +79,53 @@ test_that("the truncated (Lanczos) spectrum gives the truncated sums", {
   expect_true(attr(d, "spectral")$lanczos)
   expect_lt(max(abs(as.matrix(d) - ref)) / max(ref), 1e-6)
   ref_er <- as.matrix(stats::dist(sweep(psi, 2, (1 - lam) / sqrt(lam), "*")))^2
-  d_er <- spectral_distances(g, n_eigen = 20, n_threads = 2)
+  expect_warning(d_er <- spectral_distances(g, n_eigen = 20, n_threads = 2),
+                 class = "nembed_truncated_spectrum")
   expect_lt(max(abs(as.matrix(d_er) - ref_er)) / max(ref_er), 1e-6)
+  # n_eigen = "exact": every eigenpair, equal to the pseudo-inverse route, and no warning.
+  expect_no_warning(d_ex <- spectral_distances(g, n_eigen = "exact", n_threads = 2))
+  expect_false(attr(d_ex, "spectral")$truncated)
+  expect_lt(max(abs(as.matrix(d_ex) - ref_resistance(A, TRUE))), 1e-8)
+  # The truncated sum drops non-negative terms: never above the exact one, and below on median.
+  expect_true(all(as.numeric(d_er) <= as.numeric(d_ex) + 1e-12))
+  expect_lt(stats::median(as.numeric(d_er) / as.numeric(d_ex)), 0.99)
+})
+
+test_that("n_eigen: automatic truncation above 3,000 points, \"exact\" and its checks", {
+  expect_identical(nembed:::resolve_n_eigen(NULL, "effective_resistance", 3000L), 0L)
+  expect_identical(nembed:::resolve_n_eigen(NULL, "effective_resistance", 3001L), 200L)
+  expect_identical(nembed:::resolve_n_eigen(NULL, "diffusion", 3001L), 200L)
+  expect_identical(nembed:::resolve_n_eigen("exact", "effective_resistance", 5000L), 0L)
+  expect_identical(nembed:::resolve_n_eigen("exact", "diffusion", 5000L), 0L)
+  X <- noisy_circle(n = 60, dim = 3, seed = 1)
+  expect_error(spectral_distances(X, method = "laplacian_eigenmap", n_eigen = "exact"),
+               class = "nembed_error_value")
+  expect_error(spectral_distances(X, n_eigen = "all"), class = "nembed_error_type")
+  # Truncated diffusion stays silent; truncated uncorrected resistance warns too.
+  expect_no_warning(spectral_distances(X, method = "diffusion", n_eigen = 5, n_threads = 1))
+  expect_warning(spectral_distances(X, corrected = FALSE, n_eigen = 5, n_threads = 1),
+                 "Uncorrected effective resistance", class = "nembed_truncated_spectrum")
+})
+
+test_that("diffusion on a disconnected graph uses the whole graph's volume (dense route)", {
+  # Two components of different sizes and volumes (30 and 12 points, far apart, k = 4). The dense definition on the whole graph,
+  # D_t(i, j) = sqrt(vol G) ||(P^t_i - P^t_j) D^-1/2||, is the reference within each component.
+  set.seed(7)
+  X <- rbind(matrix(rnorm(30 * 3), 30), matrix(rnorm(12 * 3), 12) + 100)
+  g <- knn_graph(X, k = 4, n_threads = 1)
+  A <- ref_adjacency(g$idx)
+  a <- 1:30
+  b <- 31:42
+  expect_equal(sum(A[a, b]), 0)
+  ref <- ref_diffusion(A, 3)
+  expect_warning(d <- spectral_distances(g, method = "diffusion", t = 3, n_threads = 2),
+                 class = "nembed_disconnected_graph")
+  D <- as.matrix(d)
+  expect_lt(max(abs(D[a, a] - ref[a, a])) / max(ref[a, a]), 1e-9)
+  expect_lt(max(abs(D[b, b] - ref[b, b])) / max(ref[b, b]), 1e-9)
+  # The per-component volume would have scaled component b by sqrt(vol_b / vol G): not so.
+  vol_b <- sum(A[b, b])
+  expect_gt(max(abs(D[b, b] * sqrt(vol_b / sum(A)) - ref[b, b])), 0.1 * max(ref[b, b]))
 })
 
 test_that("disconnected graphs: per component, 2 x max across, and a warning", {

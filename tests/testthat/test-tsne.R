@@ -38,6 +38,20 @@ test_that("FFT and Barnes-Hut repulsion match the exact forces", {
   }
 })
 
+test_that("FFT repulsion at a large extent is at least as accurate as FIt-SNE's scheme", {
+  # Extent 500: beyond the old cap of 500 intervals (boxes wider than a unit from about 455 on).
+  # References: the exact sum, and FIt-SNE's interval rule without cap in double precision
+  # (helper-fft.R), both dense in R.
+  Y <- fft_test_layout(n = 150, extent = 500, seed = 3)
+  for (dof in c(0.5, 1)) {
+    ex <- ref_repulsion_exact(Y, dof)
+    err_fitsne <- rel_error(ref_repulsion_fitsne(Y, dof), ex)
+    err <- rel_error(nembed_repulsion(Y, dof, intervals_per_unit = 1.05), ex)
+    expect_lt(err, 0.05, label = sprintf("dof %s: nembed's error", dof))
+    expect_lte(err, err_fitsne, label = sprintf("dof %s: nembed's error", dof))
+  }
+})
+
 test_that("renumbering the points along a Hilbert curve changes nothing but summation order", {
   set.seed(14)
   n <- 3000
@@ -112,6 +126,85 @@ test_that("the gradient is a quarter of the numerical gradient of the exact KL, 
       num <- (ref_kl(P, Yp, dof) - ref_kl(P, Ym, dof)) / (2 * h)
       expect_equal(4 * g$gradient[q, c], num, tolerance = 1e-5)
     }
+  }
+})
+
+# The t-SNE gradient (no factor 4) from its definition, dense, in R.
+ref_tsne_gradient <- function(P, Y, rho = 1, dof = 1) {
+  D2 <- as.matrix(dist(Y))^2
+  Tm <- 1 / (1 + D2 / dof)
+  W <- Tm^dof
+  diag(W) <- 0
+  A <- rho * as.matrix(P) * Tm - W * Tm / sum(W)
+  diag(A) <- 0
+  rowSums(A) * Y - A %*% Y
+}
+
+# FIt-SNE's update of one step (tsne.cpp): gains with sign(0) = 0, momentum, no clipping here,
+# then re-centring.
+ref_gain_step <- function(state, grad, lr, momentum) {
+  flip <- sign(grad) != sign(state$update)
+  state$gains <- ifelse(flip, state$gains + 0.2, state$gains * 0.8)
+  state$gains[state$gains < 0.01] <- 0.01
+  state$update <- momentum * state$update - lr * state$gains * grad
+  state$Y <- sweep(state$Y + state$update, 2, colMeans(state$Y + state$update))
+  state
+}
+
+test_that("gains follow FIt-SNE and openTSNE with sign(0) = 0: the first step has gain 1.2", {
+  set.seed(21)
+  n <- 30
+  aff <- affinities(matrix(rnorm(n * 4), n), perplexity = 5, n_threads = 1)
+  P <- aff$P
+  Y0 <- matrix(rnorm(n * 2), n)
+  state <- list(Y = Y0, update = matrix(0, n, 2), gains = matrix(1, n, 2))
+  lr <- 5
+  for (steps in 1:3) {
+    state <- ref_gain_step(state, ref_tsne_gradient(P, state$Y), lr, 0.8)
+    if (steps == 1) expect_true(all(state$gains == 1.2))  # every coordinate, either sign
+    emb <- embed_tsne(aff, init = Y0, n_iter = steps, early_iter = 0, learning_rate = lr,
+                      repulsion = "exact", max_step_norm = 0, eval_every = 0, n_threads = 1)
+    expect_lt(max(abs(as.matrix(emb) - state$Y)), 1e-6 * max(abs(state$Y)))
+  }
+  # The previous rule (a zero update counted as "positive") gave gain 0.8 to every coordinate
+  # with a negative first gradient: the test above can tell them apart.
+  g1 <- ref_tsne_gradient(P, Y0)
+  expect_true(any(g1 < 0) && any(g1 > 0))
+})
+
+test_that("embed_transform's t-SNE optimiser uses the same gains (first steps by hand)", {
+  set.seed(22)
+  n <- 40
+  m <- 3
+  k <- 5
+  ref <- matrix(rnorm(n * 2, sd = 3), n)
+  nbr <- t(replicate(m, sample(n, k)))
+  p <- matrix(runif(m * k), m)
+  p <- p / rowSums(p)
+  Y0 <- matrix(rnorm(m * 2), m)
+  # Exact repulsion (theta = 0) from the fixed reference; new points do not interact.
+  grad <- function(Y) {
+    t(vapply(seq_len(m), function(i) {
+      d <- -sweep(ref, 2, Y[i, ])          # y_i - r_j
+      tt <- 1 / (1 + rowSums(d^2))
+      att <- colSums(p[i, ] * tt[nbr[i, ]] * d[nbr[i, ], , drop = FALSE])
+      rep <- colSums(tt^2 * d) / sum(tt)
+      att - rep
+    }, numeric(2)))
+  }
+  Y <- Y0
+  upd <- matrix(0, m, 2)
+  gains <- matrix(1, m, 2)
+  for (it in 1:3) {
+    g <- grad(Y)
+    gains <- ifelse(sign(g) != sign(upd), gains + 0.2, gains * 0.8)
+    if (it == 1) expect_true(all(gains == 1.2))
+    upd <- 0.8 * upd - 2 * gains * g
+    Y <- Y + upd
+    params <- list(n_iter = it, learning_rate = 2, momentum = 0.8, dof = 1, theta = 0,
+                   max_step_norm = 0)
+    got <- nembed:::tsne_transform_cpp(ref, nbr, p, Y0, params, 1L, FALSE)
+    expect_lt(max(abs(got - Y)), 1e-9 * max(abs(Y)))
   }
 })
 

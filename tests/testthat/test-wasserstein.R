@@ -253,12 +253,14 @@ test_that("bad input raises classed nembed errors", {
 })
 
 test_that("hierarchical_gaussian_mixture has the paper's structure and is reproducible", {
+  # The paper's Fig. 5 data: 100 units per class, 400 in all, of 30 samples (wassersteinTSNE-paper
+  # Experiments/Figure5.py; its HGMMresults.csv kNN values are multiples of 1.5 / 400).
   hgm <- hierarchical_gaussian_mixture()
-  expect_equal(dim(hgm$X), c(3000L, 2L))
-  expect_equal(nlevels(hgm$groups), 100L)
-  expect_equal(as.vector(table(hgm$groups)), rep(30L, 100))
+  expect_equal(dim(hgm$X), c(12000L, 2L))
+  expect_equal(nlevels(hgm$groups), 400L)
+  expect_equal(as.vector(table(hgm$groups)), rep(30L, 400))
   expect_equal(names(hgm$unit_labels), levels(hgm$groups))
-  expect_equal(as.vector(table(hgm$unit_labels)), rep(25L, 4))
+  expect_equal(as.vector(table(hgm$unit_labels)), rep(100L, 4))
   expect_identical(hierarchical_gaussian_mixture()$X, hgm$X)
   expect_false(identical(hierarchical_gaussian_mixture(seed = 1)$X, hgm$X))
   # Class means (30, 0), (30, 0), (0, 0), (0, 0), and principal axes at 20 / 110 degrees.
@@ -284,7 +286,7 @@ test_that("embed_wasserstein separates the four HGMM classes at intermediate lam
   expect_s3_class(emb, "nembed_embedding")
   expect_equal(names(emb), c("group", "x", "y", "size"))
   expect_equal(as.character(emb$group), levels(hgm$groups))
-  expect_equal(emb$size, rep(30L, 100))
+  expect_equal(emb$size, rep(30L, 400))
   expect_gte(knn_accuracy(emb, hgm$unit_labels, k = 5, n_threads = 1), 0.95)
   # Means alone cannot tell classes 1 from 2 (nor 3 from 4).
   emb0 <- embed_wasserstein(hgm$X, hgm$groups, lambda = 0, n_threads = 2, seed = 1)

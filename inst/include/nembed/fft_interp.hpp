@@ -4,16 +4,20 @@
 // The embedding's bounding box is cut into n_boxes intervals per dimension with n_interp
 // equispaced Lagrange nodes per interval, so all nodes form one equispaced grid. Charges are
 // spread from points to the nodes of their box, convolved with the kernels on the grid by FFT
-// (FFTW, zero-padded circulant embedding), and interpolated back. Two kernels are needed for
-// dof != 1 and serve dof = 1 as well: K1 = t^(dof+1) with charges [1, y_1, .., y_D] gives the
-// forces, K2 = t^dof with charge [1] gives Z. Spreading is parallel over box rows (the points are
-// counting-sorted by box row, and a box row writes only its own grid rows), so the result does
-// not depend on the number of threads.
+// (FFTW in double precision, zero-padded circulant embedding), and interpolated back. As FIt-SNE:
+// K1 = t^(dof+1) with charges [1, y_1, .., y_D] gives the forces (y_i phi_1 - phi_y), K2 = t^dof
+// with charge [1] gives Z. (Convolving the vector kernels u_c K1(u) with charge 1 instead would
+// save transforms, but interpolating u K1(u) is less accurate: 5% vs 3.5% relative error on a
+// clustered test layout.) Double precision keeps the difference y_i phi_1 - phi_y exact enough at
+// large extents, where single precision loses it. Spreading is parallel over box rows (the
+// points are counting-sorted by box row, and a box row writes only its own grid rows), so the
+// result does not depend on the number of threads.
 //
-// Speed: the grid (and so the kernels' spectra) is kept while the embedding stays inside it with
-// a margin, so most iterations need only the charge transforms; transforms run in single
-// precision (fftwf), which is ample for forces whose target accuracy is 1e-2 (1e-4 when tightened)
-// and halves the dominant cost once the embedding has spread out.
+// Grid: n_boxes = ceil(1.1 * extent * intervals_per_unit), at least min_intervals, rounded up to
+// an FFT-friendly size, so a box is never wider than 1 / intervals_per_unit, at any extent up to
+// max_intervals boxes (FIt-SNE has no cap; see FftParams). The kernels' spectra are kept while
+// the embedding stays inside the grid and fills most of it. Both kernels are even, so their
+// spectra are real and are stored as one real array each, pre-divided by the transform length.
 #ifndef NEMBED_FFT_INTERP_HPP
 #define NEMBED_FFT_INTERP_HPP
 
@@ -25,6 +29,7 @@
 #include <cstring>
 #include <mutex>
 #include <new>
+#include <stdexcept>
 #include <vector>
 
 #include "nembed/parallel.hpp"
@@ -36,6 +41,11 @@ struct FftParams {
   int n_interp = 3;            // Lagrange nodes per interval
   int min_intervals = 50;      // per dimension
   double intervals_per_unit = 1.0;
+  // Upper bound on the intervals per dimension in 2-D. Memory is about 64 bytes per squared grid
+  // node plus 32 per concurrent transform (one on large grids): 2,500 intervals (7,500 nodes per
+  // dimension, an extent of about 2,270 at one interval per unit) take 5.4 GB. Beyond it the
+  // boxes widen and the forces lose accuracy.
+  int max_intervals = 2500;
 };
 
 // FFTW's planner is not thread-safe: plans are made on the calling thread under this lock.
@@ -57,6 +67,8 @@ inline int fft_friendly(int n) {
 template <int D>
 class FftRepulsion {
   static_assert(D == 1 || D == 2, "FFT interpolation supports 1 or 2 output dimensions");
+  static constexpr int NK = 2;      // kernels K1 = t^(dof+1), K2 = t^dof
+  static constexpr int NT = D + 2;  // transforms: K1 and K2 with charge 1, K1 with each y_c
 
  public:
   explicit FftRepulsion(FftParams par = FftParams()) : par_(par) {}
@@ -69,7 +81,6 @@ class FftRepulsion {
   template <class Exec>
   void compute(const std::vector<double>& Y, std::size_t n, const TsneKernel& kern,
                Repulsion& out, const Exec& exec) {
-    constexpr int NC = D + 1;  // charges 1, y_1..y_D
     const int p = par_.n_interp;
     // Bounding box: one range for all dimensions, as FIt-SNE.
     double ylo = 1e300, yhi = -1e300;
@@ -87,21 +98,18 @@ class FftRepulsion {
     if (new_grid) {
       const double span = yspan * 1.1;
       lo_ = ylo - 0.05 * yspan;
-      // Capped so that a huge embedding (e.g. a user's init in large units) coarsens the grid
-      // instead of asking for gigabytes: 2-D arrays take ~290 bytes per squared grid node, so
-      // 500 intervals (1500 nodes per dimension) cost ~650 MB.
-      const double max_intervals = D == 1 ? 65536.0 : 500.0;
+      const double max_intervals = D == 1 ? 65536.0 : static_cast<double>(par_.max_intervals);
       const double want = std::ceil(span * par_.intervals_per_unit);
       nb_ = fft_friendly(std::max(par_.min_intervals,
                                   static_cast<int>(std::min(want, max_intervals))));
       h_ = span / nb_;
       dof_ = kern.dof;
-      prepare(nb_ * p);
+      prepare(nb_ * p, exec.n_threads());
     }
     const double lo = lo_, h = h_;
     const int nb = nb_;
     const double spacing = h / p;
-    const double centre = lo + 0.5 * nb * h;
+    const std::size_t rs = row_stride();
 
     // Box of each point and its Lagrange weights.
     box_.resize(n * D);
@@ -128,129 +136,150 @@ class FftRepulsion {
       for (std::size_t i = 0; i < n; ++i) sorted_[fill[box_[i * D + (D - 1)]]++] = static_cast<int>(i);
     }
 
-    // Spread the charges onto the (un-padded) grid, stored inside the padded arrays; the padding
-    // stays zero (r2c transforms preserve their input).
-    const std::size_t padded_real = real_size();  // the transforms' normalisation
-    for (int c = 0; c < NC; ++c) {
-      if (D == 1) std::memset(charge_[c], 0, sizeof(float) * m_);
-      else
-        for (int r = 0; r < m_; ++r)
-          std::memset(charge_[c] + static_cast<std::size_t>(r) * 2 * m_, 0, sizeof(float) * m_);
-    }
-    exec.parallel_for(0, nb, [&](std::size_t r0, std::size_t r1) {
-      for (std::size_t r = r0; r < r1; ++r)
-        for (int s = row_start_[r]; s < row_start_[r + 1]; ++s) {
-          const std::size_t i = sorted_[s];
-          // Charges relative to the grid centre keep single-precision cancellation small.
-          double ch[NC];
-          ch[0] = 1.0;
-          for (int c = 0; c < D; ++c) ch[c + 1] = Y[i * D + c] - centre;
-          if (D == 1) {
-            const int base = box_[i] * p;
-            const double* w = &wts_[i * p];
-            for (int a = 0; a < p; ++a)
-              for (int c = 0; c < NC; ++c) charge_[c][base + a] += static_cast<float>(w[a] * ch[c]);
-          } else {
-            const int bx = box_[i * D] * p, by = box_[i * D + 1] * p;
-            const double* wx = &wts_[(i * D) * p];
-            const double* wy = &wts_[(i * D + 1) * p];
-            for (int b = 0; b < p; ++b)
-              for (int a = 0; a < p; ++a) {
-                const double w = wx[a] * wy[b];
-                const std::size_t node = static_cast<std::size_t>(by + b) * (2 * m_) + (bx + a);
-                for (int c = 0; c < NC; ++c) charge_[c][node] += static_cast<float>(w * ch[c]);
-              }
-          }
-        }
-    }, 1);
+    // Kernels on node offsets and their spectra: only for a new grid.
+    if (new_grid) kernel_spectra(kern, spacing, exec);
 
-    // Kernels on node offsets, as circulant (padded) arrays, and their spectra: only for a new grid.
-    if (new_grid) {
-      fill_kernel(kern, spacing, exec);
-      exec.parallel_for(0, 2, [&](std::size_t a0, std::size_t a1) {
-        for (std::size_t a = a0; a < a1; ++a) fftwf_execute_dft_r2c(fwd_, kernel_[a], kspec_[a]);
-      }, 1);
-    }
-    // Forward transforms of the charges, in parallel (execution is thread-safe).
-    exec.parallel_for(0, NC, [&](std::size_t a0, std::size_t a1) {
-      for (std::size_t a = a0; a < a1; ++a) forward_charge(charge_[a], cspec_[a]);
-    }, 1);
-    // Products and inverse transforms: K1 * each charge (NC) and K2 * charge 1.
+    // Charge 1 onto the grid and its transform, kept for the two kernels.
+    const double centre = lo + 0.5 * nb * h;
+    spread(cspec_, 0, Y, centre, exec);
+    forward(cspec_);
+
+    // Tasks: K1 * charge 1, K2 * charge 1, then K1 * charge y_c (c = 1..D), n_work_ at a time.
+    // Each ends with an inverse transform whose potential is gathered at the points.
+    phi_.assign(n * NT, 0.0);
     const std::size_t nspec = spec_size();
-    const float norm = static_cast<float>(1.0 / static_cast<double>(padded_real));
-    exec.parallel_for(0, NC + 1, [&](std::size_t a0, std::size_t a1) {
-      for (std::size_t a = a0; a < a1; ++a) {
-        const int kk = a < static_cast<std::size_t>(NC) ? 0 : 1;
-        const int cc = a < static_cast<std::size_t>(NC) ? static_cast<int>(a) : 0;
-        fftwf_complex* prod = prod_[a];
-        for (std::size_t q = 0; q < nspec; ++q) {
-          const float ar = kspec_[kk][q][0], ai = kspec_[kk][q][1];
-          const float br = cspec_[cc][q][0], bi = cspec_[cc][q][1];
-          prod[q][0] = (ar * br - ai * bi) * norm;
-          prod[q][1] = (ar * bi + ai * br) * norm;
+    for (int t0 = 0; t0 < NT; t0 += n_work_) {
+      const int t1 = std::min(NT, t0 + n_work_);
+      for (int t = std::max(t0, 2); t < t1; ++t) spread(work_[t - t0], t - 1, Y, centre, exec);
+      exec.parallel_for(t0, t1, [&](std::size_t a0, std::size_t a1) {
+        for (std::size_t t = a0; t < a1; ++t) {
+          fftw_complex* buf = work_[t - t0];
+          const double* ks = kspec_[t == 1 ? 1 : 0];
+          if (t < 2) {
+            for (std::size_t q = 0; q < nspec; ++q) {
+              buf[q][0] = cspec_[q][0] * ks[q];
+              buf[q][1] = cspec_[q][1] * ks[q];
+            }
+          } else {
+            forward(buf);
+            for (std::size_t q = 0; q < nspec; ++q) {
+              buf[q][0] *= ks[q];
+              buf[q][1] *= ks[q];
+            }
+          }
+          inverse(buf);
         }
-        inverse_potential(prod, pot_[a]);
+      }, 1);
+      for (int t = t0; t < t1; ++t) {
+        const double* pot = reinterpret_cast<const double*>(work_[t - t0]);
+        exec.parallel_for(0, n, [&](std::size_t i0, std::size_t i1) {
+          for (std::size_t i = i0; i < i1; ++i) {
+            double v = 0.0;
+            if (D == 1) {
+              const int base = box_[i] * p;
+              const double* w = &wts_[i * p];
+              for (int a = 0; a < p; ++a) v += w[a] * pot[base + a];
+            } else {
+              const int bx = box_[i * D] * p, by = box_[i * D + 1] * p;
+              const double* wx = &wts_[(i * D) * p];
+              const double* wy = &wts_[(i * D + 1) * p];
+              for (int b = 0; b < p; ++b) {
+                const double* row = pot + static_cast<std::size_t>(by + b) * rs + bx;
+                double vb = 0.0;
+                for (int a = 0; a < p; ++a) vb += wx[a] * row[a];
+                v += wy[b] * vb;
+              }
+            }
+            phi_[i * NT + t] = v;
+          }
+        }, 2048);
       }
-    }, 1);
+    }
 
-    // Gather the potentials back to the points.
     out.force.assign(n * D, 0.0);
     const std::size_t block = 2048;
     std::vector<double> zpart(n_blocks(n, block), 0.0);
     for_each_block(exec, n, block, [&](std::size_t blk, std::size_t i0, std::size_t i1) {
       double z = 0.0;
       for (std::size_t i = i0; i < i1; ++i) {
-        double phi[NC + 1] = {};
-        if (D == 1) {
-          const int base = box_[i] * p;
-          const double* w = &wts_[i * p];
-          for (int a = 0; a < p; ++a)
-            for (int c = 0; c <= NC; ++c) phi[c] += w[a] * pot_[c][base + a];
-        } else {
-          const int bx = box_[i * D] * p, by = box_[i * D + 1] * p;
-          const double* wx = &wts_[(i * D) * p];
-          const double* wy = &wts_[(i * D + 1) * p];
-          for (int b = 0; b < p; ++b)
-            for (int a = 0; a < p; ++a) {
-              const double w = wx[a] * wy[b];
-              const std::size_t node = static_cast<std::size_t>(by + b) * (2 * m_) + (bx + a);
-              for (int c = 0; c <= NC; ++c) phi[c] += w * pot_[c][node];
-            }
-        }
-        // sum_j K1(y_i - y_j) (y_i - y_j) = y_i * phi_1 - phi_y
-        for (int c = 0; c < D; ++c) out.force[i * D + c] = (Y[i * D + c] - centre) * phi[0] - phi[c + 1];
-        z += phi[NC];
+        // sum_j K1(y_i - y_j) (y_i - y_j) = y_i phi_1 - phi_y (charges relative to the centre)
+        for (int c = 0; c < D; ++c)
+          out.force[i * D + c] = (Y[i * D + c] - centre) * phi_[i * NT] - phi_[i * NT + 2 + c];
+        z += phi_[i * NT + 1];
       }
       zpart[blk] = z;
     });
     double Z = 0.0;
     for (double z : zpart) Z += z;
-    out.Z = Z - static_cast<double>(n);  // remove the self terms K2(0) = 1
+    out.Z = Z - static_cast<double>(n);  // remove the self terms K_Z(0) = 1
   }
 
  private:
-  // The charges are zero outside the first m rows and columns of the padded 2m x 2m grid, and
-  // only the first m rows of the potentials are read, so in 2-D the transforms run as two
-  // passes of 1-D transforms that skip the zero rows (forward) and the unread rows (inverse):
-  // 3/4 of the work of a full 2-D transform, and faster still in practice because FFTW's
-  // estimated 2-D plans handle the large strided passes poorly. The results are identical.
-  void forward_charge(float* charge, fftwf_complex* spec) const {
-    if (D == 1) {
-      fftwf_execute_dft_r2c(fwd_, charge, spec);
-      return;
-    }
-    std::memset(spec + static_cast<std::size_t>(m_) * (m_ + 1), 0,
-                sizeof(fftwf_complex) * static_cast<std::size_t>(m_) * (m_ + 1));
-    fftwf_execute_dft_r2c(rows_fwd_, charge, spec);
-    fftwf_execute_dft(cols_fwd_, spec, spec);
+  // Padded grid of L = 2m nodes per dimension. Real arrays use the in-place layout of FFTW's
+  // real transforms: rows of 2(m + 1) doubles (L values and 2 of padding); spectra have L rows
+  // of m + 1 complex values in 2-D (m + 1 values in 1-D).
+  std::size_t row_stride() const { return static_cast<std::size_t>(2 * (m_ + 1)); }
+  std::size_t spec_size() const {
+    return D == 1 ? static_cast<std::size_t>(m_ + 1)
+                  : static_cast<std::size_t>(2 * m_) * static_cast<std::size_t>(m_ + 1);
   }
-  void inverse_potential(fftwf_complex* spec, float* pot) const {
+  std::size_t padded_real() const {
+    return D == 1 ? static_cast<std::size_t>(2 * m_)
+                  : static_cast<std::size_t>(2 * m_) * static_cast<std::size_t>(2 * m_);
+  }
+
+  // The charges are zero outside the first m rows and columns of the padded grid, and only the
+  // first m rows of the potentials are read, so in 2-D the transforms run as two passes of 1-D
+  // transforms that skip the zero rows (forward) and the unread rows (inverse): 3/4 of the work
+  // of a full 2-D transform, and faster still in practice than FFTW's estimated 2-D plans.
+  void forward(fftw_complex* buf) const {
     if (D == 1) {
-      fftwf_execute_dft_c2r(inv_, spec, pot);
+      fftw_execute_dft_r2c(fwd_, reinterpret_cast<double*>(buf), buf);
       return;
     }
-    fftwf_execute_dft(cols_inv_, spec, spec);
-    fftwf_execute_dft_c2r(rows_inv_, spec, pot);
+    fftw_execute_dft_r2c(rows_fwd_, reinterpret_cast<double*>(buf), buf);
+    // Rows m..L-1 of the charge grid are zero, so are their transforms (the buffer was zeroed).
+    fftw_execute_dft(cols_fwd_, buf, buf);
+  }
+  void inverse(fftw_complex* buf) const {
+    if (D == 1) {
+      fftw_execute_dft_c2r(inv_, buf, reinterpret_cast<double*>(buf));
+      return;
+    }
+    fftw_execute_dft(cols_inv_, buf, buf);
+    fftw_execute_dft_c2r(rows_inv_, buf, reinterpret_cast<double*>(buf));
+  }
+
+  // Spreads charge c (0: the constant 1, else y_c - centre) onto the zeroed grid in buf, laid
+  // out for the in-place real transform; parallel over box rows, which own disjoint grid rows.
+  template <class Exec>
+  void spread(fftw_complex* buf, int c, const std::vector<double>& Y, double centre,
+              const Exec& exec) const {
+    const int p = par_.n_interp;
+    const std::size_t rs = row_stride();
+    double* grid = reinterpret_cast<double*>(buf);
+    std::memset(buf, 0, sizeof(fftw_complex) * spec_size());
+    exec.parallel_for(0, nb_, [&](std::size_t r0, std::size_t r1) {
+      for (std::size_t r = r0; r < r1; ++r)
+        for (int s = row_start_[r]; s < row_start_[r + 1]; ++s) {
+          const std::size_t i = sorted_[s];
+          const double q = c == 0 ? 1.0 : Y[i * D + c - 1] - centre;
+          if (D == 1) {
+            const int base = box_[i] * p;
+            const double* w = &wts_[i * p];
+            for (int a = 0; a < p; ++a) grid[base + a] += w[a] * q;
+          } else {
+            const int bx = box_[i * D] * p, by = box_[i * D + 1] * p;
+            const double* wx = &wts_[(i * D) * p];
+            const double* wy = &wts_[(i * D + 1) * p];
+            for (int b = 0; b < p; ++b) {
+              double* row = grid + static_cast<std::size_t>(by + b) * rs + bx;
+              const double qb = wy[b] * q;
+              for (int a = 0; a < p; ++a) row[a] += wx[a] * qb;
+            }
+          }
+        }
+    }, 1);
   }
 
   static void lagrange(double u, int p, double* w) {
@@ -267,98 +296,97 @@ class FftRepulsion {
     }
   }
 
-  std::size_t real_size() const {
-    return D == 1 ? static_cast<std::size_t>(2 * m_)
-                  : static_cast<std::size_t>(2 * m_) * static_cast<std::size_t>(2 * m_);
-  }
-  // Charges and potentials: the first m rows of the padded grid (the whole padded line in 1-D).
-  std::size_t half_size() const {
-    return D == 1 ? static_cast<std::size_t>(2 * m_)
-                  : static_cast<std::size_t>(m_) * static_cast<std::size_t>(2 * m_);
-  }
-  std::size_t spec_size() const {
-    return D == 1 ? static_cast<std::size_t>(m_ + 1)
-                  : static_cast<std::size_t>(2 * m_) * static_cast<std::size_t>(m_ + 1);
-  }
-
+  // Fills each kernel on the padded grid of node offsets (the circulant embedding; offset m is
+  // the wrap point and stays 0), transforms it in work_[0] and keeps its spectrum, which is real
+  // (the kernels are even), divided by the transform length so the inverse needs no scaling.
   template <class Exec>
-  void fill_kernel(const TsneKernel& kern, double spacing, const Exec& exec) {
+  void kernel_spectra(const TsneKernel& kern, double spacing, const Exec& exec) {
     const int L = 2 * m_;
+    const std::size_t rs = row_stride(), nspec = spec_size();
+    const double norm = 1.0 / static_cast<double>(padded_real());
     auto offset = [&](int a) { return a < m_ ? a : (a == m_ ? 0 : a - L); };
-    exec.parallel_for(0, D == 1 ? 1 : L, [&](std::size_t r0, std::size_t r1) {
-      for (std::size_t r = r0; r < r1; ++r) {
-        const int rows = D == 1 ? 1 : L;
-        (void)rows;
-        for (int a = 0; a < L; ++a) {
-          double d2;
-          bool zero = false;
-          if (D == 1) {
-            const double dx = offset(a) * spacing;
-            d2 = dx * dx;
-            zero = (a == m_);
-          } else {
-            const double dx = offset(a) * spacing, dy = offset(static_cast<int>(r)) * spacing;
-            d2 = dx * dx + dy * dy;
-            zero = (a == m_ || static_cast<int>(r) == m_);
+    double* buf = reinterpret_cast<double*>(work_[0]);
+    for (int k = 0; k < NK; ++k) {
+      exec.parallel_for(0, D == 1 ? 1 : L, [&](std::size_t r0, std::size_t r1) {
+        for (std::size_t r = r0; r < r1; ++r) {
+          const int dyi = D == 1 ? 0 : offset(static_cast<int>(r));
+          const bool zero_row = D == 2 && static_cast<int>(r) == m_;
+          double* row = buf + (D == 1 ? 0 : r * rs);
+          for (int a = 0; a < L; ++a) {
+            if (zero_row || a == m_) {
+              row[a] = 0.0;
+              continue;
+            }
+            const double dx = offset(a) * spacing, dy = dyi * spacing;
+            const double t = kern.t(dx * dx + dy * dy), w = kern.w_from_t(t);
+            row[a] = k == 0 ? w * t : w;
           }
-          const std::size_t q = D == 1 ? a : r * L + a;
-          if (zero) {
-            kernel_[0][q] = 0.0;
-            kernel_[1][q] = 0.0;
-          } else {
-            const double t = kern.t(d2), w = kern.w_from_t(t);
-            kernel_[0][q] = static_cast<float>(w * t);
-            kernel_[1][q] = static_cast<float>(w);
-          }
+          row[L] = row[L + 1] = 0.0;
         }
-      }
-    }, 16);
+      }, 16);
+      if (D == 1) fftw_execute_dft_r2c(fwd_, buf, work_[0]);
+      else fftw_execute_dft_r2c(kfwd_, buf, work_[0]);
+      double* ks = kspec_[k];
+      const fftw_complex* sp = work_[0];
+      exec.parallel_for(0, nspec, [&](std::size_t q0, std::size_t q1) {
+        for (std::size_t q = q0; q < q1; ++q) ks[q] = sp[q][0] * norm;
+      }, 1 << 14);
+    }
   }
 
-  void prepare(int m) {
-    if (m == m_) return;
+  void prepare(int m, int n_threads) {
+    // Concurrent inverse transforms: one buffer each; one only on large grids, to bound memory.
+    const std::size_t spec_bytes =
+        sizeof(fftw_complex) * (D == 1 ? static_cast<std::size_t>(m + 1)
+                                       : static_cast<std::size_t>(2 * m) * (m + 1));
+    const int want_work =
+        spec_bytes > (std::size_t(64) << 20) ? 1 : std::min(NT, std::max(1, n_threads));
+    if (m == m_ && want_work == n_work_) return;
     release();
     m_ = m;
-    const std::size_t nr = real_size(), nh = half_size(), ns = spec_size();
-    for (int a = 0; a < 2; ++a) {
-      kernel_[a] = fftwf_alloc_real(nr);
-      kspec_[a] = fftwf_alloc_complex(ns);
-    }
-    for (int a = 0; a < 3; ++a) {
-      charge_[a] = fftwf_alloc_real(nh);
-      cspec_[a] = fftwf_alloc_complex(ns);
-    }
-    for (int a = 0; a < 4; ++a) {
-      prod_[a] = fftwf_alloc_complex(ns);
-      pot_[a] = fftwf_alloc_real(nh);
-    }
+    n_work_ = want_work;
+    const std::size_t ns = spec_size();
     bool ok = true;
-    for (int a = 0; a < 2; ++a) ok = ok && kernel_[a] && kspec_[a];
-    for (int a = 0; a < 3; ++a) ok = ok && charge_[a] && cspec_[a];
-    for (int a = 0; a < 4; ++a) ok = ok && prod_[a] && pot_[a];
+    for (int a = 0; a < NK; ++a) ok = ok && (kspec_[a] = fftw_alloc_real(ns));
+    ok = ok && (cspec_ = fftw_alloc_complex(ns));
+    for (int a = 0; a < n_work_; ++a) ok = ok && (work_[a] = fftw_alloc_complex(ns));
     if (!ok) {
       free_arrays();
       throw std::bad_alloc();
     }
-    for (int a = 0; a < 3; ++a) std::memset(charge_[a], 0, sizeof(float) * nh);
+    std::memset(cspec_, 0, sizeof(fftw_complex) * ns);
+    std::memset(work_[0], 0, sizeof(fftw_complex) * ns);
     std::lock_guard<std::mutex> lock(fftw_planner_mutex());
     // FFTW_ESTIMATE, not MEASURE: measured plans are faster but chosen by timing, so they could
     // differ between runs and break reproducibility (same seed, same result).
+    double* rbuf = reinterpret_cast<double*>(work_[0]);
     if (D == 1) {
-      fwd_ = fftwf_plan_dft_r2c_1d(2 * m, kernel_[0], kspec_[0], FFTW_ESTIMATE);
-      inv_ = fftwf_plan_dft_c2r_1d(2 * m, prod_[0], pot_[0], FFTW_ESTIMATE);
+      fwd_ = fftw_plan_dft_r2c_1d(2 * m, rbuf, work_[0], FFTW_ESTIMATE);
+      inv_ = fftw_plan_dft_c2r_1d(2 * m, work_[0], rbuf, FFTW_ESTIMATE);
     } else {
-      const int L = 2 * m, cols = m + 1;
+      const int L = 2 * m, cols = m + 1, rs = 2 * cols;
       int len[1] = {L};
-      fwd_ = fftwf_plan_dft_r2c_2d(L, L, kernel_[0], kspec_[0], FFTW_ESTIMATE);  // kernels
-      rows_fwd_ = fftwf_plan_many_dft_r2c(1, len, m, charge_[0], nullptr, 1, L, cspec_[0], nullptr,
-                                          1, cols, FFTW_ESTIMATE);
-      cols_fwd_ = fftwf_plan_many_dft(1, len, cols, cspec_[0], nullptr, cols, 1, cspec_[0], nullptr,
-                                      cols, 1, FFTW_FORWARD, FFTW_ESTIMATE);
-      cols_inv_ = fftwf_plan_many_dft(1, len, cols, prod_[0], nullptr, cols, 1, prod_[0], nullptr,
-                                      cols, 1, FFTW_BACKWARD, FFTW_ESTIMATE);
-      rows_inv_ = fftwf_plan_many_dft_c2r(1, len, m, prod_[0], nullptr, 1, cols, pot_[0], nullptr,
-                                          1, L, FFTW_ESTIMATE);
+      kfwd_ = fftw_plan_dft_r2c_2d(L, L, rbuf, work_[0], FFTW_ESTIMATE);  // kernels, all rows
+      rows_fwd_ = fftw_plan_many_dft_r2c(1, len, m, rbuf, nullptr, 1, rs, work_[0], nullptr, 1,
+                                         cols, FFTW_ESTIMATE);
+      cols_fwd_ = fftw_plan_many_dft(1, len, cols, work_[0], nullptr, cols, 1, work_[0], nullptr,
+                                     cols, 1, FFTW_FORWARD, FFTW_ESTIMATE);
+      cols_inv_ = fftw_plan_many_dft(1, len, cols, work_[0], nullptr, cols, 1, work_[0], nullptr,
+                                     cols, 1, FFTW_BACKWARD, FFTW_ESTIMATE);
+      rows_inv_ = fftw_plan_many_dft_c2r(1, len, m, work_[0], nullptr, 1, cols, rbuf, nullptr, 1,
+                                         rs, FFTW_ESTIMATE);
+    }
+    if (D == 1 ? !(fwd_ && inv_) : !(kfwd_ && rows_fwd_ && cols_fwd_ && cols_inv_ && rows_inv_)) {
+      destroy_plans();
+      free_arrays();
+      throw std::runtime_error("FFTW could not plan the transforms");
+    }
+  }
+
+  void destroy_plans() {
+    for (fftw_plan* pl : {&fwd_, &inv_, &kfwd_, &rows_fwd_, &cols_fwd_, &cols_inv_, &rows_inv_}) {
+      if (*pl) fftw_destroy_plan(*pl);
+      *pl = nullptr;
     }
   }
 
@@ -366,49 +394,40 @@ class FftRepulsion {
     if (m_ == 0) return;
     {
       std::lock_guard<std::mutex> lock(fftw_planner_mutex());
-      for (fftwf_plan* pl : {&fwd_, &inv_, &rows_fwd_, &cols_fwd_, &cols_inv_, &rows_inv_}) {
-        if (*pl) fftwf_destroy_plan(*pl);
-        *pl = nullptr;
-      }
+      destroy_plans();
     }
     free_arrays();
   }
 
-  // fftwf_free(nullptr) is a no-op, so this also cleans up after a failed allocation.
+  // fftw_free(nullptr) is a no-op, so this also cleans up after a failed allocation.
   void free_arrays() {
-    for (int a = 0; a < 2; ++a) {
-      fftwf_free(kernel_[a]);
-      fftwf_free(kspec_[a]);
+    for (int a = 0; a < NK; ++a) {
+      fftw_free(kspec_[a]);
+      kspec_[a] = nullptr;
     }
-    for (int a = 0; a < 3; ++a) {
-      fftwf_free(charge_[a]);
-      fftwf_free(cspec_[a]);
+    fftw_free(cspec_);
+    cspec_ = nullptr;
+    for (int a = 0; a < NT; ++a) {
+      fftw_free(work_[a]);
+      work_[a] = nullptr;
     }
-    for (int a = 0; a < 4; ++a) {
-      fftwf_free(prod_[a]);
-      fftwf_free(pot_[a]);
-      prod_[a] = nullptr;
-      pot_[a] = nullptr;
-    }
-    for (int a = 0; a < 3; ++a) charge_[a] = nullptr, cspec_[a] = nullptr;
-    for (int a = 0; a < 2; ++a) kernel_[a] = nullptr, kspec_[a] = nullptr;
     m_ = 0;
+    n_work_ = 0;
   }
 
   FftParams par_;
   int m_ = 0;
   int nb_ = 0;
+  int n_work_ = 0;
   double lo_ = 0.0, h_ = 0.0, dof_ = 0.0;
-  fftwf_plan fwd_ = nullptr, inv_ = nullptr;  // 1-D transforms; in 2-D fwd_ serves the kernels
-  fftwf_plan rows_fwd_ = nullptr, cols_fwd_ = nullptr, cols_inv_ = nullptr, rows_inv_ = nullptr;
-  float* kernel_[2] = {};
-  fftwf_complex* kspec_[2] = {};
-  float* charge_[3] = {};
-  fftwf_complex* cspec_[3] = {};
-  fftwf_complex* prod_[4] = {};
-  float* pot_[4] = {};
+  fftw_plan fwd_ = nullptr, inv_ = nullptr;  // 1-D transforms (in place)
+  fftw_plan kfwd_ = nullptr, rows_fwd_ = nullptr, cols_fwd_ = nullptr, cols_inv_ = nullptr,
+            rows_inv_ = nullptr;
+  double* kspec_[NK] = {};
+  fftw_complex* cspec_ = nullptr;
+  fftw_complex* work_[NT] = {};
   std::vector<int> box_;
-  std::vector<double> wts_;
+  std::vector<double> wts_, phi_;
   std::vector<int> row_start_, sorted_;
 };
 

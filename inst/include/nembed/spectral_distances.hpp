@@ -9,7 +9,7 @@
 //     corrected effective resistance   (1 - lambda)^2 / lambda
 //     effective resistance             1 / lambda      (equal to the L = D - A pseudo-inverse form,
 //                                                       because psi_1 is constant on a component)
-//     diffusion distance (squared)     vol * (1 - lambda)^(2t)
+//     diffusion distance (squared)     vol(G) * (1 - lambda)^(2t)
 //     Laplacian eigenmap (squared)     1 on the first n_eigen non-trivial pairs, 0 after.
 // Effective resistances are returned as they are (they are squared distances by definition);
 // diffusion and eigenmap distances as the square root.
@@ -18,6 +18,12 @@
 // eigenvalue, so no threshold on "numerically zero" is needed. lambda = 2 (a bipartite component)
 // is harmless: f stays finite ((1-2)^2/2 = 1/2, 1/2, vol * 1), it only means that diffusion does not
 // damp that mode.
+//
+// vol(G) is the volume of the whole graph, also on a disconnected one, as in the reference
+// (eff-ph `get_diffusion_dist`: sqrt(vol G) * ||(e_i - e_j)^T P^t D^-1/2||, P = D^-1 A, which is
+// block diagonal over the components). A per-component volume would scale each component's
+// distances by its own factor sqrt(vol_c / vol G) and distort the relative lifetimes of loops in
+// different components.
 #ifndef NEMBED_SPECTRAL_DISTANCES_HPP
 #define NEMBED_SPECTRAL_DISTANCES_HPP
 
@@ -250,6 +256,9 @@ SpectralInfo spectral_distances(const SymGraph& g, const SpectralParams& par, co
   std::vector<std::vector<int>> members(info.n_components);
   for (std::size_t i = 0; i < n; ++i) members[info.component[i]].push_back(static_cast<int>(i));
 
+  // The whole graph's volume (sum of all degrees): the diffusion distance's scale.
+  const double vol_graph = std::accumulate(g.w.begin(), g.w.end(), 0.0);
+
   std::vector<int> local(n, -1);
   for (int c = 0; c < info.n_components; ++c) {
     const std::vector<int>& V = members[c];
@@ -276,7 +285,6 @@ SpectralInfo spectral_distances(const SymGraph& g, const SpectralParams& par, co
         nval[o] = g.w[e] / std::sqrt(deg[a] * deg[b]);
       }
     }
-    const double vol = std::accumulate(deg.begin(), deg.end(), 0.0);
 
     // Eigenpairs needed: the trivial one plus n_eigen non-trivial ones (or all).
     std::size_t n_keep = 0;
@@ -308,7 +316,7 @@ SpectralInfo spectral_distances(const SymGraph& g, const SpectralParams& par, co
                             : 1 / std::max(lam, 1e-300);
           break;
         case SpectralMethod::diffusion:
-          f = vol * std::pow(std::abs(1 - lam), 2 * par.t);
+          f = vol_graph * std::pow(std::abs(1 - lam), 2 * par.t);
           break;
         case SpectralMethod::laplacian_eigenmap:
           f = 1;

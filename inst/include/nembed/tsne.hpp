@@ -202,10 +202,8 @@ class TsneOptimizer {
         for (int c = 0; c < D; ++c) {
           const std::size_t q = i * D + c;
           const double g = grad_[q];
-          double& gain = gains_[q];
-          gain = ((g > 0) != (update_[q] > 0)) ? gain + 0.2 : gain * 0.8;
-          if (gain < 0.01) gain = 0.01;
-          upd[c] = momentum * update_[q] - lr * gain * g;
+          gains_[q] = delta_bar_delta_gain(gains_[q], g, update_[q]);
+          upd[c] = momentum * update_[q] - lr * gains_[q] * g;
           nrm2 += upd[c] * upd[c];
         }
         if (maxstep > 0 && nrm2 > maxstep * maxstep) {

@@ -18,6 +18,17 @@ struct TsneKernel {
   double w_from_t(double t) const { return cauchy() ? t : std::pow(t, dof); }
 };
 
+// Delta-bar-delta gain of one coordinate, as FIt-SNE and openTSNE: the gain grows by 0.2 when the
+// gradient's sign differs from the previous update's, and shrinks to 0.8x otherwise, with
+// sign(0) = 0. So on the first step (update 0) every coordinate with a non-zero gradient gets
+// gain 1.2, and a zero gradient only ever counts as "same sign" as a zero update. Floor 0.01
+// (FIt-SNE's clamp; openTSNE adds 0.01 after the shrink instead).
+inline double delta_bar_delta_gain(double gain, double grad, double update) {
+  const int sg = (grad > 0) - (grad < 0), su = (update > 0) - (update < 0);
+  gain = sg != su ? gain + 0.2 : gain * 0.8;
+  return gain < 0.01 ? 0.01 : gain;
+}
+
 // One repulsive interaction of y_i with y_j (a point, or a cell's centre of mass standing for
 // `weight` points): z += weight * w, f += weight * w * t * (y_i - y_j). Shared by the exact sum and
 // Barnes-Hut so that both evaluate the kernel in the same way.

@@ -62,10 +62,8 @@ void tsne_transform(const std::vector<double>& ref, std::size_t n, const std::ve
         for (int c = 0; c < D; ++c) {
           const std::size_t qd = i * D + c;
           const double g = att[c] - rep[c] / z;
-          double& gain = gains[qd];
-          gain = ((g > 0) != (update[qd] > 0)) ? gain + 0.2 : gain * 0.8;
-          if (gain < 0.01) gain = 0.01;
-          upd[c] = par.momentum * update[qd] - par.learning_rate * gain * g;
+          gains[qd] = delta_bar_delta_gain(gains[qd], g, update[qd]);
+          upd[c] = par.momentum * update[qd] - par.learning_rate * gains[qd] * g;
           nrm2 += upd[c] * upd[c];
         }
         if (par.max_step_norm > 0 && nrm2 > par.max_step_norm * par.max_step_norm) {

@@ -1,0 +1,107 @@
+# References for the FFT repulsion's accuracy (also sourced by bench/fft-accuracy.R).
+
+# Clustered 2-D layout of a given extent: `n_clusters` Gaussian blobs (sd `spread`, so that the
+# nearest-neighbour spacing is about one unit, as in a converged t-SNE), two of them pinned to
+# opposite corners so that the bounding box is `extent` wide.
+fft_test_layout <- function(n = 300, extent = 100, n_clusters = 10, spread = 2, seed = 1) {
+  set.seed(seed)
+  half <- extent / 2 - 3 * spread
+  centres <- matrix(stats::runif(2 * n_clusters, -half, half), n_clusters)
+  centres[1, ] <- c(-half, -half)
+  centres[2, ] <- c(half, half)
+  cl <- rep_len(seq_len(n_clusters), n)
+  Y <- centres[cl, ] + matrix(stats::rnorm(2 * n, sd = spread), n)
+  # Exactly `extent` wide in both dimensions (FIt-SNE takes one range for both).
+  lo <- min(Y)
+  Y <- (Y - lo) / (max(Y) - lo) * extent - extent / 2
+  Y
+}
+
+# The repulsive part of the t-SNE gradient, -(1/Z) sum_j w_ij t_ij (y_i - y_j), with
+# t = 1/(1 + d^2/dof), w = t^dof: exactly (dense), or with FIt-SNE's interpolation scheme.
+ref_repulsion_exact <- function(Y, dof = 1) {
+  D2 <- as.matrix(stats::dist(Y))^2
+  Tm <- 1 / (1 + D2 / dof)
+  W <- Tm^dof
+  diag(W) <- 0
+  A <- W * Tm
+  -(rowSums(A) * Y - A %*% Y) / sum(W)
+}
+
+# FIt-SNE's scheme (KlugerLab/FIt-SNE, tsne.cpp computeFftGradient / computeFftGradientVariableDf
+# and nbodyfft.cpp), in double precision and without its FFT: one range [min, max] of all
+# coordinates, n_boxes = max(min_intervals, (max - min) / (1 / intervals_per_unit)) truncated to an
+# integer and, below 200, rounded up to the next of its FFT-friendly sizes; n_interp equispaced
+# Lagrange nodes per box at (k + 1/2) / n_interp; no cap. The FFT only evaluates the node-to-node
+# sums exactly, so the interpolated kernel K~(y_i, y_j) = sum_a sum_b w_a(y_i) w_b(y_j)
+# K(x_a - x_b) is computed here densely; that is the scheme's whole approximation. Forces use
+# K1 = t^(dof + 1), Z uses K2 = t^dof (FIt-SNE's variable-df form; its dof = 1 path gets Z from K1
+# by the identity t = (1 + d^2) t^2, an equivalent interpolation of a smooth kernel).
+fitsne_n_boxes <- function(span, min_intervals = 50, intervals_per_unit = 1) {
+  nb <- as.integer(max(min_intervals, span * intervals_per_unit))
+  allowed <- c(25, 36, 50, 55, 60, 65, 70, 75, 80, 85, 90, 96, 100, 110, 120, 130, 140, 150,
+               175, 200)
+  if (nb < 200) nb <- allowed[which(allowed >= nb)[1]]
+  nb
+}
+
+ref_repulsion_fitsne <- function(Y, dof = 1, n_interp = 3, min_intervals = 50,
+                                 intervals_per_unit = 1) {
+  n <- nrow(Y)
+  lo <- min(Y)
+  hi <- max(Y)
+  nb <- fitsne_n_boxes(hi - lo, min_intervals, intervals_per_unit)
+  h <- (hi - lo) / nb
+  u <- (seq_len(n_interp) - 0.5) / n_interp
+  lagrange <- function(x) {
+    vapply(seq_len(n_interp), function(k) prod((x - u[-k]) / (u[k] - u[-k])), numeric(1))
+  }
+  # Per point and dimension: its box and the weights of the box's nodes.
+  node_x <- matrix(0, n, n_interp)
+  node_y <- matrix(0, n, n_interp)
+  wx <- matrix(0, n, n_interp)
+  wy <- matrix(0, n, n_interp)
+  for (i in seq_len(n)) {
+    for (c in 1:2) {
+      pos <- (Y[i, c] - lo) / h
+      b <- min(floor(pos), nb - 1)
+      nodes <- lo + (b + u) * h
+      w <- lagrange(pos - b)
+      if (c == 1) { node_x[i, ] <- nodes; wx[i, ] <- w } else { node_y[i, ] <- nodes; wy[i, ] <- w }
+    }
+  }
+  # The n_interp^2 nodes of each point's box and their weights.
+  grid <- expand.grid(a = seq_len(n_interp), b = seq_len(n_interp))
+  NX <- node_x[, grid$a]
+  NY <- node_y[, grid$b]
+  WN <- wx[, grid$a] * wy[, grid$b]
+  nodes <- cbind(as.vector(t(NX)), as.vector(t(NY)))  # point-major: point i owns rows 9(i-1)+1..
+  D2 <- as.matrix(stats::dist(nodes))^2
+  Tn <- 1 / (1 + D2 / dof)
+  K1 <- Tn^(dof + 1)
+  K2 <- Tn^dof
+  q <- nrow(grid)
+  B <- matrix(0, n, n * q)
+  for (i in seq_len(n)) B[i, (i - 1) * q + seq_len(q)] <- WN[i, ]
+  K1t <- B %*% K1 %*% t(B)
+  K2t <- B %*% K2 %*% t(B)
+  force <- rowSums(K1t) * Y - K1t %*% Y
+  Z <- sum(K2t) - n
+  -force / Z
+}
+
+rel_error <- function(g, ref) sqrt(sum((g - ref)^2) / sum(ref^2))
+
+# nembed's repulsive gradient (FFT unless told otherwise) at Y: the gradient with rho = 0.
+nembed_repulsion <- function(Y, dof = 1, repulsion = "fft", n_interp = 3, min_intervals = 50,
+                             intervals_per_unit = 1) {
+  n <- nrow(Y)
+  P <- Matrix::sparseMatrix(i = c(seq_len(n - 1), seq_len(n - 1) + 1),
+                            j = c(seq_len(n - 1) + 1, seq_len(n - 1)), x = 1, dims = c(n, n))
+  par <- list(n_iter = 1L, early_iter = 0L, early_exaggeration = 1, exaggeration = 1,
+              learning_rate = 1, momentum = 0.5, final_momentum = 0.8, dof = dof,
+              repulsion = repulsion, theta = 0.5, n_interp = as.integer(n_interp),
+              min_intervals = as.integer(min_intervals), intervals_per_unit = intervals_per_unit,
+              max_step_norm = 5, eval_every = 0L, reorder_min_n = 1e9)
+  nembed:::tsne_gradient_cpp(P@p, P@i, P@x, Y, par, 0, 1L)$gradient
+}
