@@ -79,7 +79,8 @@ embed_contrastive.default <- function(X, loss = c("neg", "nce", "infonce", "umap
   n_negatives <- check_count(n_negatives, "n_negatives")
   k <- check_count(k, "k")
   n_epochs <- check_count(n_epochs, "n_epochs", allow_null = TRUE)
-  learning_rate <- check_number(learning_rate, "learning_rate", lower = 0, lower_open = TRUE)
+  learning_rate <- check_number(learning_rate, "learning_rate", lower = 0, lower_open = TRUE,
+                                upper = 1e6)
   n_components <- check_count(n_components, "n_components")
   check_init_arg(init)
   seed <- resolve_seed(seed)

@@ -250,6 +250,7 @@ continue_tsne <- function(embedding, n_iter = 250, exaggeration = 1, learning_ra
   if (!identical(rec$method, "tsne")) {
     nembed_abort("`embedding` must come from embed_tsne() or continue_tsne().", "type", "embedding")
   }
+  rec <- validate_tsne_record(rec, "embedding")
   t_start <- proc.time()[["elapsed"]]
   params <- rec$params
   params$n_iter <- check_count(n_iter, "n_iter", lower = 1)
@@ -283,9 +284,5 @@ check_init_scale <- function(Y, arg) {
                          arg, m), "value", arg)
   }
   # Points that all coincide feel no force at all (every difference is zero), so nothing moves.
-  if (all(Y == rep(Y[1, ], each = nrow(Y)))) {
-    nembed_abort(sprintf("`%s` places all points at the same position, where t-SNE's gradient is zero and no point can move; give distinct starting positions.",
-                         arg), "value", arg)
-  }
-  invisible(Y)
+  check_not_collapsed(Y, arg, "t-SNE")
 }
