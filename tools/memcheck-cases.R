@@ -135,4 +135,22 @@ step("bad-input subset", {
   }
   cat(sprintf("[memcheck-cases] %d bad-input cases\n", length(pick)))
 })
+# Issue 14: edited objects (graphs, affinities, run records, models) must be stopped by the R
+# validators before C++ reads them; under ASan/valgrind a miss is a report, not just a wrong result.
+step("tampered-object subset", {
+  helper <- Sys.getenv("NEMBED_BAD_INPUT_HELPER", "tests/testthat/helper-bad-input.R")
+  env <- new.env()
+  sys.source(helper, envir = env)
+  sys.source(file.path(dirname(helper), "helper-abuse.R"), envir = env)
+  cases <- env$abuse_cases()
+  pick <- grep("nembed_knn|affinit|run record|model|precomputed|init", names(cases), value = TRUE)
+  for (nm in pick) {
+    r <- env$run_bad_input_case(cases[[nm]])
+    ok <- r$unchanged && if (cases[[nm]]$expect == "ok") {
+      r$outcome == "ok" && isTRUE(cases[[nm]]$check(r$value, r$d))
+    } else startsWith(r$outcome, "nembed_error")
+    if (!ok) stop("tampered-object case failed under memcheck: ", nm)
+  }
+  cat(sprintf("[memcheck-cases] %d tampered-object cases\n", length(pick)))
+})
 cat(sprintf("[memcheck-cases] all done in %.1f s\n", proc.time()[["elapsed"]] - t_start))

@@ -34,6 +34,8 @@
 #   value only feeds a prefetch hint and the read stays inside glibc's 8-byte-rounded chunk, so it
 #   is harmless; ASan has no suppression for heap reads, hence the build flag. It changes only
 #   hnswlib (scalar distances, no prefetch); valgrind (a) checks the normal SSE build.
+# - ASan build with -UNDEBUG (after R's -DNDEBUG): the debug asserts of the glue (indices and
+#   sparse slots checked again after the R validators, issue 14) are compiled in.
 # - ASan: detect_leaks=0 because R itself never frees much at exit; the preload is needed because
 #   the R binary is not instrumented but the package .so is. UBSan reports are made fatal.
 set -uo pipefail
@@ -74,6 +76,7 @@ CC = gcc $san
 CXX17FLAGS = -g -O1 -DNO_MANUAL_VECTORIZATION
 CXXFLAGS = -g -O1 -DNO_MANUAL_VECTORIZATION
 CFLAGS = -g -O1
+CPPFLAGS = -UNDEBUG
 MK
   mkdir -p "$lib"
   local t0=$SECONDS
@@ -105,8 +108,8 @@ MK
     R_LIBS="$lib" R --vanilla --slave -f tools/memcheck-cases.R >"$logdir/asan.log" 2>&1
   local rc=$?
   grep -E "memcheck-cases\]" "$logdir/asan.log" | tail -20
-  if grep -qE "ERROR: AddressSanitizer|runtime error:" "$logdir/asan.log"; then
-    grep -E -A15 "ERROR: AddressSanitizer|runtime error:" "$logdir/asan.log" | head -60
+  if grep -qE "ERROR: AddressSanitizer|runtime error:|Assertion .* failed" "$logdir/asan.log"; then
+    grep -E -A15 "ERROR: AddressSanitizer|runtime error:|Assertion .* failed" "$logdir/asan.log" | head -60
     rc=1
   fi
   echo "[memcheck] (b) ASan/UBSan exit status $rc; build $t_build s, run $((SECONDS - t0)) s"

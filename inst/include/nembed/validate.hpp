@@ -6,6 +6,7 @@
 #ifndef NEMBED_VALIDATE_HPP
 #define NEMBED_VALIDATE_HPP
 
+#include <cassert>
 #include <climits>
 #include <cmath>
 #include <cstddef>
@@ -76,6 +77,16 @@ inline std::string check_csc_arrays(const int* p, std::size_t p_len, const int* 
     }
   }
   return std::string();
+}
+
+// For debug asserts in the glue (compiled in by the sanitizer build, which drops -DNDEBUG): the
+// neighbour indices of an n x k column-major matrix lie in 1..n_points.
+inline bool knn_indices_in_range(const int* idx, std::size_t n, std::size_t k,
+                                 std::size_t n_points) {
+  for (std::size_t e = 0; e < n * k; ++e) {
+    if (idx[e] < 1 || static_cast<std::size_t>(idx[e]) > n_points) return false;
+  }
+  return true;
 }
 
 }  // namespace nembed
