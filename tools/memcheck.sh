@@ -20,9 +20,8 @@
 #       not tracked: delete the copy's src/*.o then); the run itself takes ~10 s.
 # Measured again 2026-11-30 on the idle machine: (a) 64 s in all (cases 34.5 s under valgrind),
 # (b) build 157 s, run 7 s.
-# Not in .ci/run: on a shared machine (the first figures) it adds ~24 min to a CI run that already
-# takes ~21 min, which would leave too little room under the 60-minute budget; run it before a
-# release or after touching the C++ core.
+# In CI since issue 14: .ci/run calls tools/ci-sanitizers.sh, which runs (b) then (a); its cost
+# on the shared machine is in the README ("Memory checks and fuzzing").
 #
 # Why these settings:
 # - valgrind: --errors-for-leak-kinds=definite, because R and TBB keep "possibly lost" and "still
