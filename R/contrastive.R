@@ -88,6 +88,7 @@ embed_contrastive.default <- function(X, loss = c("neg", "nce", "infonce", "umap
   prep <- prepare_embedding_input(X, k = k, pca = pca, n_threads = n_threads, seed = seed,
                                   verbose = verbose)
   n <- prep$n
+  check_components(n_components, n)
   timings <- prep$timings
   W <- if (!is.null(prep$knn)) binary_knn_graph(prep$knn, k, n_threads) else {
     P <- as_weight_matrix(prep$affinities$P, "X")

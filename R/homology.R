@@ -362,10 +362,6 @@ as_persistence <- function(x) {
     nembed_abort("`x` must be a data frame with columns `dimension`, `birth` and `death`.",
                  "type", "x")
   }
-  if (!is.numeric(x$dimension) || !is.numeric(x$birth) || !is.numeric(x$death) ||
-      anyNA(x$dimension) || anyNA(x$birth) || anyNA(x$death)) {
-    nembed_abort("`x` must have numeric `dimension`, `birth` and `death` columns without NA.",
-                 "value", "x")
-  }
+  validate_persistence(x, "x")
   new_persistence(x$dimension, x$birth, x$death)
 }

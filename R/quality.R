@@ -73,6 +73,7 @@ majority_vote <- function(nb_labels, L) {
 knn_recall <- function(X, embedding, k = 10, n_threads = NULL) {
   Y <- embedding_coords(embedding)
   n_threads <- default_threads(n_threads)
+  if (inherits(X, "nembed_knn")) X <- validate_knn(X, "X")
   n <- if (inherits(X, "nembed_knn")) X$n else n_points(X, "X")
   if (n != nrow(Y)) {
     nembed_abort(sprintf("`X` has %d points but `embedding` has %d.", n, nrow(Y)), "size",
@@ -105,7 +106,7 @@ distance_correlation <- function(X, embedding, n_pairs = 10000, seed = 1) {
     nembed_abort(sprintf("`X` has %d points but `embedding` has %d.", nrow(X), nrow(Y)), "size",
                  "embedding")
   }
-  n_pairs <- check_count(n_pairs, "n_pairs", lower = 3)
+  n_pairs <- check_count(n_pairs, "n_pairs", lower = 3, upper = 1e7)
   seed <- check_count(seed, "seed", lower = 0, upper = .Machine$integer.max)
   n <- nrow(X)
   pairs <- with_seed(seed, {

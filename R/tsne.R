@@ -113,6 +113,8 @@ embed_tsne.default <- function(X, perplexity = 30, n_components = 2, init = "pca
                  "perplexity")
   }
 
+  if (inherits(X, "nembed_affinities")) X <- validate_affinities(X, "X")
+  if (inherits(X, "nembed_knn")) X <- validate_knn(X, "X")
   n <- if (inherits(X, c("nembed_affinities", "nembed_knn"))) X$n else n_points(X, "X")
   check_rows(n, "X", 3L)
   if (affinity == "perplexity" && !inherits(X, "nembed_affinities") && max(perplexity) >= n - 1) {

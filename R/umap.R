@@ -105,6 +105,7 @@ embed_umap.default <- function(X, n_neighbors = 15, min_dist = 0.1, spread = 1, 
                                     seed = seed, verbose = verbose)
   }
   n <- prep$n
+  check_components(n_components, n)
   timings <- prep$timings
   aff <- prep$affinities
   if (is.null(aff)) {

@@ -20,6 +20,10 @@
 #' * `embed_tsne()` and `continue_tsne()`: as documented there (`n_interp` 2 to 20,
 #'   `min_intervals` 10 to 2000, `momentum` in \[0, 1), ...); a run record edited outside these
 #'   ranges is refused by `continue_tsne()`.
+#' * `distance_correlation()`: `n_pairs` from 3 to 1e7. `noisy_circle()` and the other shapes:
+#'   `n` up to 1e7, `dim` up to 1e4, and `n * dim` up to 1e8 (0.8 GB).
+#' * Data: values beyond 1e150 in absolute value are refused (their squares overflow), for dense
+#'   and sparse input alike.
 #' * `persistent_homology()`: `threshold` positive; any value at or above the largest distance
 #'   means no threshold (the same diagram as `Inf`).
 #' * `seed` everywhere: `NULL` or a whole number in \[0, 2^31 - 1].
@@ -211,6 +215,9 @@ validate_model <- function(rec, arg = "embedding") {
                      "size")
     }
   } else {
+    if (!is.list(ref$pca)) {
+      invalid_object(arg, what, "its PCA projection `reference$pca` must be a list", "type")
+    }
     rot <- ref$pca$rotation
     ctr <- ref$pca$center
     if (!is.matrix(rot) || !is.numeric(rot) || !identical(dim(rot), c(as.integer(ref$n_input_cols), ncol(ref$data))) ||
@@ -267,10 +274,19 @@ validate_persistence <- function(ph, arg = "ph") {
     invalid_object(arg, what, "`dimension`, `birth` and `death` must be numeric", "type")
   }
   if (anyNA(d) || anyNA(ph$birth) || anyNA(ph$death) || any(!is.finite(ph$birth)) ||
-      any(d < 0 | d != round(d) | !is.finite(d)) || any(ph$death < ph$birth)) {
-    invalid_object(arg, what, "it needs whole dimensions >= 0, finite births and deaths >= births (Inf allowed), without NA")
+      any(d < 0 | d > 1e6 | d != round(d) | !is.finite(d)) || any(ph$death < ph$birth)) {
+    invalid_object(arg, what, "it needs whole dimensions between 0 and 1e6, finite births and deaths >= births (Inf allowed), without NA")
   }
   ph
+}
+
+# An embedding has fewer dimensions than points (and a random start of n x 1e9 cannot be built).
+check_components <- function(n_components, n, arg = "n_components") {
+  if (n_components > n - 1L) {
+    nembed_abort(sprintf("`%s` = %d is too large for %d points: at most n - 1 = %d.", arg,
+                         as.integer(n_components), as.integer(n), as.integer(n - 1L)), "size", arg)
+  }
+  n_components
 }
 
 # A starting layout that puts every point in one spot: no force separates coinciding points.

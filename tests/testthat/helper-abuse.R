@@ -198,6 +198,32 @@ abuse_cases <- function() {
     list(name = "embed_umap: misspelled argument", data = function() list(X = X),
          call = function(d) umap(d$X, n_neighbours = 5), expect = "n_neighbours", class = "type")
   )
+  # Found by the fuzzer (helper-fuzz.R) after the fixes above, each reproduced first.
+  cases <- c(cases, list(
+    list(name = "knn_graph: sparse data with values of 1e200 (distances overflowed, indices 0)",
+         data = function() list(X = methods::as(X[1:5, ] * 1e200, "CsparseMatrix")),
+         call = function(d) nembed::knn_graph(d$X, k = 2, n_threads = 1), expect = "X", class = "value"),
+    list(name = "as_persistence: a death edited below its birth",
+         data = function() { ph <- as.data.frame(diagram()); ph$birth[2] <- 2 * ph$death[2] + 1; list(ph = ph) },
+         call = function(d) nembed::as_persistence(d$ph), expect = "x", class = "value"),
+    list(name = "as_persistence: dimension 1e300",
+         data = function() { ph <- as.data.frame(diagram()); ph$dimension[3] <- 1e300; list(ph = ph) },
+         call = function(d) nembed::as_persistence(d$ph), expect = "x", class = "value"),
+    list(name = "embed_transform: UMAP model whose reference$pca is a number",
+         data = with_umap(function(r) { r$reference$pca <- 1; r }),
+         call = function(d) nembed::embed_transform(d$e, d$Xn, n_threads = 1),
+         expect = "embedding", class = "type"),
+    list(name = "embed_tsne: affinities whose n is a vector",
+         data = aff(function(A) { A$n <- c(60, 60); A }),
+         call = function(d) tsne(d$A), expect = "X", class = "size"),
+    list(name = "embed_umap: n_components = 1e9", data = function() list(X = X),
+         call = function(d) umap(d$X, n_components = 1e9), expect = "n_components", class = "size"),
+    list(name = "noisy_circle: dim = 1e9 (R ran out of memory)", data = function() list(),
+         call = function(d) nembed::noisy_circle(n = 20, dim = 1e9), expect = "dim", class = "size"),
+    list(name = "distance_correlation: n_pairs = 1e9 (R ran out of memory)", data = function() list(X = X),
+         call = function(d) nembed::distance_correlation(d$X, d$X[, 1:2], n_pairs = 1e9),
+         expect = "n_pairs", class = "size")
+  ))
   if (gg) {
     emb <- function() list(e = nembed::embed_pca(X), v = seq_len(60))
     cases <- c(cases, list(

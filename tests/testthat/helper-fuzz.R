@@ -46,6 +46,11 @@ fuzz_clean_data <- function(n = 30L, d = 3L) {
 fuzz_tamper <- function(obj, fields) {
   f <- sample(fields, 1)
   v <- obj[[f]]
+  if (is.data.frame(obj)) {  # a column keeps its length: one entry edited
+    v[sample(length(v), 1)] <- sample(list(NA, NaN, Inf, -Inf, -1, 1e300, 0.5, 2, "a"), 1)[[1]]
+    obj[[f]] <- v
+    return(obj)
+  }
   how <- sample(c("value", "entry", "cut", "reorder"), 1)
   if (how == "value" || !(is.matrix(v) || methods::is(v, "dgCMatrix"))) {
     obj[f] <- list(sample(fuzz_abusive_values(), 1)[[1]])
@@ -111,7 +116,15 @@ fuzz_targets <- function() {
                               abuse = c("t", "n_eigen", "k")),
     persistent_homology = list(fun = "persistent_homology", base = function() list(max_dim = 1),
                                abuse = c("threshold", "max_dim")),
-    knn_accuracy = list(fun = "knn_accuracy", base = function() list(k = 3, n_threads = 1), abuse = "k")
+    knn_accuracy = list(fun = "knn_accuracy", base = function() list(k = 3, n_threads = 1), abuse = "k"),
+    knn_recall = list(fun = "knn_recall", base = function() list(k = 3, n_threads = 1), abuse = "k"),
+    distance_correlation = list(fun = "distance_correlation", base = function() list(n_pairs = 50),
+                                abuse = c("n_pairs", "seed")),
+    wasserstein_distances = list(fun = "wasserstein_distances",
+                                 base = function() list(method = sample(c("gaussian", "exact"), 1), n_threads = 1),
+                                 abuse = "lambda"),
+    noisy_circle = list(fun = "noisy_circle", base = function() list(n = 20, dim = 3, sigma = 0.1, seed = 1),
+                        abuse = c("n", "dim", "sigma", "seed"))
   )
 }
 
@@ -136,15 +149,21 @@ fuzz_case <- function(id) {
   }
   if (t$fun == "persistent_homology") {
     data <- list(X = if (is.matrix(X) && is.numeric(X) && nrow(X) >= 2 && ncol(X) >= 1 && all(is.finite(X))) stats::dist(X) else X)
-  } else if (t$fun == "knn_accuracy") {
+  } else if (t$fun %in% c("knn_accuracy", "wasserstein_distances")) {
     data <- list(X = X, labels = sample(1:3, max(1, NROW(X)), replace = TRUE))
+  } else if (t$fun %in% c("knn_recall", "distance_correlation")) {
+    # the embedding: the data's first columns, or random coordinates of the wrong size
+    Y <- if (is.matrix(X) && ncol(X) >= 1 && runif(1) < 0.7) X[, 1, drop = FALSE]
+         else matrix(stats::rnorm(2 * sample(c(1, 12, 25, 40), 1)), ncol = 2)
+    data <- list(X = X, labels = Y)
   } else {
     data <- list(X = X)
   }
   fun <- t$fun
   call <- function(d) {
     f <- getExportedValue("nembed", fun)
-    if (fun == "knn_accuracy") return(do.call(f, c(list(d$X, d$labels), args)))
+    if (fun == "noisy_circle") return(do.call(f, args))
+    if (!is.null(d$labels)) return(do.call(f, c(list(d$X, d$labels), args)))
     do.call(f, c(list(d$X), args))
   }
   list(label = label, data = data, call = call)

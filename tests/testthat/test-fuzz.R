@@ -5,7 +5,6 @@
 
 test_that("a fixed slice of 300 fuzz cases ends in classed errors or valid results", {
   skip_if_not_installed("callr")
-  skip_on_cran()
   ids <- seq(14001L, length.out = 300L)
   res <- fuzz_run(ids, helper = normalizePath(test_path("helper-fuzz.R")), timeout = 240)
   counts <- table(factor(res$outcome, levels = c("ok", "nembed_error", "other_error",
