@@ -38,7 +38,8 @@
 #'   valid slots; its `knn` (if any) valid as above.
 #' * run records of `embed_tsne()` (for `continue_tsne()`) and of `embed_umap()` and
 #'   `embed_contrastive()` (models for `embed_transform()`): parameters within the ranges above,
-#'   reference data finite and of matching shape.
+#'   reference data finite and of matching shape; a model's `n_epochs` at most 1e6 (the
+#'   transform runs a third of them).
 #' * persistence diagrams: columns `dimension` (whole numbers >= 0), `birth` (finite) and `death`
 #'   (>= birth, `Inf` allowed), no NA.
 #'
@@ -234,7 +235,7 @@ validate_model <- function(rec, arg = "embedding") {
     umap = {
       check_umap_ab(p$a, p$b, "params$a", "params$b")
       check_count(p$n_neighbors, "params$n_neighbors", lower = 2)
-      check_count(p$n_epochs, "params$n_epochs", lower = 1)
+      check_count(p$n_epochs, "params$n_epochs", lower = 1, upper = 1e6)
       check_number(p$learning_rate, "params$learning_rate", lower = 0, lower_open = TRUE, upper = 1e6)
       check_number(p$negative_sample_rate, "params$negative_sample_rate", lower = 0, upper = 1e4)
       check_count(p$seed, "params$seed", lower = 0)
@@ -243,7 +244,7 @@ validate_model <- function(rec, arg = "embedding") {
       check_choice(p$loss, c("neg", "nce", "infonce", "umap"), "params$loss")
       check_count(p$k, "params$k")
       check_count(p$n_negatives, "params$n_negatives")
-      check_count(p$n_epochs, "params$n_epochs", lower = 1)
+      check_count(p$n_epochs, "params$n_epochs", lower = 1, upper = 1e6)
       check_number(p$learning_rate, "params$learning_rate", lower = 0, lower_open = TRUE, upper = 1e6)
       check_count(p$seed, "params$seed", lower = 0)
       for (nm in c("c", "rho")) {

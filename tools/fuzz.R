@@ -11,7 +11,10 @@
 args <- commandArgs(TRUE)
 n <- if (length(args) >= 1) as.integer(args[1]) else 2000L
 first <- if (length(args) >= 2) as.integer(args[2]) else sample.int(1e8, 1)
-helper <- normalizePath(file.path("tests", "testthat", "helper-fuzz.R"))
+# The helper next to this script's repository, wherever it is run from.
+script <- sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))
+root <- if (length(script)) file.path(dirname(normalizePath(script)), "..") else "."
+helper <- normalizePath(file.path(root, "tests", "testthat", "helper-fuzz.R"))
 suppressPackageStartupMessages(library(nembed))
 source(helper)
 ids <- seq(first, length.out = n)

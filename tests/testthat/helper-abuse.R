@@ -213,6 +213,13 @@ abuse_cases <- function() {
          data = with_umap(function(r) { r$reference$pca <- 1; r }),
          call = function(d) nembed::embed_transform(d$e, d$Xn, n_threads = 1),
          expect = "embedding", class = "type"),
+    list(name = "embed_transform: contrastive model with n_epochs = 1e9 (ran for hours)",
+         data = function() {
+           e <- edit_record(contrastive(X), function(r) { r$params$n_epochs <- 1e9; r })
+           list(e = e, Xn = X[1:5, ])
+         },
+         call = function(d) nembed::embed_transform(d$e, d$Xn, n_threads = 1),
+         expect = "embedding", class = "size"),
     list(name = "embed_tsne: affinities whose n is a vector",
          data = aff(function(A) { A$n <- c(60, 60); A }),
          call = function(d) tsne(d$A), expect = "X", class = "size"),
