@@ -116,6 +116,13 @@ distance_correlation <- function(X, embedding, n_pairs = 10000, seed = 1) {
   })
   dx <- sqrt(rowSums((X[pairs[, 1], , drop = FALSE] - X[pairs[, 2], , drop = FALSE])^2))
   dy <- sqrt(rowSums((Y[pairs[, 1], , drop = FALSE] - Y[pairs[, 2], , drop = FALSE])^2))
+  # A constant set of distances has no rank correlation: an error, not NA.
+  for (v in list(list(dx, "X"), list(dy, "embedding"))) {
+    if (all(v[[1]] == v[[1]][1])) {
+      nembed_abort(sprintf("All sampled distances in `%s` are equal (identical points, or two points only): their correlation is undefined.",
+                           v[[2]]), "value", v[[2]])
+    }
+  }
   stats::cor(dx, dy, method = "spearman")
 }
 
