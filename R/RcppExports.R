@@ -85,6 +85,14 @@ hilbert_order_cpp <- function(Y) {
     .Call(`_nembed_hilbert_order_cpp`, Y)
 }
 
+check_knn_cpp <- function(idx, dist, n_points, self_excluded) {
+    .Call(`_nembed_check_knn_cpp`, idx, dist, n_points, self_excluded)
+}
+
+check_csc_cpp <- function(p, i, x, n) {
+    .Call(`_nembed_check_csc_cpp`, p, i, x, n)
+}
+
 wasserstein_gaussian_cpp <- function(X, groups, n_units, lambda, n_threads, verbose) {
     .Call(`_nembed_wasserstein_gaussian_cpp`, X, groups, n_units, lambda, n_threads, verbose)
 }

@@ -37,6 +37,10 @@ affinities <- function(x, method = c("perplexity", "uniform", "umap"), perplexit
     nembed_abort("`x` is already a `nembed_affinities` object; pass its `$knn` to rebuild affinities.",
                  "type", "x")
   }
+  if (inherits(x, "nembed_knn")) {
+    x <- validate_knn(x, "x")
+    reject_dots("affinities", ...)  # they would go to knn_graph(), which a graph does not need
+  }
   if (method == "perplexity") {
     if (!is.numeric(perplexity) || length(perplexity) < 1L || anyNA(perplexity) ||
         any(!is.finite(perplexity)) || any(perplexity <= 1)) {
@@ -58,7 +62,7 @@ affinities <- function(x, method = c("perplexity", "uniform", "umap"), perplexit
     k <- k_default
     if (method == "perplexity" && inherits(x, "nembed_knn")) k <- min(k, x$k)
   }
-  g <- if (inherits(x, "nembed_knn")) truncate_knn(x, k)
+  g <- if (inherits(x, "nembed_knn")) truncate_knn(x, k, arg = "x", check = FALSE)
        else knn_graph(x, k = k, n_threads = n_threads, verbose = verbose, ...)
   k <- g$k
   if (method == "perplexity") {

@@ -136,6 +136,7 @@ as_data_matrix <- function(x, arg = "X", min_rows = 2L, allow_sparse = FALSE) {
       }
       check_rows(nrow(x), arg, min_rows)
       if (ncol(x) < 1L) nembed_abort(sprintf("`%s` has no columns.", arg), "size", arg)
+      check_magnitude(if (length(x@x)) range(x@x) else 0, arg)
       return(x)
     }
   }
@@ -176,11 +177,16 @@ as_data_matrix <- function(x, arg = "X", min_rows = 2L, allow_sparse = FALSE) {
   if (any(is.infinite(r))) {
     nembed_abort(sprintf("`%s` contains infinite values.", arg), "value", arg)
   }
+  check_magnitude(r, arg)
+  x
+}
+
+# Squared distances of values beyond 1e150 overflow to Inf (dense and sparse input alike).
+check_magnitude <- function(r, arg) {
   if (max(abs(r)) > 1e150) {
     nembed_abort(sprintf("`%s` has values too large to square (max |x| = %g); rescale it.",
                          arg, max(abs(r))), "value", arg)
   }
-  x
 }
 
 check_rows <- function(n, arg, min_rows) {

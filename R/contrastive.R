@@ -114,7 +114,8 @@ embed_contrastive.default <- function(X, loss = c("neg", "nce", "infonce", "umap
   k <- check_count(k, "k")
   n_epochs <- check_count(n_epochs, "n_epochs", allow_null = TRUE)
   batch_size <- check_count(batch_size, "batch_size")
-  learning_rate <- check_number(learning_rate, "learning_rate", lower = 0, lower_open = TRUE)
+  learning_rate <- check_number(learning_rate, "learning_rate", lower = 0, lower_open = TRUE,
+                                upper = 1e6)
   n_components <- check_count(n_components, "n_components")
   check_init_arg(init)
   seed <- resolve_seed(seed)
@@ -122,6 +123,7 @@ embed_contrastive.default <- function(X, loss = c("neg", "nce", "infonce", "umap
   prep <- prepare_embedding_input(X, k = k, pca = pca, n_threads = n_threads, seed = seed,
                                   verbose = verbose)
   n <- prep$n
+  check_components(n_components, n)
   timings <- prep$timings
   W <- if (!is.null(prep$knn)) binary_knn_graph(prep$knn, k, n_threads) else {
     P <- as_weight_matrix(prep$affinities$P, "X")

@@ -118,6 +118,7 @@ pca <- function(X, n_components = 50, center = TRUE, scale = FALSE, seed = 1, n_
   sparse <- inherits(X, "sparseMatrix")
   X <- as_data_matrix(X, "X", allow_sparse = TRUE)
   n_components <- check_count(n_components, "n_components", lower = 1)
+  seed <- check_count(seed, "seed", lower = 0)  # checked even where only small data skip irlba
   check_flag(center, "center")
   check_flag(scale, "scale")
   n_threads <- default_threads(n_threads)

@@ -36,6 +36,7 @@ embedding_record <- function(embedding) {
 
 new_embedding <- function(Y, record, row_names = NULL) {
   Y <- as.matrix(Y)
+  check_finite_result(Y, record$method)
   cols <- c("x", "y", "z")[seq_len(ncol(Y))]
   if (ncol(Y) > 3) cols <- paste0("dim", seq_len(ncol(Y)))
   df <- as.data.frame(Y)
@@ -105,7 +106,8 @@ final_loss <- function(loss) {
 #' Plot an embedding with base graphics
 #'
 #' @param x A `nembed_embedding`.
-#' @param color Optional vector (one value per point) or the name of a column of `x` to colour by.
+#' @param color,colour Optional vector (one value per point) or the name of a column of `x` to
+#'   colour by (either spelling, as in ggplot2).
 #' @param cex,pch Point size and symbol.
 #' @param ... Passed to [graphics::plot()].
 #' @return `x`, invisibly.
@@ -115,8 +117,8 @@ final_loss <- function(loss) {
 #' X <- as.matrix(iris[!duplicated(iris[, 1:4]), 1:4])
 #' emb <- embed_tsne(X, perplexity = 10, n_iter = 300, n_threads = 1, seed = 1)
 #' plot(emb, color = iris$Species[!duplicated(iris[, 1:4])])
-plot.nembed_embedding <- function(x, color = NULL, cex = 0.4, pch = 16, ...) {
-  if (is.character(color) && length(color) == 1L && color %in% names(x)) color <- x[[color]]
+plot.nembed_embedding <- function(x, color = NULL, cex = 0.4, pch = 16, ..., colour = NULL) {
+  color <- resolve_colour(pick_colour(color, colour), x, NULL)$values
   cols <- "black"
   if (!is.null(color)) {
     f <- factor(color)
@@ -144,10 +146,12 @@ prepare_embedding_input <- function(X, k, pca = TRUE, pca_dims = 50, metric = "e
                                     verbose = FALSE) {
   timings <- list()
   if (inherits(X, "nembed_affinities")) {
+    X <- validate_affinities(X, "X")
     return(list(data = NULL, knn = X$knn, affinities = X, row_names = X$knn$row_names, n = X$n,
                 timings = timings))
   }
   if (inherits(X, "nembed_knn")) {
+    X <- validate_knn(X, "X")
     return(list(data = NULL, knn = X, affinities = NULL, row_names = X$row_names, n = X$n,
                 timings = timings))
   }

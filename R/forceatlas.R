@@ -48,11 +48,11 @@ embed_fa2.default <- function(X, k = 15, n_iter = 750, scaling_ratio = 2, gravit
   check_flag(strong_gravity, "strong_gravity")
   k <- check_count(k, "k")
   n_iter <- check_count(n_iter, "n_iter", lower = 0)
-  scaling_ratio <- check_number(scaling_ratio, "scaling_ratio", lower = 0, lower_open = TRUE)
-  gravity <- check_number(gravity, "gravity", lower = 0)
+  scaling_ratio <- check_number(scaling_ratio, "scaling_ratio", lower = 0, lower_open = TRUE, upper = 1e6)
+  gravity <- check_number(gravity, "gravity", lower = 0, upper = 1e6)
   theta <- check_number(theta, "theta", lower = 0)
   jitter_tolerance <- check_number(jitter_tolerance, "jitter_tolerance", lower = 0,
-                                   lower_open = TRUE)
+                                   lower_open = TRUE, upper = 1e6)
   check_init_arg(init)
   seed <- resolve_seed(seed)
   prep <- prepare_embedding_input(X, k = k, pca = pca, n_threads = n_threads, seed = seed,

@@ -57,6 +57,9 @@ persistent_homology <- function(d, max_dim = 1, threshold = Inf,
   }
   engine <- check_choice(engine, c("auto", "ripser", "ripserr"), "engine")
   d <- as_distance_object(d, "d")
+  # A threshold at or above the largest distance cuts nothing: the diagram is that of Inf (and
+  # Ripser, which reads it as a float, fails on values beyond 3.4e38).
+  if (is.finite(threshold) && length(d) && threshold >= max(d)) threshold <- Inf
   program <- if (engine != "ripserr") ripser_program() else ""
   has_ripserr <- engine != "ripser" && requireNamespace("ripserr", quietly = TRUE)
   if (engine == "auto") {
@@ -254,10 +257,7 @@ as_distance_object <- function(d, arg) {
 #' detection_score(ph)                   # (1 - 0.1) / 1 = 0.9
 #' detection_score(ph, n_features = 2)   # (0.1 - 0.05) / 0.1 = 0.5
 detection_score <- function(ph, n_features = 1, dim = 1) {
-  if (!is.data.frame(ph) || !all(c("dimension", "birth", "death") %in% names(ph))) {
-    nembed_abort("`ph` must be a persistence diagram: a data frame with columns `dimension`, `birth` and `death`.",
-                 "type", "ph")
-  }
+  validate_persistence(ph, "ph")
   n_features <- check_count(n_features, "n_features", lower = 0)
   dim <- check_count(dim, "dim", lower = 0)
   sel <- ph$dimension == dim & is.finite(ph$death)
@@ -286,7 +286,7 @@ life_score <- function(life, m) {
 #'
 #' @param x A `nembed_persistence` object.
 #' @param dims Dimensions to show (default all).
-#' @param ... Passed to [graphics::plot()].
+#' @param ... Passed to [graphics::plot()] by `plot()`; must be empty for `autoplot()`.
 #' @return `x`, invisibly.
 #' @method plot nembed_persistence
 #' @export
@@ -296,6 +296,7 @@ life_score <- function(life, m) {
 #'                                  death = c(0.2, 0.4, Inf, 1.6, 0.7, 0.65)))
 #' plot(ph)
 plot.nembed_persistence <- function(x, dims = NULL, ...) {
+  validate_persistence(x, "x")
   df <- as.data.frame(unclass(x), stringsAsFactors = FALSE)
   if (!is.null(dims)) df <- df[df$dimension %in% dims, , drop = FALSE]
   fin <- is.finite(df$death)
@@ -322,6 +323,8 @@ plot.nembed_persistence <- function(x, dims = NULL, ...) {
 #' @return `autoplot()`: a ggplot.
 #' @exportS3Method ggplot2::autoplot
 autoplot.nembed_persistence <- function(object, dims = NULL, ...) {
+  reject_dots("autoplot", ...)
+  validate_persistence(object, "object")
   if (!requireNamespace("ggplot2", quietly = TRUE)) {
     nembed_abort("autoplot() needs the ggplot2 package: install.packages(\"ggplot2\").",
                  "dependency", "object")
@@ -332,7 +335,7 @@ autoplot.nembed_persistence <- function(object, dims = NULL, ...) {
   top <- if (any(fin)) max(df$death[fin], df$birth) else max(1, df$birth)
   df$infinite <- !fin
   df$death[!fin] <- top * 1.08
-  df$dimension <- factor(paste0("H", df$dimension))
+  df$dimension <- factor(sprintf("H%d", as.integer(df$dimension)))  # paste0() of none gives "H"
   .data <- ggplot2::.data
   ggplot2::ggplot(df, ggplot2::aes(x = .data$birth, y = .data$death, colour = .data$dimension,
                                    shape = .data$dimension)) +
@@ -359,10 +362,6 @@ as_persistence <- function(x) {
     nembed_abort("`x` must be a data frame with columns `dimension`, `birth` and `death`.",
                  "type", "x")
   }
-  if (!is.numeric(x$dimension) || !is.numeric(x$birth) || !is.numeric(x$death) ||
-      anyNA(x$dimension) || anyNA(x$birth) || anyNA(x$death)) {
-    nembed_abort("`x` must have numeric `dimension`, `birth` and `death` columns without NA.",
-                 "value", "x")
-  }
+  validate_persistence(x, "x")
   new_persistence(x$dimension, x$birth, x$death)
 }

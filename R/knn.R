@@ -47,7 +47,7 @@ knn_graph.default <- function(X, k = 15, method = c("auto", "exact", "hnsw"),
   metric <- check_choice(metric, c("euclidean", "cosine", "correlation"), "metric")
   n_threads <- default_threads(n_threads)
   check_flag(verbose, "verbose")
-  if (inherits(X, "nembed_knn")) return(truncate_knn(X, k))
+  if (inherits(X, "nembed_knn")) return(truncate_knn(X, k, arg = "X"))
   if (inherits(X, "dist")) return(knn_from_dist(X, k))
   if (is.list(X) && !is.data.frame(X)) return(knn_from_list(X, k))
 
@@ -95,7 +95,8 @@ new_knn <- function(idx, dist, metric, method, row_names = NULL, time = NA_real_
             class = "nembed_knn")
 }
 
-truncate_knn <- function(g, k) {
+truncate_knn <- function(g, k, arg = "X", check = TRUE) {
+  if (check) g <- validate_knn(g, arg)
   k <- check_count(k, "k", lower = 1)
   if (k > g$k) {
     nembed_abort(sprintf("`k` = %d is larger than the %d neighbours stored in the `nembed_knn` object; build the graph with a larger k.",
@@ -151,8 +152,20 @@ knn_from_list <- function(x, k) {
   }
   storage.mode(idx) <- "integer"
   storage.mode(dist) <- "double"
-  g <- new_knn(idx, dist, metric = "precomputed", method = "precomputed")
+  sorted <- sort_neighbours(idx, dist)
+  g <- new_knn(sorted$idx, sorted$dist, metric = "precomputed", method = "precomputed")
   truncate_knn(g, k)
+}
+
+# Precomputed neighbours in any order within a row, sorted by distance (ties keep their order).
+sort_neighbours <- function(idx, dist) {
+  n <- nrow(idx)
+  k <- ncol(idx)
+  if (k < 2L || !any(dist[, -1L, drop = FALSE] < dist[, -k, drop = FALSE])) {
+    return(list(idx = idx, dist = dist))
+  }
+  o <- order(rep(seq_len(n), k), as.vector(dist), rep(seq_len(k), each = n))
+  list(idx = matrix(idx[o], n, k, byrow = TRUE), dist = matrix(dist[o], n, k, byrow = TRUE))
 }
 
 `%||%` <- function(a, b) if (is.null(a)) b else a

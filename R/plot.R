@@ -29,6 +29,22 @@ resolve_colour <- function(color, data, label) {
   list(values = color, label = label)
 }
 
+# ggplot2 accepts `colour` as well as `color`; so do nembed's plot methods. `colour` comes after
+# `...` in their signatures, so it must be spelled out and `col = ` stays an error, not a guess.
+pick_colour <- function(color, colour) {
+  if (!is.null(color) && !is.null(colour)) {
+    nembed_abort("Give `color` or `colour`, not both (they are the same argument).", "value",
+                 "colour")
+  }
+  if (is.null(color)) colour else color
+}
+
+# The legend title of a colour argument: the expression the user wrote.
+colour_label <- function(color_expr, colour_expr) {
+  if (!is.null(color_expr)) deparse1(color_expr)
+  else if (!is.null(colour_expr)) deparse1(colour_expr)
+}
+
 # Few distinct values of a number are categories (cluster ids, time points), not a gradient.
 as_colour_scale_values <- function(v) {
   if (is.character(v) || is.logical(v)) return(factor(v))
@@ -44,9 +60,11 @@ as_colour_scale_values <- function(v) {
 #' in an embedding mean the same in every direction.
 #'
 #' @param object A `nembed_embedding`.
-#' @param color `NULL`, the name of a column of `object`, or a vector with one value per point.
+#' @param color,colour `NULL`, the name of a column of `object`, or a vector with one value per
+#'   point (either spelling, as in ggplot2).
 #' @param size,alpha Point size and opacity.
-#' @param ... Unused.
+#' @param ... Must be empty: an unknown argument is an error (a misspelled one would otherwise
+#'   vanish).
 #' @return A `ggplot` object.
 #' @exportS3Method ggplot2::autoplot
 #' @examples
@@ -55,9 +73,13 @@ as_colour_scale_values <- function(v) {
 #'   emb <- embed_pca(X)
 #'   ggplot2::autoplot(emb, color = iris$Species)
 #' }
-autoplot.nembed_embedding <- function(object, color = NULL, size = 0.8, alpha = 1, ...) {
+autoplot.nembed_embedding <- function(object, color = NULL, size = 0.8, alpha = 1, ...,
+                                      colour = NULL) {
+  reject_dots("autoplot", ...)
   require_ggplot2()
-  label <- if (is.null(color)) NULL else deparse1(substitute(color))
+  label <- colour_label(if (!is.null(color)) substitute(color),
+                        if (!is.null(colour)) substitute(colour))
+  color <- pick_colour(color, colour)
   m <- as.matrix(object)
   df <- data.frame(x = m[, 1], y = if (ncol(m) > 1) m[, 2] else 0)
   col <- resolve_colour(color, object, label)
@@ -100,11 +122,12 @@ scatter_plot <- function(df, col, size, alpha, title, axis_names, facet = NULL) 
 #' `plot()` does the same with base graphics.
 #'
 #' @param object,x A `nembed_spectrum` data frame.
-#' @param color `NULL`, the name of a column, or a vector with one value per point of *one* run
-#'   (recycled over the panels, matched by `id`) or per row.
+#' @param color,colour `NULL`, the name of a column, or a vector with one value per point of
+#'   *one* run (recycled over the panels, matched by `id`) or per row (either spelling).
 #' @param size,alpha Point size and opacity.
 #' @param cex,pch Point size and symbol for base graphics.
-#' @param ... Unused by `autoplot()`; passed to [graphics::plot()] by `plot()`.
+#' @param ... Must be empty for `autoplot()` (an unknown argument is an error); passed to
+#'   [graphics::plot()] by `plot()`.
 #' @return `autoplot()`: a `ggplot` object; `plot()`: `x`, invisibly.
 #' @exportS3Method ggplot2::autoplot
 #' @examples
@@ -118,9 +141,13 @@ scatter_plot <- function(df, col, size, alpha, title, axis_names, facet = NULL) 
 #' if (requireNamespace("ggplot2", quietly = TRUE)) {
 #'   ggplot2::autoplot(sp, color = iris$Species)
 #' }
-autoplot.nembed_spectrum <- function(object, color = NULL, size = 0.5, alpha = 1, ...) {
+autoplot.nembed_spectrum <- function(object, color = NULL, size = 0.5, alpha = 1, ...,
+                                     colour = NULL) {
+  reject_dots("autoplot", ...)
   require_ggplot2()
-  label <- if (is.null(color)) NULL else deparse1(substitute(color))
+  label <- colour_label(if (!is.null(color)) substitute(color),
+                        if (!is.null(colour)) substitute(colour))
+  color <- pick_colour(color, colour)
   param <- spectrum_parameter(object)
   df <- as.data.frame(unclass(object))[, c("x", "y", "id", param)]
   col <- resolve_colour(spectrum_colour(color, object), object, label)
@@ -130,7 +157,8 @@ autoplot.nembed_spectrum <- function(object, color = NULL, size = 0.5, alpha = 1
 #' @rdname autoplot.nembed_spectrum
 #' @method plot nembed_spectrum
 #' @export
-plot.nembed_spectrum <- function(x, color = NULL, cex = 0.3, pch = 16, ...) {
+plot.nembed_spectrum <- function(x, color = NULL, cex = 0.3, pch = 16, ..., colour = NULL) {
+  color <- pick_colour(color, colour)
   param <- spectrum_parameter(x)
   col <- resolve_colour(spectrum_colour(color, x), x, NULL)$values
   values <- unique(x[[param]])

@@ -73,6 +73,7 @@ majority_vote <- function(nb_labels, L) {
 knn_recall <- function(X, embedding, k = 10, n_threads = NULL) {
   Y <- embedding_coords(embedding)
   n_threads <- default_threads(n_threads)
+  if (inherits(X, "nembed_knn")) X <- validate_knn(X, "X")
   n <- if (inherits(X, "nembed_knn")) X$n else n_points(X, "X")
   if (n != nrow(Y)) {
     nembed_abort(sprintf("`X` has %d points but `embedding` has %d.", n, nrow(Y)), "size",
@@ -105,7 +106,7 @@ distance_correlation <- function(X, embedding, n_pairs = 10000, seed = 1) {
     nembed_abort(sprintf("`X` has %d points but `embedding` has %d.", nrow(X), nrow(Y)), "size",
                  "embedding")
   }
-  n_pairs <- check_count(n_pairs, "n_pairs", lower = 3)
+  n_pairs <- check_count(n_pairs, "n_pairs", lower = 3, upper = 1e7)
   seed <- check_count(seed, "seed", lower = 0, upper = .Machine$integer.max)
   n <- nrow(X)
   pairs <- with_seed(seed, {
@@ -115,6 +116,13 @@ distance_correlation <- function(X, embedding, n_pairs = 10000, seed = 1) {
   })
   dx <- sqrt(rowSums((X[pairs[, 1], , drop = FALSE] - X[pairs[, 2], , drop = FALSE])^2))
   dy <- sqrt(rowSums((Y[pairs[, 1], , drop = FALSE] - Y[pairs[, 2], , drop = FALSE])^2))
+  # A constant set of distances has no rank correlation: an error, not NA.
+  for (v in list(list(dx, "X"), list(dy, "embedding"))) {
+    if (all(v[[1]] == v[[1]][1])) {
+      nembed_abort(sprintf("All sampled distances in `%s` are equal (identical points, or two points only): their correlation is undefined.",
+                           v[[2]]), "value", v[[2]])
+    }
+  }
   stats::cor(dx, dy, method = "spearman")
 }
 

@@ -78,8 +78,12 @@ circle_points <- function(n) {
 }
 
 shape_args <- function(n, dim, sigma, seed, min_dim) {
-  check_count(n, "n", lower = 3)
-  check_count(dim, "dim", lower = min_dim)
+  check_count(n, "n", lower = 3, upper = 1e7)
+  check_count(dim, "dim", lower = min_dim, upper = 1e4)
+  if (n * dim > 1e8) {
+    nembed_abort(sprintf("`n` x `dim` = %g values is more than the 1e8 these generators make (%.1f GB).",
+                         n * dim, n * dim * 8 / 1e9), "size", "dim")
+  }
   check_number(sigma, "sigma", lower = 0)
   if (!is.null(seed)) check_count(seed, "seed", lower = 0, upper = .Machine$integer.max)
   invisible(NULL)

@@ -98,6 +98,7 @@ spectral_distances.default <- function(x, method = c("effective_resistance", "di
   check_flag(verbose, "verbose")
   t <- check_number(t, "t", lower = 0, lower_open = TRUE, upper = 1e6)
   n_threads <- default_threads(n_threads)
+  if (inherits(x, "nembed_knn")) x <- validate_knn(x, "x")
   if (missing(k) && inherits(x, "nembed_knn")) k <- x$k
   if (missing(k) && is.list(x) && !is.data.frame(x) && is.matrix(x$idx %||% x$index)) {
     k <- ncol(x$idx %||% x$index)

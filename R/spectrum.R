@@ -74,8 +74,11 @@ embed_spectrum.default <- function(X, exaggeration = c(1, 2, 4, 8, 16, 32), s = 
   pca_start <- NULL
   if (!is.null(prep$data)) {
     Z <- pca(prep$data, n_components = 2)
-    if (ncol(Z) == 2) pca_start <- unname(unclass(Z)[, 1:2]) / stats::sd(Z[, 1])
-    attributes(pca_start) <- list(dim = c(n, 2L))
+    # One column or no spread (identical points): no PCA start; each method picks its own.
+    if (ncol(Z) == 2 && all(is.finite(Z)) && stats::sd(Z[, 1]) > 0) {
+      pca_start <- unname(unclass(Z)[, 1:2]) / stats::sd(Z[, 1])
+      attributes(pca_start) <- list(dim = c(n, 2L))
+    }
   }
   records <- list()
   panels <- list()

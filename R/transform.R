@@ -90,6 +90,8 @@ embed_transform <- function(embedding, X_new, perplexity = 5, k = NULL, init_k =
     nembed_abort("`embedding` has no reference data (it was made from a graph, affinities or distances); embed from a data matrix to place new points.",
                  "value", "embedding")
   }
+  rec <- validate_model(rec, "embedding")
+  ref <- rec$reference
   X_new <- as_data_matrix(X_new, "X_new", min_rows = 1L)
   if (ncol(X_new) != ref$n_input_cols) {
     nembed_abort(sprintf("`X_new` must have %d columns like the reference data; it has %d.",

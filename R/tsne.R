@@ -165,6 +165,8 @@ embed_tsne.default <- function(X, perplexity = 30, n_components = 2, init = "pca
                  "perplexity")
   }
 
+  if (inherits(X, "nembed_affinities")) X <- validate_affinities(X, "X")
+  if (inherits(X, "nembed_knn")) X <- validate_knn(X, "X")
   n <- if (inherits(X, c("nembed_affinities", "nembed_knn"))) X$n else n_points(X, "X")
   check_rows(n, "X", 3L)
   if (affinity == "perplexity" && !inherits(X, "nembed_affinities") && max(perplexity) >= n - 1) {
@@ -309,6 +311,7 @@ continue_tsne <- function(embedding, n_iter = 250, exaggeration = 1, learning_ra
   if (!identical(rec$method, "tsne")) {
     nembed_abort("`embedding` must come from embed_tsne() or continue_tsne().", "type", "embedding")
   }
+  rec <- validate_tsne_record(rec, "embedding")
   t_start <- proc.time()[["elapsed"]]
   params <- rec$params
   params$n_iter <- check_count(n_iter, "n_iter", lower = 1)
@@ -358,9 +361,5 @@ check_init_scale <- function(Y, arg) {
                          arg, m), "value", arg)
   }
   # Points that all coincide feel no force at all (every difference is zero), so nothing moves.
-  if (all(Y == rep(Y[1, ], each = nrow(Y)))) {
-    nembed_abort(sprintf("`%s` places all points at the same position, where t-SNE's gradient is zero and no point can move; give distinct starting positions.",
-                         arg), "value", arg)
-  }
-  invisible(Y)
+  check_not_collapsed(Y, arg, "t-SNE")
 }

@@ -92,8 +92,10 @@ embed_umap.default <- function(X, n_neighbors = 15, min_dist = 0.1, spread = 1, 
                          format(spread)), "value", "min_dist")
   }
   n_epochs <- check_count(n_epochs, "n_epochs", allow_null = TRUE)
-  negative_sample_rate <- check_number(negative_sample_rate, "negative_sample_rate", lower = 0)
-  learning_rate <- check_number(learning_rate, "learning_rate", lower = 0, lower_open = TRUE)
+  negative_sample_rate <- check_number(negative_sample_rate, "negative_sample_rate", lower = 0,
+                                       upper = 1e4)
+  learning_rate <- check_number(learning_rate, "learning_rate", lower = 0, lower_open = TRUE,
+                                upper = 1e6)
   n_components <- check_count(n_components, "n_components")
   if (is.null(a) != is.null(b)) {
     nembed_abort("Give both `a` and `b`, or neither (to fit them from `min_dist` and `spread`).",
@@ -120,6 +122,7 @@ embed_umap.default <- function(X, n_neighbors = 15, min_dist = 0.1, spread = 1, 
                                     seed = seed, verbose = verbose)
   }
   n <- prep$n
+  check_components(n_components, n)
   timings <- prep$timings
   aff <- prep$affinities
   if (is.null(aff)) {
@@ -133,8 +136,9 @@ embed_umap.default <- function(X, n_neighbors = 15, min_dist = 0.1, spread = 1, 
     a <- ab[["a"]]
     b <- ab[["b"]]
   } else {
-    a <- check_number(a, "a", lower = 0, lower_open = TRUE)
-    b <- check_number(b, "b", lower = 0, lower_open = TRUE)
+    ab <- check_umap_ab(a, b)
+    a <- ab[["a"]]
+    b <- ab[["b"]]
   }
   if (is.null(n_epochs)) n_epochs <- if (n <= 10000) 500L else 200L
 
@@ -232,6 +236,7 @@ initial_layout <- function(init, P, data, n, n_components, seed, n_threads, scal
                            nrow(Y), ncol(Y)), "size", "init")
     }
     attributes(Y) <- list(dim = dim(Y))
+    check_not_collapsed(Y, "init", "the embedding")
     return(list(Y = Y, method = "user"))
   }
   if (init == "spectral") {

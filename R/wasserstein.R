@@ -357,7 +357,13 @@ unit_ellipse <- function(P, n_vertices = 60L) {
 }
 
 #' @exportS3Method ggplot2::autoplot
-autoplot.nembed_wasserstein <- function(object, color = NULL, ...) {
+autoplot.nembed_wasserstein <- function(object, color = NULL, ..., colour = NULL) {
+  reject_dots("autoplot", ...)
+  color <- pick_colour(color, colour)
+  if (!is.null(color) && (!is.atomic(color) || length(color) != nrow(object))) {
+    nembed_abort(sprintf("`color` must have one value per unit (%d); it has length %d.",
+                         nrow(object), length(color)), "size", "color")
+  }
   if (!requireNamespace("ggplot2", quietly = TRUE)) {
     nembed_abort("autoplot() needs the 'ggplot2' package.", "dependency", "object")
   }

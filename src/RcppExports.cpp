@@ -373,6 +373,34 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// check_knn_cpp
+std::string check_knn_cpp(const Rcpp::IntegerMatrix& idx, const Rcpp::NumericMatrix& dist, int n_points, bool self_excluded);
+RcppExport SEXP _nembed_check_knn_cpp(SEXP idxSEXP, SEXP distSEXP, SEXP n_pointsSEXP, SEXP self_excludedSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const Rcpp::IntegerMatrix& >::type idx(idxSEXP);
+    Rcpp::traits::input_parameter< const Rcpp::NumericMatrix& >::type dist(distSEXP);
+    Rcpp::traits::input_parameter< int >::type n_points(n_pointsSEXP);
+    Rcpp::traits::input_parameter< bool >::type self_excluded(self_excludedSEXP);
+    rcpp_result_gen = Rcpp::wrap(check_knn_cpp(idx, dist, n_points, self_excluded));
+    return rcpp_result_gen;
+END_RCPP
+}
+// check_csc_cpp
+std::string check_csc_cpp(const Rcpp::IntegerVector& p, const Rcpp::IntegerVector& i, const Rcpp::NumericVector& x, int n);
+RcppExport SEXP _nembed_check_csc_cpp(SEXP pSEXP, SEXP iSEXP, SEXP xSEXP, SEXP nSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const Rcpp::IntegerVector& >::type p(pSEXP);
+    Rcpp::traits::input_parameter< const Rcpp::IntegerVector& >::type i(iSEXP);
+    Rcpp::traits::input_parameter< const Rcpp::NumericVector& >::type x(xSEXP);
+    Rcpp::traits::input_parameter< int >::type n(nSEXP);
+    rcpp_result_gen = Rcpp::wrap(check_csc_cpp(p, i, x, n));
+    return rcpp_result_gen;
+END_RCPP
+}
 // wasserstein_gaussian_cpp
 Rcpp::List wasserstein_gaussian_cpp(const Eigen::Map<Eigen::MatrixXd> X, const Rcpp::IntegerVector groups, int n_units, double lambda, int n_threads, bool verbose);
 RcppExport SEXP _nembed_wasserstein_gaussian_cpp(SEXP XSEXP, SEXP groupsSEXP, SEXP n_unitsSEXP, SEXP lambdaSEXP, SEXP n_threadsSEXP, SEXP verboseSEXP) {
@@ -426,6 +454,8 @@ static const R_CallMethodDef CallEntries[] = {
     {"_nembed_perplexity_conditional_cpp", (DL_FUNC) &_nembed_perplexity_conditional_cpp, 3},
     {"_nembed_tsne_transform_cpp", (DL_FUNC) &_nembed_tsne_transform_cpp, 7},
     {"_nembed_hilbert_order_cpp", (DL_FUNC) &_nembed_hilbert_order_cpp, 1},
+    {"_nembed_check_knn_cpp", (DL_FUNC) &_nembed_check_knn_cpp, 4},
+    {"_nembed_check_csc_cpp", (DL_FUNC) &_nembed_check_csc_cpp, 4},
     {"_nembed_wasserstein_gaussian_cpp", (DL_FUNC) &_nembed_wasserstein_gaussian_cpp, 6},
     {"_nembed_wasserstein_gaussian_moments_cpp", (DL_FUNC) &_nembed_wasserstein_gaussian_moments_cpp, 4},
     {NULL, NULL, 0}

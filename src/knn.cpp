@@ -4,6 +4,7 @@
 #include "nembed/affinity.hpp"
 #include "nembed/hnsw.hpp"
 #include "nembed/knn.hpp"
+#include "nembed/validate.hpp"
 #include "rcpp_convert.h"
 #include "rcpp_executor.h"
 
@@ -109,6 +110,7 @@ Rcpp::List perplexity_affinities_cpp(const Rcpp::IntegerMatrix idx, const Rcpp::
   std::vector<double> d;
   knn_from_r(idx, dist, nbr, d);
   const std::size_t n = idx.nrow(), k = idx.ncol();
+  assert(knn_indices_in_range(idx.begin(), n, k, n));  // validate_knn() ran in R
   std::vector<double> perp(perplexities.begin(), perplexities.end());
   PerplexityResult pr = perplexity_calibrate(n, k, d, perp, 1e-5, 200, exec);
   std::vector<double>().swap(d);
@@ -128,6 +130,7 @@ Rcpp::List perplexity_affinities_cpp(const Rcpp::IntegerMatrix idx, const Rcpp::
 Rcpp::List uniform_affinities_cpp(const Rcpp::IntegerMatrix idx, int n_threads) {
   RcppParallelExecutor exec(n_threads);
   const std::size_t n = idx.nrow(), k = idx.ncol();
+  assert(knn_indices_in_range(idx.begin(), n, k, n));  // validate_knn() ran in R
   std::vector<int> nbr(n * k);
   for (std::size_t i = 0; i < n; ++i)
     for (std::size_t j = 0; j < k; ++j) nbr[i * k + j] = idx(i, j) - 1;
@@ -155,6 +158,7 @@ Rcpp::List umap_affinities_cpp(const Rcpp::IntegerMatrix idx, const Rcpp::Numeri
   std::vector<double> d;
   knn_from_r(idx, dist, nbr, d);
   const std::size_t n = idx.nrow(), k = idx.ncol();
+  assert(knn_indices_in_range(idx.begin(), n, k, n));  // validate_knn() ran in R
   UmapCalibration c = umap_calibrate(n, k, d, exec);
   std::vector<double>().swap(d);
   const double mix = set_op_mix_ratio;

@@ -6,6 +6,7 @@
 #include "nembed/forceatlas.hpp"
 #include "nembed/laplacian.hpp"
 #include "nembed/sgd.hpp"
+#include "nembed/validate.hpp"
 #include "rcpp_convert.h"
 #include "rcpp_executor.h"
 
@@ -16,6 +17,9 @@ namespace {
 // A symmetric dgCMatrix (column pointers, row indices, values) as CSR rows: the same arrays.
 SparseSym sparse_from_r(const Rcpp::IntegerVector& p, const Rcpp::IntegerVector& i,
                         const Rcpp::NumericVector& x, int n) {
+  // validate_affinities() / as_weight_matrix() ran in R; debug builds check again.
+  assert(check_csc_arrays(p.begin(), p.size(), i.begin(), i.size(), x.begin(), x.size(),
+                          static_cast<std::size_t>(n)).empty());
   SparseSym s;
   s.n = static_cast<std::size_t>(n);
   s.ptr.assign(p.begin(), p.end());

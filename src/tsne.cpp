@@ -3,6 +3,7 @@
 
 #include "nembed/tsne.hpp"
 #include "nembed/tsne_transform.hpp"
+#include "nembed/validate.hpp"
 #include "rcpp_convert.h"
 #include "rcpp_executor.h"
 
@@ -70,6 +71,9 @@ Rcpp::List tsne_cpp(const Rcpp::IntegerVector Pp, const Rcpp::IntegerVector Pi,
                     const Rcpp::List params, int n_threads, bool verbose, int iter_offset) {
   NEMBED_GLUE_BEGIN
   const std::size_t n = Y0.nrow();
+  // validate_affinities() ran in R; debug builds check the slots again.
+  assert(check_csc_arrays(Pp.begin(), Pp.size(), Pi.begin(), Pi.size(), Px.begin(), Px.size(),
+                          n).empty());
   SparseP P = make_sparse_p(n, Pp.begin(), Pi.begin(), Px.begin());
   const TsneParams par = params_from_list(params);
   switch (Y0.ncol()) {

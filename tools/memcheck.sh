@@ -20,9 +20,8 @@
 #       not tracked: delete the copy's src/*.o then); the run itself takes ~10 s.
 # Measured again 2026-11-30 on the idle machine: (a) 64 s in all (cases 34.5 s under valgrind),
 # (b) build 157 s, run 7 s.
-# Not in .ci/run: on a shared machine (the first figures) it adds ~24 min to a CI run that already
-# takes ~21 min, which would leave too little room under the 60-minute budget; run it before a
-# release or after touching the C++ core.
+# In CI since issue 14: .ci/run calls tools/ci-sanitizers.sh, which runs (b) then (a); its cost
+# on the shared machine is in the README ("Memory checks and fuzzing").
 #
 # Why these settings:
 # - valgrind: --errors-for-leak-kinds=definite, because R and TBB keep "possibly lost" and "still
@@ -34,6 +33,8 @@
 #   value only feeds a prefetch hint and the read stays inside glibc's 8-byte-rounded chunk, so it
 #   is harmless; ASan has no suppression for heap reads, hence the build flag. It changes only
 #   hnswlib (scalar distances, no prefetch); valgrind (a) checks the normal SSE build.
+# - ASan build with -UNDEBUG (after R's -DNDEBUG): the debug asserts of the glue (indices and
+#   sparse slots checked again after the R validators, issue 14) are compiled in.
 # - ASan: detect_leaks=0 because R itself never frees much at exit; the preload is needed because
 #   the R binary is not instrumented but the package .so is. UBSan reports are made fatal.
 set -uo pipefail
@@ -74,6 +75,7 @@ CC = gcc $san
 CXX17FLAGS = -g -O1 -DNO_MANUAL_VECTORIZATION
 CXXFLAGS = -g -O1 -DNO_MANUAL_VECTORIZATION
 CFLAGS = -g -O1
+CPPFLAGS = -UNDEBUG
 MK
   mkdir -p "$lib"
   local t0=$SECONDS
@@ -105,8 +107,8 @@ MK
     R_LIBS="$lib" R --vanilla --slave -f tools/memcheck-cases.R >"$logdir/asan.log" 2>&1
   local rc=$?
   grep -E "memcheck-cases\]" "$logdir/asan.log" | tail -20
-  if grep -qE "ERROR: AddressSanitizer|runtime error:" "$logdir/asan.log"; then
-    grep -E -A15 "ERROR: AddressSanitizer|runtime error:" "$logdir/asan.log" | head -60
+  if grep -qE "ERROR: AddressSanitizer|runtime error:|Assertion .* failed" "$logdir/asan.log"; then
+    grep -E -A15 "ERROR: AddressSanitizer|runtime error:|Assertion .* failed" "$logdir/asan.log" | head -60
     rc=1
   fi
   echo "[memcheck] (b) ASan/UBSan exit status $rc; build $t_build s, run $((SECONDS - t0)) s"

@@ -545,3 +545,28 @@ run_bad_input_case <- function(case) {
   }
   list(outcome = "ok", value = res$value, unchanged = unchanged, d = d)
 }
+
+# Checks one case's outcome (shared by test-bad-input.R and test-abuse.R).
+expect_case <- function(case, res) {
+  label <- case$name
+  expect_true(res$unchanged, label = paste0(label, ": inputs unchanged"))
+  if (identical(case$expect, "ok")) {
+    expect_identical(res$outcome, "ok",
+                     label = paste0(label, ": outcome (", res$message %||% "", ")"))
+    if (identical(res$outcome, "ok")) {
+      expect_true(isTRUE(case$check(res$value, res$d)), label = paste0(label, ": result check"))
+    }
+  } else {
+    expect_true("nembed_error" %in% res$classes,
+                label = paste0(label, ": nembed_error (got ", res$outcome, ": ", res$message, ")"))
+    expect_identical(res$arg, case$expect, label = paste0(label, ": condition's arg"))
+    # The message names the argument, in backticks (`X` or a part of it, `X$idx`).
+    expect_true(grepl(paste0("`", case$expect, "[`$]"), res$message),
+                label = paste0(label, ": message names `", case$expect, "` (", res$message, ")"))
+    if (!is.null(case$class)) {
+      expect_true(paste0("nembed_error_", case$class) %in% res$classes,
+                  label = paste0(label, ": subclass ", case$class, " (got ",
+                                 paste(res$classes, collapse = "/"), ")"))
+    }
+  }
+}
