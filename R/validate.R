@@ -162,17 +162,21 @@ validate_affinities <- function(a, arg = "X") {
 # continue_tsne(): an edited record must not reach the optimiser).
 validate_tsne_record <- function(rec, arg = "embedding") {
   what <- "t-SNE run record"
-  if (is.null(rec$affinities)) {
+  # A record stored in a SingleCellExperiment or Seurat object drops the affinities but keeps
+  # what rebuilds them (continue_tsne() calls rebuild_affinities()).
+  rebuildable <- is.list(rec$spec_affinities) && is.list(rec$reference) &&
+    is.matrix(rec$reference$data)
+  if (is.null(rec$affinities) && !rebuildable) {
     if ("affinities" %in% rec$dropped) {
       invalid_object(arg, what, paste0(
-        "it was stored in a SingleCellExperiment, which keeps the run record without its ",
-        "affinities (they are ~80 times the size of the coordinates), and continue_tsne() needs ",
-        "them"), "value",
-        " Run embed_tsne() on the cells' matrix and continue that embedding, or start a new run with init = the stored coordinates.")
+        "it was stored in a SingleCellExperiment or Seurat object, which keeps the run record ",
+        "without its affinities, and the record has lost the reference data (`reference`, ",
+        "`spec_affinities`) that continue_tsne() needs to rebuild them"), "value",
+        " Pass the embedding as sce_embedding()/seurat_embedding() return it, or start a new run with init = the stored coordinates.")
     }
     invalid_object(arg, what, "it has no affinities")
   }
-  rec$affinities <- validate_affinities(rec$affinities, arg)
+  if (!is.null(rec$affinities)) rec$affinities <- validate_affinities(rec$affinities, arg)
   p <- rec$params
   if (!is.list(p)) invalid_object(arg, what, "it has no parameter list `params`", "type")
   within_object(arg, what, {

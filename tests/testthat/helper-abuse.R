@@ -262,12 +262,18 @@ abuse_cases <- function() {
   }
   if (sce) {
     cases <- c(cases, list(
-      list(name = "continue_tsne: a t-SNE stored in a SingleCellExperiment",
+      # A stored t-SNE continues (its affinities are rebuilt from the record's reference data,
+      # test-sce.R); one whose record lost that data is refused with a classed error.
+      list(name = "continue_tsne: a t-SNE stored in a SingleCellExperiment, reference data removed",
            data = function() {
              s <- SingleCellExperiment::SingleCellExperiment(list(logcounts = t(X)))
              s <- nembed::embed_tsne(s, perplexity = 5, n_iter = 60, early_iter = 20,
                                      n_threads = 1, seed = 1, n_pca = NULL)
-             list(e = nembed::sce_embedding(s, "TSNE"))
+             e <- nembed::sce_embedding(s, "TSNE")
+             rec <- attr(e, "nembed_record")
+             rec$reference <- NULL
+             attr(e, "nembed_record") <- rec
+             list(e = e)
            },
            call = function(d) nembed::continue_tsne(d$e, n_iter = 5, n_threads = 1),
            expect = "embedding", class = "value")
