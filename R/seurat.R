@@ -169,10 +169,12 @@ seurat_input <- function(X, reduction = "pca", dims = NULL, assay = NULL, featur
   list(m = m, source = source, assay = assay_out)
 }
 
-# SeuratObject 5 reads layers; 4 reads slots.
+# SeuratObject 5 reads layers; 4 reads slots. LayerData() is looked up at run time: it does not
+# exist in SeuratObject 4 (Debian's), and a `::` reference to it is a WARNING in R CMD check there.
 seurat_scaled_data <- function(X, assay) {
   if (utils::packageVersion("SeuratObject") >= "5.0.0") {
-    SeuratObject::LayerData(X, assay = assay, layer = "scale.data")
+    layer_data <- getExportedValue("SeuratObject", "LayerData")
+    layer_data(X, assay = assay, layer = "scale.data")
   } else {
     SeuratObject::GetAssayData(X, slot = "scale.data", assay = assay)
   }
