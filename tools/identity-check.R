@@ -42,8 +42,8 @@ make_cases <- function(th) {
   cases[[paste0("fa2", tag)]] <- function() coords(embed_fa2(X, seed = 1, n_threads = th, n_iter = 100))
   cases[[paste0("laplacian", tag)]] <- function() coords(embed_laplacian(X, seed = 1, n_threads = th))
   cases[[paste0("spectrum", tag)]] <- function() lapply(embed_spectrum(X, exaggeration = c(1, 4), seed = 1, n_threads = th), function(e) if (is.data.frame(e)) coords(e) else e)
-  cases[[paste0("spectral_resistance", tag)]] <- function() unclass(spectral_distances(circle, method = "effective_resistance", n_threads = th))
-  cases[[paste0("spectral_diffusion", tag)]] <- function() unclass(spectral_distances(circle, method = "diffusion", n_threads = th))
+  cases[[paste0("spectral_resistance", tag)]] <- function() as.vector(spectral_distances(circle, method = "effective_resistance", n_threads = th))
+  cases[[paste0("spectral_diffusion", tag)]] <- function() as.vector(spectral_distances(circle, method = "diffusion", n_threads = th))
   cases[[paste0("pca", tag)]] <- function() { p <- pca(X, n_components = 5, n_threads = th); lapply(p, function(v) if (is.numeric(v)) abs(v) else NULL) }
   cases[[paste0("transform_tsne", tag)]] <- function() coords(embed_transform(embed_tsne(X, seed = 1, n_threads = th, n_iter = 200), Xnew, n_threads = th))
   cases[[paste0("transform_umap", tag)]] <- function() coords(embed_transform(embed_umap(X, seed = 1, n_threads = th, n_epochs = 50), Xnew, n_threads = th, seed = 1))
