@@ -72,9 +72,9 @@ knn_graph.default <- function(X, k = 15, method = c("auto", "exact", "hnsw"),
   tsmessage("kNN graph: ", n, " points, k = ", k, ", ", method, ", ", metric, ", ", n_threads,
             " thread(s)", verbose = verbose)
   res <- if (sparse) {
-    knn_sparse_cpp(X, k, metric, n_threads, verbose)
+    core_call(knn_sparse_cpp(X, k, metric, n_threads, verbose))
   } else {
-    knn_dense_cpp(X, k, method, metric, n_threads, M, ef_construction, ef, seed %% 2^31, verbose)
+    core_call(knn_dense_cpp(X, k, method, metric, n_threads, M, ef_construction, ef, seed %% 2^31, verbose))
   }
   new_knn(res$idx, res$dist, metric = metric, method = method, row_names = rownames(X),
           time = proc.time()[["elapsed"]] - t0)
@@ -167,8 +167,6 @@ sort_neighbours <- function(idx, dist) {
   o <- order(rep(seq_len(n), k), as.vector(dist), rep(seq_len(k), each = n))
   list(idx = matrix(idx[o], n, k, byrow = TRUE), dist = matrix(dist[o], n, k, byrow = TRUE))
 }
-
-`%||%` <- function(a, b) if (is.null(a)) b else a
 
 #' @method print nembed_knn
 #' @export

@@ -15,7 +15,7 @@ exact_neighbours <- function(X, k, n_threads, arg) {
   if (inherits(X, "nembed_knn")) return(truncate_knn(X, k)$idx)
   X <- as_data_matrix(X, arg)
   k <- check_k(k, nrow(X))
-  knn_dense_cpp(X, k, "exact", "euclidean", n_threads, 16L, 200L, 0L, 1, FALSE)$idx
+  core_call(knn_dense_cpp(X, k, "exact", "euclidean", n_threads, 16L, 200L, 0L, 1, FALSE))$idx
 }
 
 #' kNN classification accuracy of an embedding
@@ -126,16 +126,3 @@ distance_correlation <- function(X, embedding, n_pairs = 10000, seed = 1) {
   stats::cor(dx, dy, method = "spearman")
 }
 
-# Evaluates expr with R's RNG seeded, restoring the user's RNG state afterwards.
-with_seed <- function(seed, expr) {
-  old <- if (exists(".Random.seed", envir = globalenv(), inherits = FALSE))
-    get(".Random.seed", envir = globalenv()) else NULL
-  on.exit({
-    if (is.null(old)) {
-      if (exists(".Random.seed", envir = globalenv(), inherits = FALSE))
-        rm(".Random.seed", envir = globalenv())
-    } else assign(".Random.seed", old, envir = globalenv())
-  })
-  set.seed(seed)
-  expr
-}

@@ -93,24 +93,6 @@ NULL
 
 is_sce <- function(x) inherits(x, "SingleCellExperiment")
 
-# For the default methods of generics that take `...` only so that methods (SingleCellExperiment)
-# can have their own arguments: a misspelled or misplaced argument must not vanish silently.
-reject_dots <- function(fun, ...) {
-  if (...length()) {
-    nms <- names(as.list(substitute(list(...)))[-1L])  # without evaluating the arguments
-    nms <- if (is.null(nms)) rep("", ...length()) else nms
-    nms[!nzchar(nms)] <- "(unnamed)"
-    # The names in backticks, and the first one as the condition's `arg`, like every other check.
-    nembed_abort(sprintf("Unknown argument(s) to %s(): %s.%s", fun,
-                         paste(sprintf("`%s`", nms), collapse = ", "),
-                         if (any(nms %in% c("dimred", "n_dimred", "assay.type", "exprs_values",
-                                            "ntop", "subset_row", "n_pca", "name")))
-                           " Those are for a SingleCellExperiment `X` (see ?nembed_sce)." else ""),
-                 "type", nms[1])
-  }
-  invisible(TRUE)
-}
-
 require_sce <- function(arg = "X") {
   if (!requireNamespace("SingleCellExperiment", quietly = TRUE) ||
       !requireNamespace("SummarizedExperiment", quietly = TRUE)) {

@@ -123,7 +123,7 @@ embed_transform <- function(embedding, X_new, perplexity = 5, k = NULL, init_k =
 # The new points' nearest reference points: list(idx, dist) (m x k) and the time it took.
 transform_neighbours <- function(ref, Xq, k, n_threads, verbose) {
   t0 <- proc.time()[["elapsed"]]
-  nn <- knn_query_cpp(ref$data, Xq, k, ref$metric, n_threads, verbose)
+  nn <- core_call(knn_query_cpp(ref$data, Xq, k, ref$metric, n_threads, verbose))
   nn$time <- proc.time()[["elapsed"]] - t0
   nn
 }
@@ -149,12 +149,12 @@ tsne_transform <- function(rec, ref, Yref, Xq, k, learning_rate, n_threads, verb
   Y <- Y0
   if (n_iter > 0) {
     idx <- nn$idx[, seq_len(k), drop = FALSE]
-    P <- perplexity_conditional_cpp(nn$dist[, seq_len(k), drop = FALSE], perplexity, n_threads)
+    P <- core_call(perplexity_conditional_cpp(nn$dist[, seq_len(k), drop = FALSE], perplexity, n_threads))
     params <- list(n_iter = n_iter, learning_rate = learning_rate %||% 1,
                    momentum = check_number(momentum, "momentum", 0, 1, upper_open = TRUE),
                    dof = rec$params$dof, theta = 0.5,
                    max_step_norm = check_number(max_step_norm, "max_step_norm", lower = 0))
-    Y <- tsne_transform_cpp(Yref, idx, P, Y0, params, n_threads, verbose)
+    Y <- core_call(tsne_transform_cpp(Yref, idx, P, Y0, params, n_threads, verbose))
   }
   list(Y = Y, t_knn = nn$time,
        record = list(method = "tsne_transform",
@@ -176,7 +176,7 @@ sgd_transform <- function(rec, ref, Yref, Xq, k, learning_rate, n_threads, verbo
   seed <- if (is.null(seed)) p$seed else resolve_seed(seed)
   nn <- transform_neighbours(ref, Xq, k, n_threads, verbose)
   # UMAP: fuzzy memberships; contrastive: the binary kNN graph.
-  W <- if (umap) umap_memberships_cpp(nn$dist, n_threads) else matrix(1, nrow(Xq), k)
+  W <- if (umap) core_call(umap_memberships_cpp(nn$dist, n_threads)) else matrix(1, nrow(Xq), k)
   Y0 <- vapply(seq_len(ncol(Yref)), function(c) {
     rowSums(W * matrix(Yref[nn$idx, c], nrow = nrow(Xq))) / rowSums(W)
   }, numeric(nrow(Xq)))
@@ -195,9 +195,9 @@ sgd_transform <- function(rec, ref, Yref, Xq, k, learning_rate, n_threads, verbo
   if (n_epochs > 0) {
     tsmessage(rec$method, " transform: ", nrow(Xq), " points, ", n_epochs, " epochs",
               verbose = verbose)
-    Y <- sgd_transform_cpp(Yref, Y0, nn$idx, W, loss$code, loss$a, loss$b, 1, loss$c, loss$rho,
+    Y <- core_call(sgd_transform_cpp(Yref, Y0, nn$idx, W, loss$code, loss$a, loss$b, 1, loss$c, loss$rho,
                            n_epochs, loss$negatives, loss$fixed, learning_rate, seed %% 2^53,
-                           n_threads, verbose)
+                           n_threads, verbose))
   }
   list(Y = Y, t_knn = nn$time,
        record = list(method = paste0(rec$method, "_transform"),

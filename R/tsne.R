@@ -227,7 +227,7 @@ run_tsne_optimizer <- function(P, Y0, params, n_threads, verbose, iter_offset, r
   tsmessage("t-SNE: ", P$n, " points, ", params$repulsion, " repulsion, ", params$n_iter,
             " iterations, learning rate ", format(params$learning_rate, digits = 4),
             verbose = verbose)
-  res <- tsne_cpp(P$P@p, P$P@i, P$P@x, Y0, params, n_threads, verbose, as.integer(iter_offset))
+  res <- core_call(tsne_cpp(P$P@p, P$P@i, P$P@x, Y0, params, n_threads, verbose, as.integer(iter_offset)))
   timings$optimisation <- proc.time()[["elapsed"]] - t0
   timings$total <- proc.time()[["elapsed"]] - t_start
   loss <- rbind(previous_loss, data.frame(iteration = res$iter, kl = res$kl, z = res$Z))

@@ -116,7 +116,7 @@ validate_knn <- function(g, arg = "X") {
   if (!is.null(g$row_names) && (!is.character(g$row_names) || length(g$row_names) != n)) {
     invalid_object(arg, what, sprintf("`row_names` must be NULL or %d names", n), "size", hint)
   }
-  problem <- check_knn_cpp(g$idx, g$dist, n, TRUE)
+  problem <- core_call(check_knn_cpp(g$idx, g$dist, n, TRUE))
   if (nzchar(problem)) invalid_object(arg, what, problem, "value", hint)
   g$n <- as.integer(n)
   g$k <- as.integer(k)
@@ -133,7 +133,7 @@ validate_weight_slots <- function(P, n, arg, what) {
     invalid_object(arg, what, sprintf("`P` is %d x %d but the object has n = %d points",
                                       P@Dim[1], P@Dim[2], as.integer(n)), "size")
   }
-  problem <- check_csc_cpp(P@p, P@i, P@x, as.integer(n))
+  problem <- core_call(check_csc_cpp(P@p, P@i, P@x, as.integer(n)))
   if (nzchar(problem)) invalid_object(arg, what, paste("`P`:", problem))
   invisible(P)
 }
