@@ -67,8 +67,10 @@
 #' @param n_epochs Number of epochs; `NULL` for 750 (the paper's 250 + 500).
 #' @param batch_size Positive pairs per SGD step (the paper's runs use 1,024).
 #' @param learning_rate Initial SGD learning rate (the reference's 1 for non-parametric embeddings).
-#' @param early_exaggeration Run the first third of the epochs at `s = max(s, 1)` (only when `s` is
+#' @param early_phase Run the first third of the epochs at `s = max(s, 1)` (only when `s` is
 #'   given, as in the reference).
+#' @param early_exaggeration Deprecated name of `early_phase` (t-SNE's `early_exaggeration` is a
+#'   factor); it still works, with a warning of class `nembed_deprecated`.
 #' @param init `"pca"`, `"spectral"`, `"random"` or a matrix.
 #' @param X Data (numeric matrix, data frame, `dgCMatrix`, `dist` or precomputed neighbours), a
 #'   `nembed_knn` graph, a `nembed_affinities` object (its graph is used, binarised), or a
@@ -93,15 +95,17 @@ embed_contrastive <- function(X, ...) UseMethod("embed_contrastive")
 embed_contrastive.default <- function(X, loss = c("neg", "nce", "infonce", "umap"), s = NULL,
                                       Zbar = NULL, n_negatives = 5, k = 15, n_epochs = NULL,
                                       learning_rate = 1, batch_size = 1024,
-                                      early_exaggeration = TRUE, init = "pca",
+                                      early_phase = TRUE, init = "pca",
                                       pca = TRUE, n_components = 2, n_threads = NULL, seed = NULL,
-                                      verbose = FALSE, ...) {
+                                      verbose = FALSE, ..., early_exaggeration = NULL) {
   reject_dots("embed_contrastive", ...)
-  t_start <- proc.time()[["elapsed"]]
+  # Renamed for the family contract: early_exaggeration is t-SNE's factor (a number) everywhere.
+  if (!is.null(early_exaggeration)) {
+    early_phase <- renamed_arg(early_exaggeration, "early_exaggeration", "early_phase",
+                               "embed_contrastive")
+  }
   loss <- check_choice(loss, c("neg", "nce", "infonce", "umap"), "loss")
-  n_threads <- default_threads(n_threads)
-  check_flag(verbose, "verbose")
-  check_flag(early_exaggeration, "early_exaggeration")
+  check_flag(early_phase, "early_phase")
   s <- check_number(s, "s", allow_null = TRUE)
   Zbar <- check_number(Zbar, "Zbar", lower = 0, lower_open = TRUE, allow_null = TRUE)
   if (!is.null(s) && !is.null(Zbar)) {
@@ -118,59 +122,57 @@ embed_contrastive.default <- function(X, loss = c("neg", "nce", "infonce", "umap
                                 upper = 1e6)
   n_components <- check_count(n_components, "n_components")
   check_init_arg(init)
-  seed <- resolve_seed(seed)
+  ctx <- nembed_context(n_threads, seed, verbose)
 
-  prep <- prepare_embedding_input(X, k = k, pca = pca, n_threads = n_threads, seed = seed,
-                                  verbose = verbose)
+  prep <- prepare_embedding_input(X, k = k, ctx, pca = pca)
   n <- prep$n
   check_components(n_components, n)
-  timings <- prep$timings
-  W <- if (!is.null(prep$knn)) binary_knn_graph(prep$knn, k, n_threads) else {
-    P <- as_weight_matrix(prep$affinities$P, "X")
-    P@x[] <- 1
-    P
-  }
-  W <- as_weight_matrix(W, "X")
   if (is.null(n_epochs)) n_epochs <- 750L
+  run_embedding(ctx, "contrastive", prep,
+    graph = function(prep) contrastive_graph(prep, k, ctx),
+    init = function(prep, W) init_layout(init, ctx, W, prep$data, n, n_components, "sd1"),
+    optimise = function(prep, W, Y0) {
+      m <- n_negatives
+      # contrastive-ne's process_spec_param: Zbar from s on a log scale, c = m Zbar / n^2; rho = 4^s.
+      neg_c <- function(s) m * exp((1 - s) * log(100 * n) + s * log(n^2 / 5) - 2 * log(n))
+      if (loss == "infonce" && is.null(s)) s <- 0  # the reference's default: t-SNE-like
+      spec <- switch(loss,
+        neg = if (!is.null(Zbar)) m * Zbar / n^2 else if (!is.null(s)) neg_c(s) else 1,
+        nce = m, infonce = 4^s, umap = 1)
+      # Early exaggeration as in the reference: NEG and InfoNCE, only with `s`, at max(s, 1).
+      n_early <- 0L
+      spec_early <- spec
+      if (early_phase && loss %in% c("neg", "infonce") && !is.null(s)) {
+        n_early <- n_epochs %/% 3L
+        spec_early <- if (loss == "neg") neg_c(max(s, 1)) else 4^max(s, 1)
+      }
+      code <- match(loss, c("neg", "nce", "infonce", "umap")) - 1L
+      tsmessage("contrastive (", loss, "): ", n_epochs, " epochs (", n_early, " early), batches of ",
+                batch_size, verbose = ctx$verbose)
+      ini <- list(Y = Y0)
+      seed <- ctx$seed
+      n_threads <- ctx$n_threads
+      verbose <- ctx$verbose
+      r <- core_call(contrastive_sgd_cpp(ini$Y, W@p, W@i, W@x, code, n_epochs, n_early, spec, spec_early, 0, m,
+                               batch_size, learning_rate, seed %% 2^53, n_threads, verbose))
+      c_final <- if (loss %in% c("neg", "nce")) r$c else NA_real_
+      list(Y = r$Y,
+           params = list(loss = loss, s = s, Zbar = Zbar, n_negatives = m, k = k,
+                         n_epochs = n_epochs, n_early = n_early, batch_size = batch_size,
+                         learning_rate = learning_rate, n_components = n_components),
+           extra = list(c = c_final, Zbar = if (is.na(c_final)) NA_real_ else c_final * n^2 / m,
+                        partition_sum = r$partition_sum,
+                        log_z = if (loss == "nce") r$log_z else NA_real_,
+                        rho = if (loss == "infonce") spec else NA_real_,
+                        graph = W, knn = prep$knn, reference = prep$reference))
+    })
+}
 
-  t0 <- proc.time()[["elapsed"]]
-  ini <- initial_layout(init, W, prep$data, n, n_components, seed, n_threads, scale = "sd1",
-                        verbose = verbose)
-  timings$init <- proc.time()[["elapsed"]] - t0
-
-  m <- n_negatives
-  # contrastive-ne's process_spec_param: Zbar from s on a log scale, c = m Zbar / n^2; rho = 4^s.
-  neg_c <- function(s) m * exp((1 - s) * log(100 * n) + s * log(n^2 / 5) - 2 * log(n))
-  if (loss == "infonce" && is.null(s)) s <- 0  # the reference's default: t-SNE-like
-  spec <- switch(loss,
-    neg = if (!is.null(Zbar)) m * Zbar / n^2 else if (!is.null(s)) neg_c(s) else 1,
-    nce = m, infonce = 4^s, umap = 1)
-  # Early exaggeration as in the reference: NEG and InfoNCE, only with `s`, at max(s, 1).
-  n_early <- 0L
-  spec_early <- spec
-  if (early_exaggeration && loss %in% c("neg", "infonce") && !is.null(s)) {
-    n_early <- n_epochs %/% 3L
-    spec_early <- if (loss == "neg") neg_c(max(s, 1)) else 4^max(s, 1)
-  }
-  code <- match(loss, c("neg", "nce", "infonce", "umap")) - 1L
-  t0 <- proc.time()[["elapsed"]]
-  tsmessage("contrastive (", loss, "): ", n_epochs, " epochs (", n_early, " early), batches of ",
-            batch_size, verbose = verbose)
-  r <- core_call(contrastive_sgd_cpp(ini$Y, W@p, W@i, W@x, code, n_epochs, n_early, spec, spec_early, 0, m,
-                           batch_size, learning_rate, seed %% 2^53, n_threads, verbose))
-  timings$optimize <- proc.time()[["elapsed"]] - t0
-  timings$total <- proc.time()[["elapsed"]] - t_start
-  c_final <- if (loss %in% c("neg", "nce")) r$c else NA_real_
-  record <- list(method = "contrastive",
-                 params = list(loss = loss, s = s, Zbar = Zbar, n_negatives = m, k = k,
-                               n_epochs = n_epochs, n_early = n_early, batch_size = batch_size,
-                               learning_rate = learning_rate, n_components = n_components,
-                               seed = seed, n_threads = n_threads),
-                 c = c_final, Zbar = if (is.na(c_final)) NA_real_ else c_final * n^2 / m,
-                 partition_sum = r$partition_sum,
-                 log_z = if (loss == "nce") r$log_z else NA_real_,
-                 rho = if (loss == "infonce") spec else NA_real_,
-                 init = ini$method, timings = timings, graph = W, knn = prep$knn,
-                 reference = prep$reference)
-  new_embedding(r$Y, record, prep$row_names)
+# The binary symmetric kNN graph the contrastive embeddings and ForceAtlas2 optimise on (from
+# given affinities: their pattern).
+contrastive_graph <- function(prep, k, ctx, binary = TRUE) {
+  if (!is.null(prep$knn)) return(as_weight_matrix(binary_knn_graph(prep$knn, k, ctx$n_threads), "X"))
+  P <- as_weight_matrix(prep$affinities$P, "X")
+  if (binary) P@x[] <- 1
+  P
 }

@@ -10,7 +10,16 @@
 #'
 #' @param embedding A `nembed_embedding`, or a Seurat `DimReduc` made by nembed
 #'   (`obj[["tsne"]]`; see [nembed_seurat]).
-#' @return `embedding_record()`: a list with at least `method`, `params` and `timings`.
+#' @return `embedding_record()`: the run record, a list whose first fields are the same for every
+#'   method: `method`; `params` (the arguments as used, with `seed` and `n_threads`); `init` (how
+#'   the start was made: `"pca"`, `"spectral"`, `"random"`, `"user"`, ...); `loss`, a data frame
+#'   with columns `iteration` and `value` (and method-specific ones, e.g. `z` for t-SNE), with no
+#'   rows for methods whose core reports no loss yet (UMAP, ForceAtlas2, Laplacian eigenmaps, PCA,
+#'   the contrastive losses); `loss_name`; `timings`, seconds per stage, always named `pca`, `knn`,
+#'   `affinities`, `init`, `optimisation` and `total` (`NA` for a stage the run did not have); and
+#'   `inputs`, what the run was made from (`type`: `"data"`, `"dist"`, `"knn"` or
+#'   `"affinities"`; `n`, the number of points). Method-specific fields (the affinities or graph
+#'   for reuse, the reference data for [embed_transform()], ...) follow.
 #' @name nembed_embedding
 #' @examples
 #' X <- as.matrix(iris[!duplicated(iris[, 1:4]), 1:4])
@@ -72,9 +81,9 @@ print.nembed_embedding <- function(x, n = 6, ...) {
   cat(sprintf("<nembed_embedding> %s: %d points in %d dimensions\n",
               rec$method %||% "embedding", nrow(x), ncol(coords)))
   if (!is.null(rec$timings)) {
-    tm <- rec$timings
-    cat("  time: ", paste(sprintf("%s %.2fs", names(tm), unlist(tm)), collapse = ", "), "\n",
-        sep = "")
+    tm <- unlist(rec$timings)
+    tm <- tm[!is.na(tm)]  # stages the method does not have
+    cat("  time: ", paste(sprintf("%s %.2fs", names(tm), tm), collapse = ", "), "\n", sep = "")
   }
   fl <- final_loss(rec$loss)
   if (!is.null(fl)) {
@@ -88,19 +97,14 @@ print.nembed_embedding <- function(x, n = 6, ...) {
   invisible(x)
 }
 
-# The last evaluated loss of a run's loss trace (a data frame with `iteration` and one loss column:
-# `kl` for t-SNE, `value` or `loss` elsewhere, else the first other numeric column), or NULL.
+# The last evaluated loss of a run's loss trace (the record's `loss`: a data frame with
+# `iteration` and `value`, see new_record()), or NULL when the trace has no finite value.
 final_loss <- function(loss) {
-  if (!is.data.frame(loss) || nrow(loss) == 0L) return(NULL)
-  numeric_cols <- names(loss)[vapply(loss, is.numeric, logical(1))]
-  col <- c(intersect(c("kl", "value", "loss"), numeric_cols),
-           setdiff(numeric_cols, "iteration"))[1]
-  if (is.na(col)) return(NULL)
-  ok <- which(is.finite(loss[[col]]))
+  if (!is.data.frame(loss) || !"value" %in% names(loss)) return(NULL)
+  ok <- which(is.finite(loss$value))
   if (!length(ok)) return(NULL)
   last <- ok[length(ok)]
-  list(value = loss[[col]][last],
-       iteration = if ("iteration" %in% names(loss)) loss$iteration[last] else last)
+  list(value = loss$value[last], iteration = loss$iteration[last])
 }
 
 #' Plot an embedding with base graphics
@@ -140,45 +144,38 @@ plot.nembed_embedding <- function(x, color = NULL, cex = 0.4, pch = 16, ..., col
 #   data  : the (PCA-reduced) numeric matrix, or NULL when only a graph/affinities/dist was given
 #   knn   : a nembed_knn (NULL if affinities were given without one)
 #   affinities: a nembed_affinities or NULL
-#   row_names, n, timings
-prepare_embedding_input <- function(X, k, pca = TRUE, pca_dims = 50, metric = "euclidean",
-                                    knn_method = "auto", n_threads = 1L, seed = NULL,
-                                    verbose = FALSE) {
-  timings <- list()
+#   row_names, n, reference (see reference_model())
+# The PCA and kNN times go to the context's clock.
+prepare_embedding_input <- function(X, k, ctx, pca = TRUE, pca_dims = 50, metric = "euclidean",
+                                    knn_method = "auto") {
   if (inherits(X, "nembed_affinities")) {
     X <- validate_affinities(X, "X")
-    return(list(data = NULL, knn = X$knn, affinities = X, row_names = X$knn$row_names, n = X$n,
-                timings = timings))
+    return(list(data = NULL, knn = X$knn, affinities = X, row_names = X$knn$row_names, n = X$n))
   }
   if (inherits(X, "nembed_knn")) {
     X <- validate_knn(X, "X")
-    return(list(data = NULL, knn = X, affinities = NULL, row_names = X$row_names, n = X$n,
-                timings = timings))
+    return(list(data = NULL, knn = X, affinities = NULL, row_names = X$row_names, n = X$n))
   }
   if (inherits(X, "dist") || (is.list(X) && !is.data.frame(X))) {
     n <- n_points(X)
-    g <- knn_graph(X, k = min(k, n - 1))
-    return(list(data = NULL, knn = g, affinities = NULL, row_names = g$row_names, n = n,
-                timings = timings))
+    g <- stage(ctx, "knn", knn_graph(X, k = min(k, n - 1), n_threads = ctx$n_threads))
+    return(list(data = NULL, knn = g, affinities = NULL, row_names = g$row_names, n = n))
   }
   check_flag(pca, "pca")
   Xm <- as_data_matrix(X, "X", min_rows = 2L, allow_sparse = TRUE)
   row_names <- rownames(Xm)
   if (pca && ncol(Xm) > pca_dims) {
-    t0 <- proc.time()[["elapsed"]]
-    tsmessage("PCA to ", pca_dims, " dimensions", verbose = verbose)
-    Xm <- pca(Xm, n_components = pca_dims, n_threads = n_threads)
-    timings$pca <- proc.time()[["elapsed"]] - t0
+    tsmessage("PCA to ", pca_dims, " dimensions", verbose = ctx$verbose)
+    Xm <- stage(ctx, "pca", pca(Xm, n_components = pca_dims, n_threads = ctx$n_threads))
   } else if (inherits(Xm, "sparseMatrix")) {
     Xm <- as.matrix(Xm)
   }
   n <- nrow(Xm)
   k <- check_k(min(k, n - 1), n)
-  t0 <- proc.time()[["elapsed"]]
-  g <- knn_graph(Xm, k = k, method = knn_method, metric = metric, n_threads = n_threads,
-                 seed = seed, verbose = verbose)
-  timings$knn <- proc.time()[["elapsed"]] - t0
-  list(data = Xm, knn = g, affinities = NULL, row_names = row_names, n = n, timings = timings,
+  g <- stage(ctx, "knn", knn_graph(Xm, k = k, method = knn_method, metric = metric,
+                                   n_threads = ctx$n_threads, seed = ctx$seed,
+                                   verbose = ctx$verbose))
+  list(data = Xm, knn = g, affinities = NULL, row_names = row_names, n = n,
        reference = reference_model(Xm, metric))
 }
 
@@ -191,4 +188,42 @@ reference_model <- function(Xm, metric) {
   list(data = data, metric = metric,
        pca = if (!is.null(rot)) list(rotation = rot, center = attr(Xm, "center")),
        n_input_cols = if (!is.null(rot)) nrow(rot) else ncol(Xm))
+}
+
+# The record every embed_* returns (see ?nembed_embedding): the fixed fields first, the method's
+# own (affinities, graph, reference, ...) after them.
+new_record <- function(ctx, method, params, init, inputs, loss = NULL, loss_name = NA_character_,
+                       extra = list()) {
+  params$seed <- ctx$seed
+  params$n_threads <- ctx$n_threads
+  c(list(method = method, params = params, init = init, loss = loss %||% empty_loss(),
+         loss_name = loss_name, timings = record_timings(ctx), inputs = inputs),
+    extra)
+}
+
+# The loss trace of a method whose core reports no loss (yet).
+empty_loss <- function() data.frame(iteration = integer(), value = numeric())
+
+# What a run was made from, for the record's `inputs`.
+describe_input <- function(prep) {
+  type <- if (!is.null(prep$affinities)) "affinities" else if (!is.null(prep$data)) "data"
+          else "knn"
+  list(type = type, n = prep$n,
+       n_features = if (!is.null(prep$reference)) prep$reference$n_input_cols else NA_integer_)
+}
+
+# The one way through the house for the graph embeddings: after the input is prepared
+# (prepare_embedding_input()), a method supplies three hooks and gets back its embedding with the
+# fixed record:
+#   graph(prep)              -> the weights it optimises on (timed as "affinities")
+#   init(prep, graph)        -> list(Y, method), from init_layout() (timed as "init")
+#   optimise(prep, graph, Y) -> list(Y, params, loss, loss_name, extra) (timed as "optimisation"),
+#                               `extra` the method's own record fields.
+run_embedding <- function(ctx, method, prep, graph, init, optimise) {
+  G <- stage(ctx, "affinities", graph(prep))
+  ini <- stage(ctx, "init", init(prep, G))
+  res <- stage(ctx, "optimisation", optimise(prep, G, ini$Y))
+  record <- new_record(ctx, method, res$params, ini$method, describe_input(prep), loss = res$loss,
+                       loss_name = res$loss_name %||% NA_character_, extra = res$extra)
+  new_embedding(res$Y, record, prep$row_names)
 }

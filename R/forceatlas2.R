@@ -42,9 +42,6 @@ embed_fa2.default <- function(X, k = 15, n_iter = 750, scaling_ratio = 2, gravit
                               init = "pca", pca = TRUE, n_threads = NULL, seed = NULL,
                               verbose = FALSE, ...) {
   reject_dots("embed_fa2", ...)
-  t_start <- proc.time()[["elapsed"]]
-  n_threads <- default_threads(n_threads)
-  check_flag(verbose, "verbose")
   check_flag(strong_gravity, "strong_gravity")
   k <- check_count(k, "k")
   n_iter <- check_count(n_iter, "n_iter", lower = 0)
@@ -54,31 +51,23 @@ embed_fa2.default <- function(X, k = 15, n_iter = 750, scaling_ratio = 2, gravit
   jitter_tolerance <- check_number(jitter_tolerance, "jitter_tolerance", lower = 0,
                                    lower_open = TRUE, upper = 1e6)
   check_init_arg(init)
-  seed <- resolve_seed(seed)
-  prep <- prepare_embedding_input(X, k = k, pca = pca, n_threads = n_threads, seed = seed,
-                                  verbose = verbose)
+  ctx <- nembed_context(n_threads, seed, verbose)
+  prep <- prepare_embedding_input(X, k = k, ctx, pca = pca)
   n <- prep$n
-  timings <- prep$timings
-  W <- if (!is.null(prep$knn)) binary_knn_graph(prep$knn, k, n_threads) else
-    as_weight_matrix(prep$affinities$P, "X")
-  W <- as_weight_matrix(W, "X")
-  t0 <- proc.time()[["elapsed"]]
-  ini <- initial_layout(init, W, prep$data, n, 2L, seed, n_threads, scale = sqrt(n),
-                        verbose = verbose)
-  timings$init <- proc.time()[["elapsed"]] - t0
-  t0 <- proc.time()[["elapsed"]]
-  Y <- core_call(fa2_cpp(ini$Y, W@p, W@i, W@x, n_iter, scaling_ratio, gravity, strong_gravity, theta,
+  run_embedding(ctx, "fa2", prep,
+    graph = function(prep) contrastive_graph(prep, k, ctx, binary = FALSE),
+    init = function(prep, W) init_layout(init, ctx, W, prep$data, n, 2L, scale = sqrt(n)),
+    optimise = function(prep, W, Y0) {
+      ini <- list(Y = Y0)
+      n_threads <- ctx$n_threads
+      verbose <- ctx$verbose
+      Y <- core_call(fa2_cpp(ini$Y, W@p, W@i, W@x, n_iter, scaling_ratio, gravity, strong_gravity, theta,
                jitter_tolerance, n_threads, verbose))
-  timings$optimize <- proc.time()[["elapsed"]] - t0
-  timings$total <- proc.time()[["elapsed"]] - t_start
-  record <- list(method = "fa2",
-                 params = list(k = k, n_iter = n_iter, scaling_ratio = scaling_ratio,
-                               gravity = gravity, strong_gravity = strong_gravity, theta = theta,
-                               jitter_tolerance = jitter_tolerance, seed = seed,
-                               n_threads = n_threads),
-                 init = ini$method, init_coords = ini$Y, timings = timings, graph = W,
-                 knn = prep$knn)
-  new_embedding(Y, record, prep$row_names)
+      list(Y = Y, params = list(k = k, n_iter = n_iter, scaling_ratio = scaling_ratio,
+                                gravity = gravity, strong_gravity = strong_gravity, theta = theta,
+                                jitter_tolerance = jitter_tolerance),
+           extra = list(init_coords = Y0, graph = W, knn = prep$knn))
+    })
 }
 
 # ForceAtlas2's energy (Noack's (a, r) = (1, -1) model plus gravity), whose negative gradient is the

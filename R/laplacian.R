@@ -51,36 +51,33 @@ embed_laplacian <- function(X, ...) UseMethod("embed_laplacian")
 embed_laplacian.default <- function(X, k = 15, n_components = 2, pca = TRUE, dense_limit = 2000,
                                     n_threads = NULL, seed = NULL, verbose = FALSE, ...) {
   reject_dots("embed_laplacian", ...)
-  t_start <- proc.time()[["elapsed"]]
-  n_threads <- default_threads(n_threads)
-  check_flag(verbose, "verbose")
   k <- check_count(k, "k")
   n_components <- check_count(n_components, "n_components")
   dense_limit <- check_count(dense_limit, "dense_limit", lower = 0)
-  seed <- resolve_seed(seed)
-  prep <- prepare_embedding_input(X, k = k, pca = pca, n_threads = n_threads, seed = seed,
-                                  verbose = verbose)
+  ctx <- nembed_context(n_threads, seed, verbose)
+  prep <- prepare_embedding_input(X, k = k, ctx, pca = pca)
   if (n_components >= prep$n - 1) {
     nembed_abort(sprintf("`n_components` = %d is too large for %d points.", n_components, prep$n),
                  "size", "n_components")
   }
-  W <- if (!is.null(prep$affinities)) prep$affinities$P else binary_knn_graph(prep$knn, k, n_threads)
-  t0 <- proc.time()[["elapsed"]]
-  eig <- spectral_eigen(W, n_components, seed, n_threads, dense_limit = dense_limit,
-                        verbose = verbose)
-  if (!eig$ok) {
-    nembed_abort(sprintf("Laplacian eigenmaps need a connected graph, but %s; use a larger `k`.",
-                         eig$reason), if (eig$n_graph_components > 1) "graph" else "value", "k")
-  }
-  deg <- eig$sqrt_degree^2
-  Y <- eig$vectors / eig$sqrt_degree * sqrt(sum(deg))
-  timings <- c(prep$timings, list(eigen = proc.time()[["elapsed"]] - t0))
-  timings$total <- proc.time()[["elapsed"]] - t_start
-  record <- list(method = "laplacian",
-                 params = list(k = k, n_components = n_components, dense_limit = dense_limit),
-                 eigenvalues = eig$values, solver = eig$solver, timings = timings, graph = W,
-                 knn = prep$knn, affinities = prep$affinities)
-  new_embedding(Y, record, prep$row_names)
+  run_embedding(ctx, "laplacian", prep,
+    graph = function(prep) {
+      if (!is.null(prep$affinities)) prep$affinities$P else binary_knn_graph(prep$knn, k, ctx$n_threads)
+    },
+    init = function(prep, W) list(Y = NULL, method = "none"),  # an eigenproblem needs no start
+    optimise = function(prep, W, Y0) {
+      eig <- spectral_eigen(W, n_components, ctx$seed, ctx$n_threads, dense_limit = dense_limit,
+                            verbose = ctx$verbose)
+      if (!eig$ok) {
+        nembed_abort(sprintf("Laplacian eigenmaps need a connected graph, but %s; use a larger `k`.",
+                             eig$reason), if (eig$n_graph_components > 1) "graph" else "value", "k")
+      }
+      deg <- eig$sqrt_degree^2
+      list(Y = eig$vectors / eig$sqrt_degree * sqrt(sum(deg)),
+           params = list(k = k, n_components = n_components, dense_limit = dense_limit),
+           extra = list(eigenvalues = eig$values, solver = eig$solver, graph = W,
+                        knn = prep$knn, affinities = prep$affinities))
+    })
 }
 
 # Binary symmetric kNN graph (union of the directed kNN relations) as a dgCMatrix of ones.

@@ -114,21 +114,19 @@ embed_pca <- function(X, ...) UseMethod("embed_pca")
 embed_pca.default <- function(X, n_components = 2, center = TRUE, scale = FALSE, seed = 1,
                               n_threads = NULL, ...) {
   reject_dots("embed_pca", ...)
-  t0 <- proc.time()[["elapsed"]]
+  ctx <- nembed_context(n_threads, seed)
   Xm <- as_data_matrix(X, "X", min_rows = 2L, allow_sparse = TRUE)
   n_components <- check_count(n_components, "n_components", lower = 1,
                               upper = min(dim(Xm)))
-  n_threads <- default_threads(n_threads)
-  scores <- pca(Xm, n_components = n_components, center = center, scale = scale, seed = seed,
-                n_threads = n_threads)
+  scores <- stage(ctx, "pca", pca(Xm, n_components = n_components, center = center, scale = scale,
+                                  seed = ctx$seed, n_threads = ctx$n_threads))
   total_var <- total_variance(Xm, center, scale)
   sdev <- attr(scores, "sdev")
-  record <- list(method = "pca",
-                 params = list(n_components = n_components, center = center, scale = scale,
-                               seed = seed, n_threads = n_threads),
-                 sdev = sdev, percent_var = 100 * sdev^2 / total_var,
-                 rotation = attr(scores, "rotation"), center = attr(scores, "center"),
-                 timings = list(pca = proc.time()[["elapsed"]] - t0))
+  record <- new_record(ctx, "pca", list(n_components = n_components, center = center, scale = scale),
+                       init = "none", inputs = list(type = "data", n = nrow(Xm), n_features = ncol(Xm)),
+                       extra = list(sdev = sdev, percent_var = 100 * sdev^2 / total_var,
+                                    rotation = attr(scores, "rotation"),
+                                    center = attr(scores, "center")))
   new_embedding(unname(scores[, seq_len(n_components), drop = FALSE]), record,
                 row_names = rownames(Xm))
 }

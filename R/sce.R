@@ -112,7 +112,7 @@ check_name <- function(x, arg) {
 # The cells x features matrix an SCE method embeds (see ?nembed_sce), with the cells' names as
 # row names (`m`), and where it came from (`source`, for the run record).
 sce_input <- function(X, dimred = NULL, n_dimred = NULL, assay.type = "logcounts", ntop = 500,
-                      subset_row = NULL, n_pca = 50, seed = 1) {
+                      subset_row = NULL, n_pca = 50, seed = 1, n_threads = NULL) {
   require_sce()
   cells <- colnames(X)
   if (!is.null(dimred)) {
@@ -147,7 +147,7 @@ sce_input <- function(X, dimred = NULL, n_dimred = NULL, assay.type = "logcounts
                         allow_sparse = TRUE)
     source <- list(type = "assay", assay.type = assay.type, n_genes = length(rows),
                    genes = if (is.null(rownames(X))) rows else rownames(X)[rows])
-    m <- cells_pca(m, n_pca, seed)
+    m <- cells_pca(m, n_pca, seed, n_threads)
     if (!is.null(attr(m, "rotation"))) source$n_pca <- ncol(m)
   }
   dimnames(m) <- list(cells, colnames(m))
@@ -157,10 +157,11 @@ sce_input <- function(X, dimred = NULL, n_dimred = NULL, assay.type = "logcounts
 # The assay path of the single-cell methods: the cells x genes matrix `m` reduced by pca() to
 # `n_pca` components when it has more columns (the result then carries the "rotation" that
 # embed_transform() uses); a dense matrix in every case.
-cells_pca <- function(m, n_pca, seed = 1) {
+cells_pca <- function(m, n_pca, seed = 1, n_threads = NULL) {
   if (!is.null(n_pca)) {
     n_pca <- check_count(n_pca, "n_pca", lower = 1)
-    if (ncol(m) > n_pca) m <- pca(m, n_components = min(n_pca, nrow(m) - 1L), seed = seed)
+    if (ncol(m) > n_pca) m <- pca(m, n_components = min(n_pca, nrow(m) - 1L), seed = seed,
+                                      n_threads = n_threads)
   }
   if (inherits(m, "sparseMatrix")) m <- as.matrix(m)
   m
@@ -216,7 +217,8 @@ select_genes <- function(a, ntop, subset_row, gene_names, arg = "subset_row") {
 sce_embed <- function(X, FUN, name, dimred = NULL, n_dimred = NULL, assay.type = "logcounts",
                       ntop = 500, subset_row = NULL, n_pca = 50, ...) {
   check_name(name, "name")
-  inp <- sce_input(X, dimred, n_dimred, assay.type, ntop, subset_row, n_pca)
+  inp <- sce_input(X, dimred, n_dimred, assay.type, ntop, subset_row, n_pca,
+                   n_threads = dots_n_threads(...))
   emb <- FUN(inp$m, ...)
   sce_store(X, name, as.matrix(emb), embedding_record(emb), inp$source)
 }
@@ -328,7 +330,8 @@ knn_graph.SingleCellExperiment <- function(X, ..., dimred = NULL, n_dimred = NUL
                                            assay.type = exprs_values,
                                            exprs_values = "logcounts", ntop = 500,
                                            subset_row = NULL, n_pca = 50) {
-  knn_graph(sce_input(X, dimred, n_dimred, assay.type, ntop, subset_row, n_pca)$m, ...)
+  knn_graph(sce_input(X, dimred, n_dimred, assay.type, ntop, subset_row, n_pca,
+                   n_threads = dots_n_threads(...))$m, ...)
 }
 
 #' The HSMMSingleCell data as a SingleCellExperiment
@@ -438,7 +441,8 @@ embed_spectrum.SingleCellExperiment <- function(X, ..., dimred = NULL, n_dimred 
                                                 exprs_values = "logcounts", ntop = 500,
                                                 subset_row = NULL, n_pca = 50, name = NULL) {
   if (!is.null(name)) check_name(name, "name")
-  inp <- sce_input(X, dimred, n_dimred, assay.type, ntop, subset_row, n_pca)
+  inp <- sce_input(X, dimred, n_dimred, assay.type, ntop, subset_row, n_pca,
+                   n_threads = dots_n_threads(...))
   sp <- embed_spectrum(inp$m, ...)
   records <- attr(sp, "records")
   panels <- levels(sp$panel)
@@ -475,7 +479,8 @@ embed_wasserstein.SingleCellExperiment <- function(X, groups, ..., dimred = NULL
                                                    assay.type = exprs_values,
                                                    exprs_values = "logcounts", ntop = 500,
                                                    subset_row = NULL, n_pca = 50) {
-  inp <- sce_input(X, dimred, n_dimred, assay.type, ntop, subset_row, n_pca)
+  inp <- sce_input(X, dimred, n_dimred, assay.type, ntop, subset_row, n_pca,
+                   n_threads = dots_n_threads(...))
   if (is.character(groups) && length(groups) == 1L && ncol(X) > 1L) {
     cd <- SummarizedExperiment::colData(X)
     if (!groups %in% names(cd)) {
@@ -499,5 +504,6 @@ spectral_distances.SingleCellExperiment <- function(x, ..., dimred = NULL, n_dim
                                                     assay.type = exprs_values,
                                                     exprs_values = "logcounts", ntop = 500,
                                                     subset_row = NULL, n_pca = 50) {
-  spectral_distances(sce_input(x, dimred, n_dimred, assay.type, ntop, subset_row, n_pca)$m, ...)
+  spectral_distances(sce_input(x, dimred, n_dimred, assay.type, ntop, subset_row, n_pca,
+                   n_threads = dots_n_threads(...))$m, ...)
 }

@@ -50,8 +50,8 @@
 #'
 #' Each function is an S3 generic whose `Seurat` method takes the arguments below and passes
 #' everything else (`...`) to the default method, e.g.
-#' `embed_umap(obj, dims = 1:10, n_neighbors = 30)`. nembed's own defaults apply (for UMAP,
-#' `n_neighbors = 15` and `min_dist = 0.1`, not `RunUMAP()`'s 30, 0.3 and cosine metric; see
+#' `embed_umap(obj, dims = 1:10, k = 29)`. nembed's own defaults apply (for UMAP,
+#' `k = 14` (umap-learn's `n_neighbors = 15`) and `min_dist = 0.1`, not `RunUMAP()`'s 30, 0.3 and cosine metric; see
 #' [embed_umap()]); give Seurat's values to match it.
 #'
 #' @param X A `Seurat` object.
@@ -83,11 +83,11 @@
 #' \donttest{
 #' if (requireNamespace("SeuratObject", quietly = TRUE)) {
 #'   pbmc <- SeuratObject::pbmc_small                       # 80 cells, with a 19-PC "pca"
-#'   pbmc <- embed_umap(pbmc, dims = 1:10, n_neighbors = 10, n_threads = 1, seed = 1)
+#'   pbmc <- embed_umap(pbmc, dims = 1:10, k = 9, n_threads = 1, seed = 1)
 #'   pbmc <- embed_tsne(pbmc, dims = 1:10, perplexity = 10, n_threads = 1, seed = 1)
 #'   SeuratObject::Reductions(pbmc)
 #'   head(SeuratObject::Embeddings(pbmc, "umap"))
-#'   embedding_record(pbmc[["umap"]])$params$n_neighbors
+#'   embedding_record(pbmc[["umap"]])$params$k
 #'   if (requireNamespace("Seurat", quietly = TRUE)) Seurat::DimPlot(pbmc, reduction = "umap")
 #' }
 #' }
@@ -117,7 +117,7 @@ check_member <- function(value, available, arg, what, obj = "X", hint = "") {
 # as row names (`m`), where it came from (`source`, for the run record) and the assay the result
 # belongs to.
 seurat_input <- function(X, reduction = "pca", dims = NULL, assay = NULL, features = NULL,
-                         n_pca = 50, default_dims = 30L, arg = "X") {
+                         n_pca = 50, default_dims = 30L, arg = "X", n_threads = NULL) {
   require_seurat(arg)
   if (!isS4(X)) {
     nembed_abort(sprintf("`%s` has class \"Seurat\" but is not a Seurat object (an S4 object of package SeuratObject).",
@@ -161,7 +161,7 @@ seurat_input <- function(X, reduction = "pca", dims = NULL, assay = NULL, featur
                         allow_sparse = TRUE)
     source <- list(type = "assay", assay = assay, slot = "scale.data", n_features = length(rows),
                    features = rownames(a)[rows])
-    m <- cells_pca(m, n_pca)
+    m <- cells_pca(m, n_pca, n_threads = n_threads)
     if (!is.null(attr(m, "rotation"))) source$n_pca <- ncol(m)
     rownames(m) <- cells
     assay_out <- assay
@@ -226,7 +226,8 @@ seurat_embed <- function(X, FUN, reduction.name, reduction.key, reduction = "pca
                          assay = NULL, features = NULL, n_pca = 50, default_dims = 30L, ...) {
   check_name(reduction.name, "reduction.name")
   check_reduction_key(reduction.key)
-  inp <- seurat_input(X, reduction, dims, assay, features, n_pca, default_dims)
+  inp <- seurat_input(X, reduction, dims, assay, features, n_pca, default_dims,
+                      n_threads = dots_n_threads(...))
   emb <- FUN(inp$m, ...)
   seurat_store(X, reduction.name, reduction.key, as.matrix(emb), embedding_record(emb), inp)
 }
@@ -298,7 +299,8 @@ embed_pca.Seurat <- function(X, ..., reduction = NULL, dims = NULL, assay = NULL
 embed_spectrum.Seurat <- function(X, ..., reduction = "pca", dims = NULL, assay = NULL,
                                   features = NULL, n_pca = 50, reduction.name = NULL) {
   if (!is.null(reduction.name)) check_name(reduction.name, "reduction.name")
-  inp <- seurat_input(X, reduction, dims, assay, features, n_pca)
+  inp <- seurat_input(X, reduction, dims, assay, features, n_pca,
+                      n_threads = dots_n_threads(...))
   sp <- embed_spectrum(inp$m, ...)
   records <- attr(sp, "records")
   panels <- levels(sp$panel)
@@ -318,7 +320,8 @@ embed_spectrum.Seurat <- function(X, ..., reduction = "pca", dims = NULL, assay 
 #' @export
 embed_wasserstein.Seurat <- function(X, groups, ..., reduction = "pca", dims = NULL,
                                      assay = NULL, features = NULL, n_pca = 50) {
-  inp <- seurat_input(X, reduction, dims, assay, features, n_pca)
+  inp <- seurat_input(X, reduction, dims, assay, features, n_pca,
+                      n_threads = dots_n_threads(...))
   if (is.character(groups) && length(groups) == 1L && ncol(X) > 1L) {
     md <- methods::slot(X, "meta.data")
     if (!groups %in% names(md)) {
@@ -340,7 +343,8 @@ embed_wasserstein.Seurat <- function(X, groups, ..., reduction = "pca", dims = N
 #' @export
 knn_graph.Seurat <- function(X, ..., reduction = "pca", dims = NULL, assay = NULL,
                              features = NULL, n_pca = 50) {
-  knn_graph(seurat_input(X, reduction, dims, assay, features, n_pca)$m, ...)
+  knn_graph(seurat_input(X, reduction, dims, assay, features, n_pca,
+                      n_threads = dots_n_threads(...))$m, ...)
 }
 
 #' @rdname nembed_seurat
@@ -348,7 +352,8 @@ knn_graph.Seurat <- function(X, ..., reduction = "pca", dims = NULL, assay = NUL
 #' @export
 spectral_distances.Seurat <- function(x, ..., reduction = "pca", dims = NULL, assay = NULL,
                                       features = NULL, n_pca = 50) {
-  spectral_distances(seurat_input(x, reduction, dims, assay, features, n_pca, arg = "x")$m, ...)
+  spectral_distances(seurat_input(x, reduction, dims, assay, features, n_pca, arg = "x",
+                      n_threads = dots_n_threads(...))$m, ...)
 }
 
 #' A stored Seurat reduction as a data frame
@@ -368,7 +373,7 @@ spectral_distances.Seurat <- function(x, ..., reduction = "pca", dims = NULL, as
 #' @examples
 #' \donttest{
 #' if (requireNamespace("SeuratObject", quietly = TRUE)) {
-#'   pbmc <- embed_umap(SeuratObject::pbmc_small, dims = 1:10, n_neighbors = 10,
+#'   pbmc <- embed_umap(SeuratObject::pbmc_small, dims = 1:10, k = 9,
 #'                      n_threads = 1, seed = 1)
 #'   emb <- seurat_embedding(pbmc, "umap")
 #'   head(emb)

@@ -51,9 +51,9 @@ embed_spectrum.default <- function(X, exaggeration = c(1, 2, 4, 8, 16, 32), s = 
                                    loss = "neg", perplexity = 30, k = 15, extra = character(),
                                    pca = TRUE, n_threads = NULL, seed = NULL, verbose = FALSE,
                                    ...) {
-  n_threads <- default_threads(n_threads)
-  seed <- resolve_seed(seed)
-  check_flag(verbose, "verbose")
+  ctx <- nembed_context(n_threads, seed, verbose)
+  n_threads <- ctx$n_threads
+  seed <- ctx$seed
   extra <- if (length(extra)) vapply(extra, check_choice, character(1),
                                      choices = c("umap", "fa2", "laplacian"), arg = "extra")
            else character()
@@ -68,18 +68,10 @@ embed_spectrum.default <- function(X, exaggeration = c(1, 2, 4, 8, 16, 32), s = 
     nembed_abort("`exaggeration` must be positive.", "value", "exaggeration")
   }
   k_graph <- if (contrastive) k else max(k, floor(3 * perplexity))
-  prep <- prepare_embedding_input(X, k = k_graph, pca = pca, n_threads = n_threads, seed = seed,
-                                  verbose = verbose)
+  prep <- prepare_embedding_input(X, k = k_graph, ctx, pca = pca)
   n <- prep$n
-  pca_start <- NULL
-  if (!is.null(prep$data)) {
-    Z <- pca(prep$data, n_components = 2)
-    # One column or no spread (identical points): no PCA start; each method picks its own.
-    if (ncol(Z) == 2 && all(is.finite(Z)) && stats::sd(Z[, 1]) > 0) {
-      pca_start <- unname(unclass(Z)[, 1:2]) / stats::sd(Z[, 1])
-      attributes(pca_start) <- list(dim = c(n, 2L))
-    }
-  }
+  # One PCA start for every panel (each method picks its own start without one).
+  pca_start <- pca_layout(prep$data, 2L, "sd1", ctx)
   records <- list()
   panels <- list()
   prev <- NULL
@@ -89,7 +81,7 @@ embed_spectrum.default <- function(X, exaggeration = c(1, 2, 4, 8, 16, 32), s = 
       tsmessage("spectrum: ", loss, " s = ", v, verbose = verbose)
       init <- if (is.null(prev)) pca_start %||% "random" else prev
       emb <- embed_contrastive(g, loss = loss, s = v, k = k, init = init,
-                               early_exaggeration = is.null(prev), n_threads = n_threads,
+                               early_phase = is.null(prev), n_threads = n_threads,
                                seed = seed, verbose = verbose, ...)
       prev <- as.matrix(emb)
       records[[length(records) + 1L]] <- embedding_record(emb)
@@ -124,7 +116,7 @@ embed_spectrum.default <- function(X, exaggeration = c(1, 2, 4, 8, 16, 32), s = 
   for (m in extra) {
     if (is.null(g)) break
     emb <- switch(m,
-      umap = embed_umap(g, n_neighbors = min(k, g$k) + 1L, n_threads = n_threads, seed = seed),
+      umap = embed_umap(g, k = min(k, g$k), n_threads = n_threads, seed = seed),
       fa2 = embed_fa2(g, k = min(k, g$k), init = pca_start %||% "random", n_threads = n_threads,
                       seed = seed),
       laplacian = embed_laplacian(g, k = min(k, g$k), n_threads = n_threads, seed = seed))

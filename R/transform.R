@@ -116,7 +116,10 @@ embed_transform <- function(embedding, X_new, perplexity = 5, k = NULL, init_k =
     tsne_transform(rec, ref, Yref, Xq, k, learning_rate, n_threads, verbose, perplexity, init_k,
                    n_iter, momentum, max_step_norm)
   }
-  res$record$timings <- list(knn = res$t_knn, total = proc.time()[["elapsed"]] - t_start)
+  res$record$loss <- empty_loss()
+  res$record$loss_name <- NA_character_
+  res$record$timings <- fixed_timings(list(knn = res$t_knn), t_start)
+  res$record$inputs <- list(type = "data", n = nrow(X_new), n_features = ncol(X_new))
   new_embedding(res$Y, res$record, row_names = rownames(X_new))
 }
 
@@ -170,7 +173,9 @@ sgd_transform <- function(rec, ref, Yref, Xq, k, learning_rate, n_threads, verbo
   p <- rec$params
   n_ref <- nrow(ref$data)
   umap <- identical(rec$method, "umap")
-  k <- check_k(k %||% min(if (umap) p$n_neighbors - 1L else p$k, n_ref), n_ref + 1)
+  # Records made before the family contract named UMAP's neighbours n_neighbors (self included).
+  k_model <- p$k %||% (p$n_neighbors - 1L)
+  k <- check_k(k %||% min(k_model, n_ref), n_ref + 1)
   n_epochs <- check_count(n_epochs %||% max(1L, round(p$n_epochs / 3)), "n_epochs", lower = 0)
   learning_rate <- learning_rate %||% (p$learning_rate / 4)
   seed <- if (is.null(seed)) p$seed else resolve_seed(seed)
@@ -184,7 +189,7 @@ sgd_transform <- function(rec, ref, Yref, Xq, k, learning_rate, n_threads, verbo
   # The loss: UMAP's with the embedding's a and b (one pull per sampled edge, as uwot's and
   # umap-learn's transform: the reference end does not move), or the contrastive one.
   loss <- if (umap) {
-    list(code = 3L, a = p$a, b = p$b, c = 1, rho = 1, negatives = p$negative_sample_rate,
+    list(code = 3L, a = p$a, b = p$b, c = 1, rho = 1, negatives = p$n_negatives %||% p$negative_sample_rate,
          fixed = FALSE)
   } else {
     list(code = c(neg = 0L, nce = 1L, infonce = 2L, umap = 3L)[[p$loss]], a = 1, b = 1,

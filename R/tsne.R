@@ -131,7 +131,6 @@ embed_tsne.default <- function(X, perplexity = 30, n_components = 2, init = "pca
                                max_step_norm = 5, eval_every = 50, n_threads = NULL,
                                seed = NULL, verbose = FALSE, ...) {
   reject_dots("embed_tsne", ...)
-  t_start <- proc.time()[["elapsed"]]
   repulsion <- check_choice(repulsion, c("auto", "fft", "bh", "exact"), "repulsion")
   affinity <- check_choice(affinity, c("perplexity", "uniform"), "affinity")
   n_components <- check_count(n_components, "n_components", lower = 1, upper = 3)
@@ -156,9 +155,7 @@ embed_tsne.default <- function(X, perplexity = 30, n_components = 2, init = "pca
                                      lower_open = TRUE)
   max_step_norm <- check_number(max_step_norm, "max_step_norm", lower = 0)
   eval_every <- check_count(eval_every, "eval_every", lower = 0)
-  check_flag(verbose, "verbose")
-  n_threads <- default_threads(n_threads)
-  seed <- resolve_seed(seed)
+  ctx <- nembed_context(n_threads, seed, verbose)
   if (!is.numeric(perplexity) || length(perplexity) < 1L || anyNA(perplexity) ||
       any(!is.finite(perplexity)) || any(perplexity <= 1)) {
     nembed_abort("`perplexity` must be one or more finite numbers greater than 1.", "value",
@@ -174,18 +171,6 @@ embed_tsne.default <- function(X, perplexity = 30, n_components = 2, init = "pca
                          format(max(perplexity)), n, n - 1L), "size", "perplexity")
   }
   k_aff <- k %||% if (affinity == "perplexity") min(n - 1, floor(3 * max(perplexity))) else min(n - 1, 15)
-  inp <- prepare_embedding_input(X, k = k_aff, pca = pca, pca_dims = pca_dims, metric = metric,
-                                 knn_method = knn_method, n_threads = n_threads, seed = seed,
-                                 verbose = verbose)
-  timings <- inp$timings
-  P <- inp$affinities
-  if (is.null(P)) {
-    t0 <- proc.time()[["elapsed"]]
-    P <- affinities(inp$knn, method = affinity, perplexity = perplexity, k = k_aff,
-                    n_threads = n_threads, verbose = verbose)
-    timings$affinities <- proc.time()[["elapsed"]] - t0
-  }
-
   if (repulsion == "auto") {
     repulsion <- if (n <= 500) "exact" else if (n_components <= 2) "fft" else "bh"
   }
@@ -193,18 +178,7 @@ embed_tsne.default <- function(X, perplexity = 30, n_components = 2, init = "pca
     nembed_abort("`repulsion = \"fft\"` supports 1 or 2 output dimensions; use \"bh\" or \"exact\" for 3.",
                  "value", "repulsion")
   }
-  if (identical(learning_rate, "auto")) {
-    # n / 12 (Kobak & Berens); with an exaggeration above the early one the step is scaled down
-    # to n / exaggeration, as openTSNE does, or the stronger attraction makes the descent oscillate.
-    learning_rate <- max(n / max(early_exaggeration, exaggeration), 50)
-  } else {
-    learning_rate <- check_number(learning_rate, "learning_rate", lower = 0, lower_open = TRUE)
-  }
-
-  t0 <- proc.time()[["elapsed"]]
-  Y0 <- tsne_init(init, inp, P, n, n_components, seed, verbose)
-  timings$init <- proc.time()[["elapsed"]] - t0
-
+  learning_rate <- tsne_learning_rate(learning_rate, n, early_exaggeration, exaggeration)
   params <- list(n_iter = n_iter, early_iter = early_iter,
                  early_exaggeration = early_exaggeration, exaggeration = exaggeration,
                  learning_rate = learning_rate, momentum = momentum,
@@ -212,71 +186,50 @@ embed_tsne.default <- function(X, perplexity = 30, n_components = 2, init = "pca
                  theta = theta, n_interp = n_interp, min_intervals = min_intervals,
                  intervals_per_unit = intervals_per_unit, max_step_norm = max_step_norm,
                  eval_every = eval_every)
-  run_tsne_optimizer(P, Y0, params, n_threads, verbose, iter_offset = 0L,
-                     record_base = list(perplexity = if (affinity == "perplexity") P$perplexity,
-                                        init = if (is.character(init)) init else "matrix",
-                                        seed = seed, n_threads = n_threads,
-                                        reference = inp$reference),
-                     timings = timings, t_start = t_start, row_names = inp$row_names,
-                     previous_loss = NULL)
+  prep <- prepare_embedding_input(X, k = k_aff, ctx, pca = pca, pca_dims = pca_dims,
+                                  metric = metric, knn_method = knn_method)
+  run_embedding(ctx, "tsne", prep,
+    graph = function(prep) {
+      prep$affinities %||% affinities(prep$knn, method = affinity, perplexity = perplexity,
+                                      k = k_aff, n_threads = ctx$n_threads, verbose = ctx$verbose)
+    },
+    init = function(prep, P) init_layout(init, ctx, P, prep$data, n, n_components, scale = "tsne"),
+    optimise = function(prep, P, Y0) {
+      res <- run_tsne_optimizer(ctx, P, Y0, params, iter_offset = 0L)
+      res$params$perplexity <- if (affinity == "perplexity") P$perplexity
+      res$extra <- c(res$extra, list(reference = prep$reference))
+      res
+    })
 }
 
-run_tsne_optimizer <- function(P, Y0, params, n_threads, verbose, iter_offset, record_base,
-                               timings, t_start, row_names, previous_loss) {
-  t0 <- proc.time()[["elapsed"]]
+# The learning rate of t-SNE: a number, or "auto" (see ?embed_tsne). The one place it is set.
+tsne_learning_rate <- function(learning_rate, n, early_exaggeration, exaggeration) {
+  if (identical(learning_rate, "auto")) {
+    # n / 12 (Kobak & Berens); with an exaggeration above the early one the step is scaled down
+    # to n / exaggeration, as openTSNE does, or the stronger attraction makes the descent oscillate.
+    return(max(n / max(early_exaggeration, exaggeration), 50))
+  }
+  check_number(learning_rate, "learning_rate", lower = 0, lower_open = TRUE)
+}
+
+# The parameters tsne_cpp() reads (the record's params hold seed, threads and perplexity too).
+tsne_core_params <- c("n_iter", "early_iter", "early_exaggeration", "exaggeration",
+                      "learning_rate", "momentum", "final_momentum", "dof", "repulsion", "theta",
+                      "n_interp", "min_intervals", "intervals_per_unit", "max_step_norm",
+                      "eval_every")
+
+# The optimisation stage of embed_tsne() and continue_tsne(): list(Y, params, loss, loss_name,
+# extra) for run_embedding()/new_record(). The loss trace continues `previous_loss`.
+run_tsne_optimizer <- function(ctx, P, Y0, params, iter_offset, previous_loss = NULL) {
   tsmessage("t-SNE: ", P$n, " points, ", params$repulsion, " repulsion, ", params$n_iter,
             " iterations, learning rate ", format(params$learning_rate, digits = 4),
-            verbose = verbose)
+            verbose = ctx$verbose)
+  n_threads <- ctx$n_threads
+  verbose <- ctx$verbose
   res <- core_call(tsne_cpp(P$P@p, P$P@i, P$P@x, Y0, params, n_threads, verbose, as.integer(iter_offset)))
-  timings$optimisation <- proc.time()[["elapsed"]] - t0
-  timings$total <- proc.time()[["elapsed"]] - t_start
-  loss <- rbind(previous_loss, data.frame(iteration = res$iter, kl = res$kl, z = res$Z))
-  record <- c(list(method = "tsne", params = params, loss = loss, loss_name = "KL divergence",
-                   timings = timings, affinities = P, n_iter_done = iter_offset + params$n_iter),
-              record_base)
-  new_embedding(res$Y, record, row_names = row_names)
-}
-
-# Initial coordinates for t-SNE (n x n_components), checked.
-tsne_init <- function(init, inp, P, n, n_components, seed, verbose) {
-  if (is.data.frame(init) || is.matrix(init)) {
-    Y <- as_data_matrix(if (inherits(init, "nembed_embedding")) as.matrix(init) else init, "init")
-    if (nrow(Y) != n || ncol(Y) != n_components) {
-      nembed_abort(sprintf("`init` must be a %d x %d matrix (points x n_components); it is %d x %d.",
-                           n, n_components, nrow(Y), ncol(Y)), "size", "init")
-    }
-    check_init_scale(Y, "init")
-    storage.mode(Y) <- "double"
-    return(unname(Y))
-  }
-  init <- check_choice(init, c("pca", "spectral", "random"), "init")
-  if (init == "pca" && is.null(inp$data)) {
-    tsmessage("no coordinates to run PCA on (graph or distance input): spectral initialisation",
-              verbose = verbose)
-    init <- "spectral"
-  }
-  Y <- switch(init,
-    pca = {
-      Z <- pca(inp$data, n_components = n_components, seed = 1)
-      if (ncol(Z) < n_components) Z <- cbind(Z, matrix(0, n, n_components - ncol(Z)))
-      unname(Z[, seq_len(n_components), drop = FALSE])
-    },
-    spectral = spectral_init_or_random(P, n_components, seed, verbose),
-    random = with_seed(seed %% .Machine$integer.max, matrix(stats::rnorm(n * n_components), n))
-  )
-  s <- stats::sd(Y[, 1])
-  if (!is.finite(s) || s == 0) {
-    Y <- with_seed(seed %% .Machine$integer.max, matrix(stats::rnorm(n * n_components), n))
-    s <- stats::sd(Y[, 1])
-  }
-  Y / s * 1e-4
-}
-
-spectral_init_or_random <- function(P, n_components, seed, verbose) {
-  Y <- tryCatch(spectral_layout(P$P, n_components, seed, fallback = "a random initialisation"),
-                error = function(e) NULL)
-  if (!is.null(Y)) return(Y)
-  with_seed(seed %% .Machine$integer.max, matrix(stats::rnorm(P$n * n_components), P$n))
+  loss <- rbind(previous_loss, data.frame(iteration = res$iter, value = res$kl, z = res$Z))
+  list(Y = res$Y, params = params, loss = loss, loss_name = "KL divergence",
+       extra = list(affinities = P, n_iter_done = iter_offset + params$n_iter))
 }
 
 #' Continue optimising a t-SNE embedding
@@ -312,8 +265,8 @@ continue_tsne <- function(embedding, n_iter = 250, exaggeration = 1, learning_ra
     nembed_abort("`embedding` must come from embed_tsne() or continue_tsne().", "type", "embedding")
   }
   rec <- validate_tsne_record(rec, "embedding")
-  t_start <- proc.time()[["elapsed"]]
-  params <- rec$params
+  ctx <- nembed_context(n_threads, rec$params$seed %||% rec$seed, verbose)
+  params <- rec$params[tsne_core_params]
   params$n_iter <- check_count(n_iter, "n_iter", lower = 1)
   params$early_iter <- 0L
   params$exaggeration <- check_number(exaggeration, "exaggeration", lower = 0, lower_open = TRUE)
@@ -321,35 +274,37 @@ continue_tsne <- function(embedding, n_iter = 250, exaggeration = 1, learning_ra
     params$learning_rate <- check_number(learning_rate, "learning_rate", lower = 0, lower_open = TRUE)
   }
   if (!is.null(dof)) params$dof <- check_number(dof, "dof", lower = 0, lower_open = TRUE)
-  n_threads <- default_threads(n_threads)
-  base <- rec[c("perplexity", "init", "seed", "reference")]
-  base$n_threads <- n_threads
   Y0 <- unname(as_data_matrix(as.matrix(embedding), "embedding"))
-  P <- rec$affinities %||% rebuild_affinities(rec, n_threads, verbose)
+  P <- rec$affinities %||% stage(ctx, "affinities", rebuild_affinities(rec, ctx))
   if (nrow(Y0) != P$n) {
     nembed_abort(sprintf("`embedding` has %d rows but its affinities cover %d points; pass the embedding as returned, not a subset.",
                          nrow(Y0), P$n), "size", "embedding")
   }
   check_init_scale(Y0, "embedding")
-  run_tsne_optimizer(P, Y0, params, n_threads,
-                     check_flag(verbose, "verbose"), iter_offset = rec$n_iter_done,
-                     record_base = base, timings = list(), t_start = t_start,
-                     row_names = rownames(embedding), previous_loss = rec$loss)
+  res <- stage(ctx, "optimisation",
+               run_tsne_optimizer(ctx, P, Y0, params, iter_offset = rec$n_iter_done,
+                                  previous_loss = rec$loss))
+  res$params$perplexity <- rec$params$perplexity
+  record <- new_record(ctx, "tsne", res$params, rec$init, rec$inputs, loss = res$loss,
+                       loss_name = res$loss_name,
+                       extra = c(res$extra, list(reference = rec$reference)))
+  new_embedding(res$Y, record, row_names = rownames(embedding))
 }
 
 # The affinities of a t-SNE record stored without them (in a SingleCellExperiment or Seurat object,
 # see sce_record()), rebuilt from its reference data as embed_tsne() built them: the same P when
 # the kNN was exact (the default below 20,000 points).
-rebuild_affinities <- function(rec, n_threads, verbose = FALSE) {
+rebuild_affinities <- function(rec, ctx) {
   spec <- rec$spec_affinities
   if (is.null(spec) || is.null(rec$reference)) {
     nembed_abort("`embedding`'s record holds neither its affinities nor the data to rebuild them; pass an embedding returned by embed_tsne() or seurat_embedding()/sce_embedding().",
                  "value", "embedding")
   }
   g <- knn_graph(rec$reference$data, k = spec$k, method = spec$knn_method,
-                 metric = spec$metric, n_threads = n_threads, seed = rec$seed, verbose = verbose)
+                 metric = spec$metric, n_threads = ctx$n_threads, seed = ctx$seed,
+                 verbose = ctx$verbose)
   affinities(g, method = spec$method, perplexity = spec$perplexity %||% 30, k = spec$k,
-             n_threads = n_threads, verbose = verbose)
+             n_threads = ctx$n_threads, verbose = ctx$verbose)
 }
 
 # Coordinates far beyond any t-SNE scale make the FFT grid huge (or, past its cap, coarse) and the

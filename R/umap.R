@@ -35,7 +35,7 @@
 #'   uwot's: `n_neighbors = 15`, euclidean distances, spectral initialisation, `n_epochs` 500 or
 #'   200, `learning_rate = 1`, `negative_sample_rate = 5`.
 #' * Seurat's `RunUMAP()` (Seurat 4.3) calls uwot with `n.neighbors = 30`, `min.dist = 0.3` and
-#'   the cosine metric. Here: `embed_umap(X, n_neighbors = 30, min_dist = 0.3)`; nembed's UMAP
+#'   the cosine metric. Here: `embed_umap(X, k = 29, min_dist = 0.3)`; nembed's UMAP
 #'   measures euclidean distances, which on rows scaled to unit length rank the neighbours as
 #'   the cosine distance does (see [nembed_seurat] for Seurat objects).
 #'
@@ -43,12 +43,14 @@
 #'   `nembed_knn` graph, a `nembed_affinities` object (used as it is, e.g. to reuse a graph), or a
 #'   `SingleCellExperiment` (the result is then stored as `reducedDim(X, "UMAP")`; see
 #'   [nembed_sce]) or a `Seurat` object (stored as `X[["umap"]]`; see [nembed_seurat]).
-#' @param n_neighbors Neighbourhood size, counting the point itself as UMAP does (so the kNN graph
-#'   has `n_neighbors - 1` neighbours per point).
+#' @param k Neighbours per point, not counting the point itself (as in every `embed_*`): the
+#'   default 14 is umap-learn's and uwot's `n_neighbors = 15`, which counts the point.
+#' @param n_neighbors,negative_sample_rate Deprecated names of `k` (`k = n_neighbors - 1`) and
+#'   `n_negatives`: they still work, with a warning of class `nembed_deprecated`.
 #' @param min_dist,spread Shape of the low-dimensional similarity, through the fitted `a` and `b`
 #'   (see [umap_ab_params()]).
 #' @param n_epochs Number of epochs; `NULL` for 500 with up to 10,000 points and 200 above.
-#' @param negative_sample_rate Negative samples per positive step.
+#' @param n_negatives Negative samples per positive step (umap-learn's `negative_sample_rate`).
 #' @param learning_rate Initial learning rate.
 #' @param init `"spectral"`, `"pca"`, `"random"` or an n x `n_components` matrix.
 #' @param a,b The similarity's parameters; `NULL` (both) fits them from `min_dist` and `spread`.
@@ -76,15 +78,23 @@ embed_umap <- function(X, ...) UseMethod("embed_umap")
 
 #' @rdname embed_umap
 #' @export
-embed_umap.default <- function(X, n_neighbors = 15, min_dist = 0.1, spread = 1, n_epochs = NULL,
-                               negative_sample_rate = 5, learning_rate = 1, init = "spectral",
+embed_umap.default <- function(X, k = 14, min_dist = 0.1, spread = 1, n_epochs = NULL,
+                               n_negatives = 5, learning_rate = 1, init = "spectral",
                                a = NULL, b = NULL, pca = TRUE, n_components = 2, n_threads = NULL,
-                               seed = NULL, verbose = FALSE, ...) {
+                               seed = NULL, verbose = FALSE, ..., n_neighbors = NULL,
+                               negative_sample_rate = NULL) {
   reject_dots("embed_umap", ...)
-  t_start <- proc.time()[["elapsed"]]
-  n_threads <- default_threads(n_threads)
-  check_flag(verbose, "verbose")
-  n_neighbors <- check_count(n_neighbors, "n_neighbors", lower = 2)
+  # Renamed for the family contract (one name, one meaning across embed_*): UMAP's n_neighbors
+  # counts the point itself, k does not.
+  if (!is.null(n_neighbors)) {
+    k <- check_count(renamed_arg(n_neighbors, "n_neighbors", "k = n_neighbors - 1", "embed_umap"),
+                     "n_neighbors", lower = 2) - 1L
+  }
+  if (!is.null(negative_sample_rate)) {
+    n_negatives <- renamed_arg(negative_sample_rate, "negative_sample_rate", "n_negatives",
+                               "embed_umap")
+  }
+  k <- check_count(k, "k", lower = 1)
   spread <- check_number(spread, "spread", lower = 0, lower_open = TRUE)
   min_dist <- check_number(min_dist, "min_dist", lower = 0)
   if (min_dist > spread) {
@@ -92,8 +102,7 @@ embed_umap.default <- function(X, n_neighbors = 15, min_dist = 0.1, spread = 1, 
                          format(spread)), "value", "min_dist")
   }
   n_epochs <- check_count(n_epochs, "n_epochs", allow_null = TRUE)
-  negative_sample_rate <- check_number(negative_sample_rate, "negative_sample_rate", lower = 0,
-                                       upper = 1e4)
+  n_negatives <- check_number(n_negatives, "n_negatives", lower = 0, upper = 1e4)
   learning_rate <- check_number(learning_rate, "learning_rate", lower = 0, lower_open = TRUE,
                                 upper = 1e6)
   n_components <- check_count(n_components, "n_components")
@@ -102,82 +111,52 @@ embed_umap.default <- function(X, n_neighbors = 15, min_dist = 0.1, spread = 1, 
                  "value", if (is.null(a)) "a" else "b")
   }
   check_init_arg(init)
-  seed <- resolve_seed(seed)
+  ctx <- nembed_context(n_threads, seed, verbose)
 
-  if (is.matrix(X) && is.double(X) && nrow(X) > 20000 && ncol(X) <= 50 &&
-      n_neighbors - 1L < nrow(X)) {
+  if (is.matrix(X) && is.double(X) && nrow(X) > 20000 && ncol(X) <= 50 && k < nrow(X)) {
     # Large dense input that needs no PCA: approximate kNN with a lighter HNSW build
     # (ef_construction 64 instead of 200 halves the build on Fashion-MNIST 70,000 x 50 and agrees
     # on 99.5% of the 14 neighbours), which UMAP's fuzzy affinities do not notice.
-    t0 <- proc.time()[["elapsed"]]
-    g <- knn_graph(X, k = n_neighbors - 1L, method = "hnsw", ef_construction = 64,
-                   n_threads = n_threads, seed = seed, verbose = verbose)
-    prep <- prepare_embedding_input(g, k = n_neighbors - 1L)
+    g <- stage(ctx, "knn", knn_graph(X, k = k, method = "hnsw", ef_construction = 64,
+                                     n_threads = ctx$n_threads, seed = ctx$seed,
+                                     verbose = ctx$verbose))
+    prep <- prepare_embedding_input(g, k = k, ctx)
     prep$data <- X
     prep$reference <- reference_model(X, "euclidean")
     prep$row_names <- rownames(X)
-    prep$timings$knn <- proc.time()[["elapsed"]] - t0
   } else {
-    prep <- prepare_embedding_input(X, k = n_neighbors - 1L, pca = pca, n_threads = n_threads,
-                                    seed = seed, verbose = verbose)
+    prep <- prepare_embedding_input(X, k = k, ctx, pca = pca)
   }
   n <- prep$n
   check_components(n_components, n)
-  timings <- prep$timings
-  aff <- prep$affinities
-  if (is.null(aff)) {
-    t0 <- proc.time()[["elapsed"]]
-    aff <- affinities(prep$knn, method = "umap", k = min(n_neighbors - 1L, prep$knn$k),
-                      n_threads = n_threads, verbose = verbose)
-    timings$affinities <- proc.time()[["elapsed"]] - t0
-  }
-  if (is.null(a)) {
-    ab <- umap_ab_params(spread = spread, min_dist = min_dist)
-    a <- ab[["a"]]
-    b <- ab[["b"]]
-  } else {
-    ab <- check_umap_ab(a, b)
-    a <- ab[["a"]]
-    b <- ab[["b"]]
-  }
+  ab <- if (is.null(a)) umap_ab_params(spread = spread, min_dist = min_dist) else check_umap_ab(a, b)
+  a <- ab[["a"]]
+  b <- ab[["b"]]
   if (is.null(n_epochs)) n_epochs <- if (n <= 10000) 500L else 200L
-
-  t0 <- proc.time()[["elapsed"]]
-  ini <- initial_layout(init, aff$P, prep$data, n, n_components, seed, n_threads, scale = "max10",
-                        verbose = verbose)
-  timings$init <- proc.time()[["elapsed"]] - t0
-
-  t0 <- proc.time()[["elapsed"]]
-  tsmessage("UMAP: ", n_epochs, " epochs, a = ", signif(a, 4), ", b = ", signif(b, 4),
-            verbose = verbose)
-  P <- as_weight_matrix(aff$P, "X")
-  Y <- core_call(umap_sgd_cpp(ini$Y, P@p, P@i, P@x, n_epochs, a, b, 1, negative_sample_rate, learning_rate,
+  run_embedding(ctx, "umap", prep,
+    graph = function(prep) {
+      prep$affinities %||% affinities(prep$knn, method = "umap", k = min(k, prep$knn$k),
+                                      n_threads = ctx$n_threads, verbose = ctx$verbose)
+    },
+    init = function(prep, aff) init_layout(init, ctx, aff$P, prep$data, n, n_components, "max10"),
+    optimise = function(prep, aff, Y0) {
+      tsmessage("UMAP: ", n_epochs, " epochs, a = ", signif(a, 4), ", b = ", signif(b, 4),
+                verbose = ctx$verbose)
+      P <- as_weight_matrix(aff$P, "X")
+      ini <- list(Y = Y0)
+      negative_sample_rate <- n_negatives
+      seed <- ctx$seed
+      n_threads <- ctx$n_threads
+      verbose <- ctx$verbose
+      Y <- core_call(umap_sgd_cpp(ini$Y, P@p, P@i, P@x, n_epochs, a, b, 1, negative_sample_rate, learning_rate,
                     seed %% 2^53, n_threads, verbose))
-  timings$optimize <- proc.time()[["elapsed"]] - t0
-  timings$total <- proc.time()[["elapsed"]] - t_start
-  record <- list(method = "umap",
-                 params = list(n_neighbors = n_neighbors, min_dist = min_dist, spread = spread,
-                               a = a, b = b, n_epochs = n_epochs,
-                               negative_sample_rate = negative_sample_rate,
-                               learning_rate = learning_rate, n_components = n_components,
-                               seed = seed, n_threads = n_threads),
-                 init = ini$method, timings = timings, affinities = aff,
-                 reference = prep$reference)
-  new_embedding(Y, record, prep$row_names)
+      list(Y = Y, params = list(k = k, min_dist = min_dist, spread = spread, a = a, b = b,
+                                n_epochs = n_epochs, n_negatives = n_negatives,
+                                learning_rate = learning_rate, n_components = n_components),
+           extra = list(affinities = aff, reference = prep$reference))
+    })
 }
 
-#' Fit UMAP's a and b
-#'
-#' Fits `a` and `b` of UMAP's low-dimensional similarity `1 / (1 + a x^(2b))` by nonlinear least
-#' squares ([stats::nls()], started at `a = b = 1`) to the curve that is 1 below `min_dist` and
-#' `exp(-(x - min_dist) / spread)` above, on 300 points of \[0, 3 spread\], as umap-learn and uwot
-#' do. For `min_dist = 0.1` and `spread = 1` this gives `a = 1.577`, `b = 0.895`.
-#'
-#' @param spread,min_dist See [embed_umap()].
-#' @return A named numeric vector `c(a = , b = )`.
-#' @export
-#' @examples
-#' umap_ab_params(spread = 1, min_dist = 0.1)
 umap_ab_params <- function(spread = 1, min_dist = 0.1) {
   spread <- check_number(spread, "spread", lower = 0, lower_open = TRUE)
   min_dist <- check_number(min_dist, "min_dist", lower = 0)
@@ -193,71 +172,4 @@ umap_ab_params <- function(spread = 1, min_dist = 0.1) {
     fit <- c(a = exp(o$par[1]), b = exp(o$par[2]))
   }
   c(a = unname(fit[1]), b = unname(fit[2]))
-}
-
-# ---- initialisation shared by embed_umap, embed_contrastive and embed_fa2
-
-check_init_arg <- function(init, choices = c("spectral", "pca", "random")) {
-  if (is.matrix(init) || is.data.frame(init)) return(invisible(init))
-  check_choice(init, choices, "init")
-}
-
-# Returns list(Y, method). scale: "max10" (UMAP: max |coordinate| 10), "sd1" (CNE: sd of the first
-# coordinate 1), or a number (sd of the first coordinate).
-initial_layout <- function(init, P, data, n, n_components, seed, n_threads, scale = "max10",
-                           verbose = FALSE) {
-  rescale <- function(Y) {
-    if (identical(scale, "max10")) return(10 * Y / max(abs(Y)))
-    target <- if (identical(scale, "sd1")) 1 else scale
-    Y * target / stats::sd(Y[, 1])
-  }
-  rseed <- seed %% .Machine$integer.max
-  random_init <- function() with_seed(rseed, matrix(stats::runif(n * n_components, -10, 10), n))
-  pca_init <- function() {
-    if (is.null(data)) return(NULL)
-    Z <- pca(data, n_components = n_components)
-    if (ncol(Z) < n_components) return(NULL)
-    Y <- unclass(Z)[, seq_len(n_components), drop = FALSE]
-    attributes(Y) <- list(dim = dim(Y))
-    # Data without variance along a component (e.g. duplicated points only) would start every
-    # point on a line or a single spot, where the gradient along the flat axis is exactly zero.
-    spans <- apply(Y, 2, function(v) diff(range(v)))
-    if (!all(is.finite(Y)) || any(spans <= 1e-12 * max(spans, 1e-300))) {
-      tsmessage("the data have no spread along ", n_components, " principal components; using a random initialisation",
-                verbose = verbose)
-      return(NULL)
-    }
-    rescale(Y)
-  }
-  if (is.matrix(init) || is.data.frame(init)) {
-    Y <- as_data_matrix(init, "init")
-    if (nrow(Y) != n || ncol(Y) != n_components) {
-      nembed_abort(sprintf("`init` must be a %d x %d matrix; it is %d x %d.", n, n_components,
-                           nrow(Y), ncol(Y)), "size", "init")
-    }
-    attributes(Y) <- list(dim = dim(Y))
-    check_not_collapsed(Y, "init", "the embedding")
-    return(list(Y = Y, method = "user"))
-  }
-  if (init == "spectral") {
-    Y <- spectral_layout(P, n_components, seed, n_threads,
-                         fallback = if (is.null(data)) "a random initialisation" else "PCA",
-                         verbose = verbose)
-    if (!is.null(Y)) {
-      Y <- unclass(Y)
-      attributes(Y) <- list(dim = dim(Y))
-      Y <- rescale(Y)
-      Y <- Y + with_seed(rseed, matrix(stats::rnorm(length(Y), sd = 1e-4), nrow(Y)))
-      return(list(Y = Y, method = "spectral"))
-    }
-    Y <- pca_init()
-    if (!is.null(Y)) return(list(Y = Y, method = "pca (spectral fallback)"))
-    return(list(Y = random_init(), method = "random (spectral fallback)"))
-  }
-  if (init == "pca") {
-    Y <- pca_init()
-    if (!is.null(Y)) return(list(Y = Y, method = "pca"))
-    if (is.null(data)) message("PCA initialisation needs the data, not only a graph; using a random initialisation.")
-  }
-  list(Y = rescale(random_init()), method = "random")
 }

@@ -52,3 +52,16 @@ core_call <- function(expr) {
     nembed_abort(msg, "internal")
   })
 }
+
+# The `n_threads` among a method's `...` (NULL when absent), for a step the method runs itself
+# before it hands `...` on (the PCA of a single-cell assay), so that step honours it too.
+dots_n_threads <- function(...) {
+  if ("n_threads" %in% ...names()) ...elt(match("n_threads", ...names())) else NULL
+}
+
+# The value of an argument renamed for the family contract (see CONTRIBUTING.md), with a classed
+# deprecation warning: users' scripts keep working and learn the new name.
+renamed_arg <- function(value, old, new, fun) {
+  nembed_warn(sprintf("`%s` of %s() is deprecated; use `%s` instead.", old, fun, new), "deprecated")
+  value
+}

@@ -238,10 +238,11 @@ validate_model <- function(rec, arg = "embedding") {
     tsne = check_number(p$dof, "params$dof", lower = 0, lower_open = TRUE),
     umap = {
       check_umap_ab(p$a, p$b, "params$a", "params$b")
-      check_count(p$n_neighbors, "params$n_neighbors", lower = 2)
+      check_count(p$k %||% (p$n_neighbors - 1L), "params$k", lower = 1)
       check_count(p$n_epochs, "params$n_epochs", lower = 1, upper = 1e6)
       check_number(p$learning_rate, "params$learning_rate", lower = 0, lower_open = TRUE, upper = 1e6)
-      check_number(p$negative_sample_rate, "params$negative_sample_rate", lower = 0, upper = 1e4)
+      check_number(p$n_negatives %||% p$negative_sample_rate, "params$n_negatives", lower = 0,
+                   upper = 1e4)
       check_count(p$seed, "params$seed", lower = 0)
     },
     contrastive = {

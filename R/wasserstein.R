@@ -247,7 +247,9 @@ embed_wasserstein.default <- function(X, groups, method = "gaussian", lambda = 0
   rec$method <- "wasserstein_tsne"
   rec$wasserstein <- list(method = attr(d, "method"), lambda = lambda, perplexity = perplexity)
   rec$distances <- d
-  rec$timings <- c(list(distances = t_dist), rec$timings)
+  # The distances between units stand where the kNN search stands for data.
+  rec$timings$knn <- t_dist
+  rec$timings$total <- rec$timings$total + t_dist
   coords <- unclass_embedding(emb)
   labels <- attr(d, "Labels")
   out <- data.frame(group = factor(labels, levels = labels), coords,
