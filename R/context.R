@@ -1,6 +1,8 @@
 # The run context: threads, seed, verbosity and the start time of one embed_* call, resolved once
 # (default_threads(), resolve_seed(), check_flag()) and handed down to every stage, so that no
 # stage resolves them again (a stage that did would take all cores where the user asked for one).
+# The seed is a whole number in [0, 2^31 - 1] (resolve_seed()): R's set.seed() and every seed the
+# C++ core takes (32-bit for HNSW) accept it as it is, so no stage needs to reduce it.
 
 nembed_context <- function(n_threads = NULL, seed = NULL, verbose = FALSE) {
   n_threads <- default_threads(n_threads)

@@ -97,14 +97,20 @@ print.nembed_embedding <- function(x, n = 6, ...) {
   invisible(x)
 }
 
-# The last evaluated loss of a run's loss trace (the record's `loss`: a data frame with
-# `iteration` and `value`, see new_record()), or NULL when the trace has no finite value.
+# The last evaluated loss of a run's loss trace, or NULL. The record's `loss` has `iteration` and
+# `value` (see new_record()); a record made before that schema (`kl` for t-SNE, or some other
+# numeric column) still prints: the first of `kl`, `loss` or any other numeric column is read.
 final_loss <- function(loss) {
-  if (!is.data.frame(loss) || !"value" %in% names(loss)) return(NULL)
-  ok <- which(is.finite(loss$value))
+  if (!is.data.frame(loss) || nrow(loss) == 0L) return(NULL)
+  numeric_cols <- names(loss)[vapply(loss, is.numeric, logical(1))]
+  col <- c(intersect(c("value", "kl", "loss"), numeric_cols),
+           setdiff(numeric_cols, "iteration"))[1]
+  if (is.na(col)) return(NULL)
+  ok <- which(is.finite(loss[[col]]))
   if (!length(ok)) return(NULL)
   last <- ok[length(ok)]
-  list(value = loss$value[last], iteration = loss$iteration[last])
+  list(value = loss[[col]][last],
+       iteration = if ("iteration" %in% names(loss)) loss$iteration[last] else last)
 }
 
 #' Plot an embedding with base graphics

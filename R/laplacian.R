@@ -114,20 +114,17 @@ spectral_eigen <- function(P, n_components = 2, seed = 1, n_threads = 1L, dense_
 
 # Spectral layout for initialising UMAP or t-SNE (internal; not exported).
 #
-# spectral_layout(P, n_components, seed) returns the n x n_components matrix of unit-norm bottom
+# spectral_layout(P, n_components, seed, n_threads) returns the n x n_components matrix of unit-norm bottom
 # non-trivial eigenvectors of the symmetric normalised Laplacian I - D^-1/2 P D^-1/2 of the
 # symmetric non-negative matrix P (a dgCMatrix or a nembed_affinities object), as umap-learn's
 # spectral initialisation does (callers scale it: UMAP to max |coordinate| 10, t-SNE to sd 1e-4).
 # When the graph is disconnected or the eigensolver fails it returns NULL after the message
 # "Spectral initialisation is not possible (<reason>); using <fallback> instead." (no message with
 # fallback = NULL), so the caller can fall back, e.g.
-#   Y <- spectral_layout(aff, 2, seed, fallback = "PCA") %||% pca_init()
-# seed: number used for the Lanczos starting vector (NULL draws one from R's RNG); the solution
-# does not depend on it beyond the solver tolerance. Dense solver below 2,000 points.
-spectral_layout <- function(P, n_components = 2, seed = NULL, n_threads = NULL, fallback = "PCA",
-                            verbose = FALSE) {
-  seed <- resolve_seed(seed)
-  n_threads <- default_threads(n_threads)
+#   Y <- spectral_layout(aff, 2, ctx$seed, ctx$n_threads, fallback = "PCA") %||% pca_layout(...)
+# seed and n_threads: the run context's (see nembed_context()); the seed picks the Lanczos starting
+# vector, and the solution does not depend on it beyond the solver tolerance. Dense solver below 2,000 points.
+spectral_layout <- function(P, n_components, seed, n_threads, fallback = "PCA", verbose = FALSE) {
   res <- tryCatch(spectral_eigen(P, n_components, seed, n_threads, tol = 1e-6, verbose = verbose),
                   # A failure inside the eigensolver means "no spectral layout", not bad input.
                   nembed_error_internal = function(e) list(ok = FALSE, reason = conditionMessage(e)),

@@ -45,6 +45,14 @@ colour_label <- function(color_expr, colour_expr) {
   else if (!is.null(colour_expr)) deparse1(colour_expr)
 }
 
+# The colour argument of the autoplot() methods in either spelling (`values`) with its legend
+# title (`label`, from the expressions the caller substituted); ggplot2 must be installed.
+autoplot_colour <- function(color, colour, color_expr, colour_expr) {
+  require_ggplot2()
+  list(label = colour_label(if (!is.null(color)) color_expr, if (!is.null(colour)) colour_expr),
+       values = pick_colour(color, colour))
+}
+
 # Few distinct values of a number are categories (cluster ids, time points), not a gradient.
 as_colour_scale_values <- function(v) {
   if (is.character(v) || is.logical(v)) return(factor(v))
@@ -76,13 +84,10 @@ as_colour_scale_values <- function(v) {
 autoplot.nembed_embedding <- function(object, color = NULL, size = 0.8, alpha = 1, ...,
                                       colour = NULL) {
   reject_dots("autoplot", ...)
-  require_ggplot2()
-  label <- colour_label(if (!is.null(color)) substitute(color),
-                        if (!is.null(colour)) substitute(colour))
-  color <- pick_colour(color, colour)
+  colour_arg <- autoplot_colour(color, colour, substitute(color), substitute(colour))
   m <- as.matrix(object)
   df <- data.frame(x = m[, 1], y = if (ncol(m) > 1) m[, 2] else 0)
-  col <- resolve_colour(color, object, label)
+  col <- resolve_colour(colour_arg$values, object, colour_arg$label)
   rec <- attr(object, "nembed_record")
   title <- if (!is.null(rec$method)) toupper(rec$method) else NULL
   scatter_plot(df, col, size, alpha, title,
@@ -144,13 +149,10 @@ scatter_plot <- function(df, col, size, alpha, title, axis_names, facet = NULL) 
 autoplot.nembed_spectrum <- function(object, color = NULL, size = 0.5, alpha = 1, ...,
                                      colour = NULL) {
   reject_dots("autoplot", ...)
-  require_ggplot2()
-  label <- colour_label(if (!is.null(color)) substitute(color),
-                        if (!is.null(colour)) substitute(colour))
-  color <- pick_colour(color, colour)
+  colour_arg <- autoplot_colour(color, colour, substitute(color), substitute(colour))
   param <- spectrum_parameter(object)
   df <- as.data.frame(unclass(object))[, c("x", "y", "id", param)]
-  col <- resolve_colour(spectrum_colour(color, object), object, label)
+  col <- resolve_colour(spectrum_colour(colour_arg$values, object), object, colour_arg$label)
   scatter_plot(df, col, size, alpha, title = NULL, axis_names = c("", ""), facet = param)
 }
 

@@ -154,6 +154,13 @@ sce_input <- function(X, dimred = NULL, n_dimred = NULL, assay.type = "logcounts
   list(m = m, source = source)
 }
 
+# The cells x features matrix of sce_input() for the methods that return no embedding; `...` are
+# the method's arguments (its `n_threads` reaches the PCA).
+sce_cells <- function(X, dimred, n_dimred, assay.type, ntop, subset_row, n_pca, ...) {
+  sce_input(X, dimred, n_dimred, assay.type, ntop, subset_row, n_pca,
+            n_threads = dots_n_threads(...))$m
+}
+
 # The assay path of the single-cell methods: the cells x genes matrix `m` reduced by pca() to
 # `n_pca` components when it has more columns (the result then carries the "rotation" that
 # embed_transform() uses); a dense matrix in every case.
@@ -330,8 +337,7 @@ knn_graph.SingleCellExperiment <- function(X, ..., dimred = NULL, n_dimred = NUL
                                            assay.type = exprs_values,
                                            exprs_values = "logcounts", ntop = 500,
                                            subset_row = NULL, n_pca = 50) {
-  knn_graph(sce_input(X, dimred, n_dimred, assay.type, ntop, subset_row, n_pca,
-                   n_threads = dots_n_threads(...))$m, ...)
+  knn_graph(sce_cells(X, dimred, n_dimred, assay.type, ntop, subset_row, n_pca, ...), ...)
 }
 
 #' The HSMMSingleCell data as a SingleCellExperiment
@@ -504,6 +510,5 @@ spectral_distances.SingleCellExperiment <- function(x, ..., dimred = NULL, n_dim
                                                     assay.type = exprs_values,
                                                     exprs_values = "logcounts", ntop = 500,
                                                     subset_row = NULL, n_pca = 50) {
-  spectral_distances(sce_input(x, dimred, n_dimred, assay.type, ntop, subset_row, n_pca,
-                   n_threads = dots_n_threads(...))$m, ...)
+  spectral_distances(sce_cells(x, dimred, n_dimred, assay.type, ntop, subset_row, n_pca, ...), ...)
 }

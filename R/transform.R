@@ -116,6 +116,8 @@ embed_transform <- function(embedding, X_new, perplexity = 5, k = NULL, init_k =
     tsne_transform(rec, ref, Yref, Xq, k, learning_rate, n_threads, verbose, perplexity, init_k,
                    n_iter, momentum, max_step_norm)
   }
+  res$record$params$seed <- res$record$params$seed %||% NA_real_  # the t-SNE transform draws none
+  res$record$params$n_threads <- n_threads
   res$record$loss <- empty_loss()
   res$record$loss_name <- NA_character_
   res$record$timings <- fixed_timings(list(knn = res$t_knn), t_start)

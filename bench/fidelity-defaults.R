@@ -44,7 +44,7 @@ for (n in c(500, 1000, 2000)) for (seed in 1:2) {
     rec <- embedding_record(e)
     rows[[length(rows) + 1]] <- data.frame(
       n = n, seed = seed, floor = floor, learning_rate = round(lr, 1),
-      kl = round(tail(rec$loss$kl, 1), 4),
+      kl = round(tail(rec$loss$value, 1), 4),
       knn_accuracy = round(knn_accuracy(e, fm$labels[idx], n_threads = threads), 4),
       knn_recall = round(knn_recall(Z[idx, ], e, n_threads = threads), 4))
   }

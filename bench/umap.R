@@ -34,7 +34,7 @@ run_child <- function(name, code) {
 
 methods <- list(
   uwot = "Y <- uwot::umap(d$Z, n_neighbors = 15, min_dist = 0.1, n_epochs = 200, n_threads = 2, n_sgd_threads = 2, pca = NULL, verbose = FALSE)",
-  nembed_umap = "Y <- embed_umap(d$Z, n_neighbors = 15, min_dist = 0.1, n_epochs = 200, n_threads = 2, seed = 1)",
+  nembed_umap = "Y <- embed_umap(d$Z, k = 14, min_dist = 0.1, n_epochs = 200, n_threads = 2, seed = 1)",
   nembed_neg_s0 = "Y <- embed_contrastive(d$Z, loss = 'neg', s = 0, n_threads = 2, seed = 1)",
   nembed_neg_s1 = "Y <- embed_contrastive(d$Z, loss = 'neg', s = 1, n_threads = 2, seed = 1)"
 )

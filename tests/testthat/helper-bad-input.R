@@ -450,10 +450,10 @@ bad_input_cases <- function() {
     # ------------------------------------------ the attraction-repulsion and contrastive spectra
     list(name = "embed_umap: NaN in X", data = function() list(X = with_na(Xs, NaN)),
          call = function(d) umap(d$X), expect = "X", class = "value"),
-    list(name = "embed_umap: n_neighbors = 1", data = function() list(X = Xs),
-         call = function(d) umap(d$X, n_neighbors = 1), expect = "n_neighbors", class = "value"),
-    list(name = "embed_umap: n_neighbors above n uses all points", data = function() list(X = Xs),
-         call = function(d) umap(d$X, n_neighbors = 100), expect = "ok", check = function(r, d) {
+    list(name = "embed_umap: k = 0", data = function() list(X = Xs),
+         call = function(d) umap(d$X, k = 0), expect = "k", class = "value"),
+    list(name = "embed_umap: k above n uses all points", data = function() list(X = Xs),
+         call = function(d) umap(d$X, k = 99), expect = "ok", check = function(r, d) {
            # every point is a neighbour of every other: the affinity graph is complete
            P <- nembed::embedding_record(r)$affinities$P
            all_finite(r) && nrow(r) == 40 && all(Matrix::rowSums(P > 0) == 39)
@@ -467,8 +467,8 @@ bad_input_cases <- function() {
     list(name = "embed_umap: init with Inf", data = function() {
            list(X = Xs, init = matrix(c(Inf, rep(0, 79)), 40, 2))
          }, call = function(d) umap(d$X, init = d$init), expect = "init", class = "value"),
-    list(name = "embed_umap: negative_sample_rate = -1", data = function() list(X = Xs),
-         call = function(d) umap(d$X, negative_sample_rate = -1), expect = "negative_sample_rate",
+    list(name = "embed_umap: n_negatives = -1", data = function() list(X = Xs),
+         call = function(d) umap(d$X, n_negatives = -1), expect = "n_negatives",
          class = "value"),
     list(name = "embed_umap: character column", data = function() {
            list(X = data.frame(a = letters[1:20], b = as.numeric(1:20)))

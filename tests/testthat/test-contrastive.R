@@ -115,7 +115,7 @@ test_that("early exaggeration runs only when the reference's does", {
   expect_equal(ne(loss = "neg", Zbar = 1000), 0L)
   expect_equal(ne(loss = "neg", s = 0.5), 3L)
   expect_equal(ne(loss = "infonce"), 3L)              # InfoNCE defaults to s = 0
-  expect_equal(ne(loss = "neg", s = 0.5, early_exaggeration = FALSE), 0L)
+  expect_equal(ne(loss = "neg", s = 0.5, early_phase = FALSE), 0L)
   expect_equal(ne(loss = "nce"), 0L)
   expect_equal(ne(loss = "umap"), 0L)
 })

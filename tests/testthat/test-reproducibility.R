@@ -60,7 +60,6 @@ test_that("distance_correlation and pca do not move R's RNG", {
 })
 
 test_that("t-SNE is bit-identical across thread counts and honours set.seed()", {
-  skip_if_not(exists("embed_tsne", envir = asNamespace("nembed")), "embed_tsne() not merged yet")
   set.seed(2)
   X <- rbind(matrix(rnorm(300 * 5), 300, 5), matrix(rnorm(300 * 5, 4), 300, 5))
   run <- function(n_threads, seed = 7) {

@@ -202,9 +202,6 @@ test_that("knn_graph on a SingleCellExperiment uses the cells' coordinates", {
 
 test_that("embed_tsne on a SingleCellExperiment stores TSNE", {
   skip_if_not_installed("SingleCellExperiment")
-  skip_if_not(exists("embed_tsne", envir = asNamespace("nembed")) &&
-                utils::isS3stdGeneric(get("embed_tsne", envir = asNamespace("nembed"))),
-              "embed_tsne() is not yet an S3 generic")
   sce <- make_test_sce()
   out <- embed_tsne(sce, dimred = "PCA", perplexity = 10, n_iter = 300, n_threads = 1, seed = 3)
   ref <- embed_tsne(SingleCellExperiment::reducedDim(sce, "PCA"), perplexity = 10, n_iter = 300,
@@ -262,7 +259,7 @@ test_that("a t-SNE or UMAP stored in a SingleCellExperiment can place new cells"
   fits <- list(
     TSNE = embed_tsne(sce[, train], ntop = 60, n_pca = 10, perplexity = 10, n_iter = 300,
                       n_threads = 1, seed = 2),
-    UMAP = embed_umap(sce[, train], ntop = 60, n_pca = 10, n_neighbors = 10, n_epochs = 100,
+    UMAP = embed_umap(sce[, train], ntop = 60, n_pca = 10, k = 9, n_epochs = 100,
                       init = "pca", n_threads = 1, seed = 2))
   for (nm in names(fits)) {
     emb <- sce_embedding(fits[[nm]], nm)
@@ -285,7 +282,7 @@ test_that("umap, contrastive, fa2 and laplacian methods store their embedding of
   sce <- make_test_sce()
   pcs <- SingleCellExperiment::reducedDim(sce, "PCA")
   runs <- list(
-    UMAP = list(fun = embed_umap, args = list(n_neighbors = 10, n_epochs = 60, init = "pca",
+    UMAP = list(fun = embed_umap, args = list(k = 9, n_epochs = 60, init = "pca",
                                               seed = 1)),
     CONTRASTIVE = list(fun = embed_contrastive, args = list(k = 10, n_epochs = 60, seed = 1)),
     FA2 = list(fun = embed_fa2, args = list(k = 10, n_iter = 150, seed = 1)),

@@ -6,7 +6,7 @@ test_that("each embed_* on pbmc_small stores what the matrix method gives on Emb
   obj <- pbmc_small_object()
   pcs <- SeuratObject::Embeddings(obj, "pca")
   runs <- list(
-    umap = list(fun = embed_umap, key = "UMAP_", args = list(n_neighbors = 10, seed = 1)),
+    umap = list(fun = embed_umap, key = "UMAP_", args = list(k = 9, seed = 1)),
     tsne = list(fun = embed_tsne, key = "tSNE_", args = list(perplexity = 10, seed = 1)),
     contrastive = list(fun = embed_contrastive, key = "CONTRASTIVE_",
                        args = list(k = 10, n_epochs = 100, seed = 1)),
@@ -59,8 +59,8 @@ test_that("without a reduction the default assay's scaled data are embedded", {
   skip_if_not_installed("SeuratObject")
   obj <- pbmc_small_object()
   scaled <- SeuratObject::GetAssayData(obj, slot = "scale.data")  # 20 features x 80 cells
-  out <- embed_umap(obj, reduction = NULL, n_neighbors = 10, n_threads = 1, seed = 3)
-  ref <- embed_umap(t(scaled), n_neighbors = 10, n_threads = 1, seed = 3)
+  out <- embed_umap(obj, reduction = NULL, k = 9, n_threads = 1, seed = 3)
+  ref <- embed_umap(t(scaled), k = 9, n_threads = 1, seed = 3)
   expect_equal(unname(SeuratObject::Embeddings(out, "umap")), unname(as.matrix(ref)))
   src <- embedding_record(out[["umap"]])$seurat_input
   expect_identical(src[c("type", "assay", "features")],
@@ -81,7 +81,7 @@ test_that("the input object is unchanged and only the new reduction is added", {
   skip_if_not_installed("SeuratObject")
   obj <- pbmc_small_object()
   before <- obj
-  out <- embed_umap(obj, dims = 1:10, n_neighbors = 10, n_epochs = 50, n_threads = 1, seed = 1)
+  out <- embed_umap(obj, dims = 1:10, k = 9, n_epochs = 50, n_threads = 1, seed = 1)
   expect_identical(obj, before)
   expect_identical(SeuratObject::Reductions(out), c("pca", "tsne", "umap"))
   out[["umap"]] <- NULL
@@ -103,7 +103,7 @@ test_that("a Seurat object with nembed's reductions survives saveRDS(), and the 
   obj <- pbmc_small_object()
   pcs <- SeuratObject::Embeddings(obj, "pca")[, 1:10]
   train <- rep(c(TRUE, TRUE, FALSE), length.out = ncol(obj))
-  out <- embed_umap(obj[, colnames(obj)[train]], dims = 1:10, n_neighbors = 10, n_threads = 1, seed = 4)
+  out <- embed_umap(obj[, colnames(obj)[train]], dims = 1:10, k = 9, n_threads = 1, seed = 4)
   out <- embed_tsne(out, dims = 1:10, perplexity = 10, n_iter = 300, n_threads = 1, seed = 4)
   file <- tempfile(fileext = ".rds")
   on.exit(unlink(file), add = TRUE)
@@ -115,7 +115,7 @@ test_that("a Seurat object with nembed's reductions survives saveRDS(), and the 
     expect_identical(embedding_record(back[[nm]]), embedding_record(out[[nm]]))
   }
   # placing the held-out cells from the restored object = placing them from the matrix run
-  ref_umap <- embed_umap(pcs[train, ], n_neighbors = 10, n_threads = 1, seed = 4)
+  ref_umap <- embed_umap(pcs[train, ], k = 9, n_threads = 1, seed = 4)
   emb <- seurat_embedding(back, "umap")
   expect_identical(rownames(emb), colnames(obj)[train])
   expect_identical(emb$groups, unname(obj$groups[train]))
@@ -133,7 +133,7 @@ test_that("DimPlot() draws each reduction nembed stores, also after saveRDS()", 
   skip_if_not_installed("Seurat")
   skip_if_not_installed("ggplot2")
   obj <- pbmc_small_object()
-  out <- embed_umap(obj, dims = 1:10, n_neighbors = 10, n_threads = 1, seed = 1)
+  out <- embed_umap(obj, dims = 1:10, k = 9, n_threads = 1, seed = 1)
   out <- embed_tsne(out, dims = 1:10, perplexity = 10, n_iter = 300, n_threads = 1, seed = 1)
   out <- embed_fa2(out, dims = 1:10, k = 10, n_iter = 100, n_threads = 1, seed = 1)
   out <- embed_spectrum(out, dims = 1:10, s = 0.5, n_epochs = 30, k = 10, n_threads = 1, seed = 1)

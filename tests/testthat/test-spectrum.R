@@ -14,7 +14,6 @@ test_that("embed_spectrum over s returns one long data frame, panels in order", 
 })
 
 test_that("embed_spectrum over exaggeration: distance correlation rises, recall falls", {
-  skip_if_not(exists("embed_tsne", asNamespace("nembed")))
   # a random walk in 10-D: one continuous structure, whose global shape exaggeration preserves
   X <- withr::with_seed(3, apply(matrix(rnorm(400 * 10), 400), 2, cumsum))
   sp <- suppressMessages(embed_spectrum(X, exaggeration = c(1, 16), perplexity = 15, n_iter = 400,

@@ -40,7 +40,7 @@ test_that("UMAP transform: memberships, weighted-mean start and SGD as documente
   cl <- three_clusters(n_per = 60, dim = 6, sep = 4, seed = 24)
   test <- seq(2, 180, by = 4)
   train <- cl$X[-test, ]
-  emb <- embed_umap(train, n_neighbors = 10, n_epochs = 100, init = "pca", n_threads = 1,
+  emb <- embed_umap(train, k = 9, n_epochs = 100, init = "pca", n_threads = 1,
                     seed = 1)
   # brute-force neighbours and R memberships: the start is their weighted mean
   D <- as.matrix(stats::dist(rbind(cl$X[test, ], train)))[seq_along(test), -seq_along(test)]

@@ -213,7 +213,7 @@ test_that("the KL divergence reported by embed_tsne is the exact KL of its outpu
   X <- matrix(rnorm(150 * 5), 150)
   emb <- embed_tsne(X, perplexity = 10, n_iter = 300, n_threads = 1, seed = 1)
   rec <- embedding_record(emb)
-  expect_equal(tail(rec$loss$kl, 1), ref_kl(rec$affinities$P, as.matrix(emb)), tolerance = 1e-4)
+  expect_equal(tail(rec$loss$value, 1), ref_kl(rec$affinities$P, as.matrix(emb)), tolerance = 1e-4)
   expect_equal(rec$loss$iteration, seq(50, 300, by = 50))
 })
 

@@ -34,7 +34,7 @@ test_that("embed_umap separates three Gaussian clusters and records its run", {
   expect_equal(rec$method, "umap")
   expect_equal(rec$params$a, 1.577, tolerance = 1e-3)
   expect_s3_class(rec$affinities, "nembed_affinities")
-  expect_true(all(c("knn", "affinities", "init", "optimize", "total") %in% names(rec$timings)))
+  expect_true(all(c("knn", "affinities", "init", "optimisation", "total") %in% names(rec$timings)))
   # the disconnected graph falls back to PCA with a message
   expect_match(rec$init, "pca")
 })
@@ -61,7 +61,7 @@ test_that("embed_umap reuses a kNN graph and takes a user initialisation", {
 
 test_that("bad input to embed_umap gives nembed_error", {
   X <- matrix(rnorm(200), 50)
-  expect_error(embed_umap(X, n_neighbors = 1), class = "nembed_error")
+  expect_error(embed_umap(X, k = 0), class = "nembed_error")
   expect_error(embed_umap(X, min_dist = 2, spread = 1), class = "nembed_error_value")
   expect_error(embed_umap(X, a = 1), class = "nembed_error_value")
   expect_error(embed_umap(X, init = "bogus"), class = "nembed_error_value")

@@ -280,7 +280,6 @@ test_that("hierarchical_gaussian_mixture has the paper's structure and is reprod
 })
 
 test_that("embed_wasserstein separates the four HGMM classes at intermediate lambda", {
-  skip_if_not(exists("embed_tsne", mode = "function"), "embed_tsne() not available yet")
   hgm <- hierarchical_gaussian_mixture()
   emb <- embed_wasserstein(hgm$X, hgm$groups, lambda = 0.75, n_threads = 2, seed = 1)
   expect_s3_class(emb, "nembed_embedding")
@@ -305,7 +304,6 @@ test_that("embed_wasserstein separates the four HGMM classes at intermediate lam
 })
 
 test_that("embed_wasserstein caps the perplexity for few units", {
-  skip_if_not(exists("embed_tsne", mode = "function"), "embed_tsne() not available yet")
   hgm <- hierarchical_gaussian_mixture(n_units = 16, n_samples = 10)
   expect_message(emb <- embed_wasserstein(hgm$X, hgm$groups, n_threads = 1, seed = 1),
                  "perplexity")
