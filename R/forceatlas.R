@@ -67,8 +67,10 @@ embed_fa2.default <- function(X, k = 15, n_iter = 750, scaling_ratio = 2, gravit
                         verbose = verbose)
   timings$init <- proc.time()[["elapsed"]] - t0
   t0 <- proc.time()[["elapsed"]]
-  Y <- fa2_cpp(ini$Y, W@p, W@i, W@x, n_iter, scaling_ratio, gravity, strong_gravity, theta,
-               jitter_tolerance, n_threads, verbose)
+  Y <- forceatlas2_cpp(ini$Y, W@p, W@i, W@x, list(
+    n_iter = n_iter, scaling_ratio = scaling_ratio, gravity = gravity,
+    strong_gravity = strong_gravity, theta = theta, jitter_tolerance = jitter_tolerance,
+    n_threads = n_threads, verbose = verbose))
   timings$optimize <- proc.time()[["elapsed"]] - t0
   timings$total <- proc.time()[["elapsed"]] - t_start
   record <- list(method = "fa2",
