@@ -78,10 +78,12 @@ affinities <- function(x, method = c("perplexity", "uniform", "umap"), perplexit
   }
   t0 <- proc.time()[["elapsed"]]
   res <- switch(method,
-    perplexity = core_call(perplexity_affinities_cpp(g$idx, g$dist, as.numeric(perplexity), n_threads)),
-    uniform = core_call(uniform_affinities_cpp(g$idx, n_threads)),
-    umap = core_call(umap_affinities_cpp(g$idx, g$dist, check_number(set_op_mix_ratio, "set_op_mix_ratio", 0, 1),
-                               n_threads))
+    perplexity = core_call(perplexity_affinities_cpp(g$idx, g$dist, list(perplexities = as.numeric(perplexity),
+                                                                n_threads = n_threads))),
+    uniform = core_call(uniform_affinities_cpp(g$idx, list(n_threads = n_threads))),
+    umap = core_call(umap_affinities_cpp(g$idx, g$dist, list(
+      set_op_mix_ratio = check_number(set_op_mix_ratio, "set_op_mix_ratio", 0, 1),
+      n_threads = n_threads)))
   )
   P <- new("dgCMatrix", i = res$i, p = res$p, x = res$x, Dim = c(g$n, g$n))
   if (!is.null(g$row_names)) dimnames(P) <- list(g$row_names, g$row_names)

@@ -146,15 +146,16 @@ embed_contrastive.default <- function(X, loss = c("neg", "nce", "infonce", "umap
         n_early <- n_epochs %/% 3L
         spec_early <- if (loss == "neg") neg_c(max(s, 1)) else 4^max(s, 1)
       }
-      code <- match(loss, c("neg", "nce", "infonce", "umap")) - 1L
       tsmessage("contrastive (", loss, "): ", n_epochs, " epochs (", n_early, " early), batches of ",
                 batch_size, verbose = ctx$verbose)
       ini <- list(Y = Y0)
       seed <- ctx$seed
       n_threads <- ctx$n_threads
       verbose <- ctx$verbose
-      r <- core_call(contrastive_sgd_cpp(ini$Y, W@p, W@i, W@x, code, n_epochs, n_early, spec, spec_early, 0, m,
-                               batch_size, learning_rate, seed %% 2^53, n_threads, verbose))
+      r <- core_call(contrastive_sgd_cpp(ini$Y, W@p, W@i, W@x, list(
+        loss = loss, n_epochs = n_epochs, n_early = n_early, spec = spec, spec_early = spec_early,
+        log_z0 = 0, n_negatives = m, batch_size = batch_size, learning_rate = learning_rate,
+        seed = seed %% 2^53, n_threads = n_threads, verbose = verbose)))
       c_final <- if (loss %in% c("neg", "nce")) r$c else NA_real_
       list(Y = r$Y,
            params = list(loss = loss, s = s, Zbar = Zbar, n_negatives = m, k = k,

@@ -61,8 +61,10 @@ embed_fa2.default <- function(X, k = 15, n_iter = 750, scaling_ratio = 2, gravit
       ini <- list(Y = Y0)
       n_threads <- ctx$n_threads
       verbose <- ctx$verbose
-      Y <- core_call(fa2_cpp(ini$Y, W@p, W@i, W@x, n_iter, scaling_ratio, gravity, strong_gravity, theta,
-               jitter_tolerance, n_threads, verbose))
+      Y <- core_call(forceatlas2_cpp(ini$Y, W@p, W@i, W@x, list(
+        n_iter = n_iter, scaling_ratio = scaling_ratio, gravity = gravity,
+        strong_gravity = strong_gravity, theta = theta, jitter_tolerance = jitter_tolerance,
+        n_threads = n_threads, verbose = verbose)))
       list(Y = Y, params = list(k = k, n_iter = n_iter, scaling_ratio = scaling_ratio,
                                 gravity = gravity, strong_gravity = strong_gravity, theta = theta,
                                 jitter_tolerance = jitter_tolerance),

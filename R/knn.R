@@ -72,9 +72,11 @@ knn_graph.default <- function(X, k = 15, method = c("auto", "exact", "hnsw"),
   tsmessage("kNN graph: ", n, " points, k = ", k, ", ", method, ", ", metric, ", ", n_threads,
             " thread(s)", verbose = verbose)
   res <- if (sparse) {
-    core_call(knn_sparse_cpp(X, k, metric, n_threads, verbose))
+    core_call(knn_sparse_cpp(X, list(k = k, metric = metric, n_threads = n_threads, verbose = verbose)))
   } else {
-    core_call(knn_dense_cpp(X, k, method, metric, n_threads, M, ef_construction, ef, seed %% 2^31, verbose))
+    core_call(knn_dense_cpp(X, list(k = k, method = method, metric = metric, n_threads = n_threads, M = M,
+                          ef_construction = ef_construction, ef = ef, seed = seed %% 2^31,
+                          verbose = verbose)))
   }
   new_knn(res$idx, res$dist, metric = metric, method = method, row_names = rownames(X),
           time = proc.time()[["elapsed"]] - t0)

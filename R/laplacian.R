@@ -83,7 +83,7 @@ embed_laplacian.default <- function(X, k = 15, n_components = 2, pca = TRUE, den
 # Binary symmetric kNN graph (union of the directed kNN relations) as a dgCMatrix of ones.
 binary_knn_graph <- function(knn, k, n_threads) {
   g <- truncate_knn(knn, min(k, knn$k))
-  res <- core_call(uniform_affinities_cpp(g$idx, n_threads))
+  res <- core_call(uniform_affinities_cpp(g$idx, list(n_threads = n_threads)))
   Matrix::sparseMatrix(i = res$i, p = res$p, x = rep(1, length(res$x)), dims = c(g$n, g$n),
                        index1 = FALSE)
 }
@@ -108,8 +108,9 @@ as_weight_matrix <- function(P, arg = "P") {
 spectral_eigen <- function(P, n_components = 2, seed = 1, n_threads = 1L, dense_limit = 2000,
                            tol = 1e-7, verbose = FALSE) {
   P <- as_weight_matrix(P)
-  core_call(spectral_init_cpp(P@p, P@i, P@x, nrow(P), as.integer(n_components), seed %% 2^53,
-                    as.integer(n_threads), as.integer(dense_limit), tol, verbose))
+  core_call(spectral_init_cpp(P@p, P@i, P@x, nrow(P), list(
+    n_components = n_components, seed = seed %% 2^53, n_threads = n_threads,
+    dense_limit = dense_limit, tol = tol, verbose = verbose)))
 }
 
 # Spectral layout for initialising UMAP or t-SNE (internal; not exported).

@@ -15,7 +15,7 @@ exact_neighbours <- function(X, k, n_threads, arg) {
   if (inherits(X, "nembed_knn")) return(truncate_knn(X, k)$idx)
   X <- as_data_matrix(X, arg)
   k <- check_k(k, nrow(X))
-  core_call(knn_dense_cpp(X, k, "exact", "euclidean", n_threads, 16L, 200L, 0L, 1, FALSE))$idx
+  core_call(knn_dense_cpp(X, list(k = k, method = "exact", metric = "euclidean", n_threads = n_threads)))$idx
 }
 
 #' kNN classification accuracy of an embedding

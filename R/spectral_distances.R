@@ -116,8 +116,9 @@ spectral_distances.default <- function(x, method = c("effective_resistance", "di
   tsmessage("spectral distances: ", method, ", ", n, " points, k = ", g$k,
             if (n_eigen > 0) paste0(", ", n_eigen, " eigenpairs") else ", exact",
             verbose = verbose)
-  res <- core_call(spectral_distances_cpp(g$idx, g$dist, method, corrected, t, n_eigen, weighted,
-                                n_threads, verbose))
+  res <- core_call(spectral_distances_cpp(g$idx, g$dist, list(
+    method = method, corrected = corrected, t = t, n_eigen = n_eigen, weighted = weighted,
+    n_threads = n_threads, verbose = verbose)))
   if (res$truncated && method == "effective_resistance") {
     nembed_warn(sprintf(paste0(
       "%s effective resistance was computed from the %d smallest non-trivial eigenpairs only, ",

@@ -128,7 +128,8 @@ embed_transform <- function(embedding, X_new, perplexity = 5, k = NULL, init_k =
 # The new points' nearest reference points: list(idx, dist) (m x k) and the time it took.
 transform_neighbours <- function(ref, Xq, k, n_threads, verbose) {
   t0 <- proc.time()[["elapsed"]]
-  nn <- core_call(knn_query_cpp(ref$data, Xq, k, ref$metric, n_threads, verbose))
+  nn <- core_call(knn_query_cpp(ref$data, Xq, list(k = k, metric = ref$metric, n_threads = n_threads,
+                                      verbose = verbose)))
   nn$time <- proc.time()[["elapsed"]] - t0
   nn
 }
@@ -183,7 +184,7 @@ sgd_transform <- function(rec, ref, Yref, Xq, k, learning_rate, n_threads, verbo
   seed <- if (is.null(seed)) p$seed else resolve_seed(seed)
   nn <- transform_neighbours(ref, Xq, k, n_threads, verbose)
   # UMAP: fuzzy memberships; contrastive: the binary kNN graph.
-  W <- if (umap) core_call(umap_memberships_cpp(nn$dist, n_threads)) else matrix(1, nrow(Xq), k)
+  W <- if (umap) core_call(umap_memberships_cpp(nn$dist, list(n_threads = n_threads))) else matrix(1, nrow(Xq), k)
   Y0 <- vapply(seq_len(ncol(Yref)), function(c) {
     rowSums(W * matrix(Yref[nn$idx, c], nrow = nrow(Xq))) / rowSums(W)
   }, numeric(nrow(Xq)))
@@ -202,9 +203,11 @@ sgd_transform <- function(rec, ref, Yref, Xq, k, learning_rate, n_threads, verbo
   if (n_epochs > 0) {
     tsmessage(rec$method, " transform: ", nrow(Xq), " points, ", n_epochs, " epochs",
               verbose = verbose)
-    Y <- core_call(sgd_transform_cpp(Yref, Y0, nn$idx, W, loss$code, loss$a, loss$b, 1, loss$c, loss$rho,
-                           n_epochs, loss$negatives, loss$fixed, learning_rate, seed %% 2^53,
-                           n_threads, verbose))
+    Y <- core_call(sgd_transform_cpp(Yref, Y0, nn$idx, W, list(
+      loss = c("neg", "nce", "infonce", "umap")[[loss$code + 1L]], a = loss$a, b = loss$b,
+      attraction_weight = 1, c = loss$c, rho = loss$rho, n_epochs = n_epochs,
+      negative_rate = loss$negatives, fixed_negatives = loss$fixed, learning_rate = learning_rate,
+      seed = seed %% 2^53, n_threads = n_threads, verbose = verbose)))
   }
   list(Y = Y, t_knn = nn$time,
        record = list(method = paste0(rec$method, "_transform"),

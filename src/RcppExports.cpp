@@ -11,106 +11,152 @@ Rcpp::Rostream<true>&  Rcpp::Rcout = Rcpp::Rcpp_cout_get();
 Rcpp::Rostream<false>& Rcpp::Rcerr = Rcpp::Rcpp_cerr_get();
 #endif
 
+// perplexity_affinities_cpp
+Rcpp::List perplexity_affinities_cpp(const Rcpp::IntegerMatrix idx, const Rcpp::NumericMatrix dist, Rcpp::List options);
+RcppExport SEXP _nembed_perplexity_affinities_cpp(SEXP idxSEXP, SEXP distSEXP, SEXP optionsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const Rcpp::IntegerMatrix >::type idx(idxSEXP);
+    Rcpp::traits::input_parameter< const Rcpp::NumericMatrix >::type dist(distSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type options(optionsSEXP);
+    rcpp_result_gen = Rcpp::wrap(perplexity_affinities_cpp(idx, dist, options));
+    return rcpp_result_gen;
+END_RCPP
+}
+// uniform_affinities_cpp
+Rcpp::List uniform_affinities_cpp(const Rcpp::IntegerMatrix idx, Rcpp::List options);
+RcppExport SEXP _nembed_uniform_affinities_cpp(SEXP idxSEXP, SEXP optionsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const Rcpp::IntegerMatrix >::type idx(idxSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type options(optionsSEXP);
+    rcpp_result_gen = Rcpp::wrap(uniform_affinities_cpp(idx, options));
+    return rcpp_result_gen;
+END_RCPP
+}
+// umap_memberships_cpp
+Rcpp::NumericMatrix umap_memberships_cpp(const Rcpp::NumericMatrix dist, Rcpp::List options);
+RcppExport SEXP _nembed_umap_memberships_cpp(SEXP distSEXP, SEXP optionsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const Rcpp::NumericMatrix >::type dist(distSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type options(optionsSEXP);
+    rcpp_result_gen = Rcpp::wrap(umap_memberships_cpp(dist, options));
+    return rcpp_result_gen;
+END_RCPP
+}
+// umap_affinities_cpp
+Rcpp::List umap_affinities_cpp(const Rcpp::IntegerMatrix idx, const Rcpp::NumericMatrix dist, Rcpp::List options);
+RcppExport SEXP _nembed_umap_affinities_cpp(SEXP idxSEXP, SEXP distSEXP, SEXP optionsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const Rcpp::IntegerMatrix >::type idx(idxSEXP);
+    Rcpp::traits::input_parameter< const Rcpp::NumericMatrix >::type dist(distSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type options(optionsSEXP);
+    rcpp_result_gen = Rcpp::wrap(umap_affinities_cpp(idx, dist, options));
+    return rcpp_result_gen;
+END_RCPP
+}
+// contrastive_sgd_cpp
+Rcpp::List contrastive_sgd_cpp(Rcpp::NumericMatrix Y, Rcpp::IntegerVector p, Rcpp::IntegerVector i, Rcpp::NumericVector x, Rcpp::List options);
+RcppExport SEXP _nembed_contrastive_sgd_cpp(SEXP YSEXP, SEXP pSEXP, SEXP iSEXP, SEXP xSEXP, SEXP optionsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type Y(YSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type p(pSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type i(iSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x(xSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type options(optionsSEXP);
+    rcpp_result_gen = Rcpp::wrap(contrastive_sgd_cpp(Y, p, i, x, options));
+    return rcpp_result_gen;
+END_RCPP
+}
+// contrastive_batch_gradient_cpp
+Rcpp::List contrastive_batch_gradient_cpp(Rcpp::NumericMatrix Y, Rcpp::IntegerVector heads, Rcpp::IntegerVector tails, Rcpp::IntegerMatrix slots, std::string loss, double spec, int n_threads);
+RcppExport SEXP _nembed_contrastive_batch_gradient_cpp(SEXP YSEXP, SEXP headsSEXP, SEXP tailsSEXP, SEXP slotsSEXP, SEXP lossSEXP, SEXP specSEXP, SEXP n_threadsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type Y(YSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type heads(headsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type tails(tailsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerMatrix >::type slots(slotsSEXP);
+    Rcpp::traits::input_parameter< std::string >::type loss(lossSEXP);
+    Rcpp::traits::input_parameter< double >::type spec(specSEXP);
+    Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
+    rcpp_result_gen = Rcpp::wrap(contrastive_batch_gradient_cpp(Y, heads, tails, slots, loss, spec, n_threads));
+    return rcpp_result_gen;
+END_RCPP
+}
+// forceatlas2_cpp
+Rcpp::NumericMatrix forceatlas2_cpp(Rcpp::NumericMatrix Y, Rcpp::IntegerVector p, Rcpp::IntegerVector i, Rcpp::NumericVector x, Rcpp::List options);
+RcppExport SEXP _nembed_forceatlas2_cpp(SEXP YSEXP, SEXP pSEXP, SEXP iSEXP, SEXP xSEXP, SEXP optionsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type Y(YSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type p(pSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type i(iSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x(xSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type options(optionsSEXP);
+    rcpp_result_gen = Rcpp::wrap(forceatlas2_cpp(Y, p, i, x, options));
+    return rcpp_result_gen;
+END_RCPP
+}
 // knn_dense_cpp
-Rcpp::List knn_dense_cpp(const Eigen::Map<Eigen::MatrixXd> X, int k, std::string method, std::string metric, int n_threads, int M, int ef_construction, int ef, double seed, bool verbose);
-RcppExport SEXP _nembed_knn_dense_cpp(SEXP XSEXP, SEXP kSEXP, SEXP methodSEXP, SEXP metricSEXP, SEXP n_threadsSEXP, SEXP MSEXP, SEXP ef_constructionSEXP, SEXP efSEXP, SEXP seedSEXP, SEXP verboseSEXP) {
+Rcpp::List knn_dense_cpp(const Eigen::Map<Eigen::MatrixXd> X, Rcpp::List options);
+RcppExport SEXP _nembed_knn_dense_cpp(SEXP XSEXP, SEXP optionsSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type X(XSEXP);
-    Rcpp::traits::input_parameter< int >::type k(kSEXP);
-    Rcpp::traits::input_parameter< std::string >::type method(methodSEXP);
-    Rcpp::traits::input_parameter< std::string >::type metric(metricSEXP);
-    Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
-    Rcpp::traits::input_parameter< int >::type M(MSEXP);
-    Rcpp::traits::input_parameter< int >::type ef_construction(ef_constructionSEXP);
-    Rcpp::traits::input_parameter< int >::type ef(efSEXP);
-    Rcpp::traits::input_parameter< double >::type seed(seedSEXP);
-    Rcpp::traits::input_parameter< bool >::type verbose(verboseSEXP);
-    rcpp_result_gen = Rcpp::wrap(knn_dense_cpp(X, k, method, metric, n_threads, M, ef_construction, ef, seed, verbose));
+    Rcpp::traits::input_parameter< Rcpp::List >::type options(optionsSEXP);
+    rcpp_result_gen = Rcpp::wrap(knn_dense_cpp(X, options));
     return rcpp_result_gen;
 END_RCPP
 }
 // knn_sparse_cpp
-Rcpp::List knn_sparse_cpp(const Eigen::MappedSparseMatrix<double> X, int k, std::string metric, int n_threads, bool verbose);
-RcppExport SEXP _nembed_knn_sparse_cpp(SEXP XSEXP, SEXP kSEXP, SEXP metricSEXP, SEXP n_threadsSEXP, SEXP verboseSEXP) {
+Rcpp::List knn_sparse_cpp(const Eigen::MappedSparseMatrix<double> X, Rcpp::List options);
+RcppExport SEXP _nembed_knn_sparse_cpp(SEXP XSEXP, SEXP optionsSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< const Eigen::MappedSparseMatrix<double> >::type X(XSEXP);
-    Rcpp::traits::input_parameter< int >::type k(kSEXP);
-    Rcpp::traits::input_parameter< std::string >::type metric(metricSEXP);
-    Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
-    Rcpp::traits::input_parameter< bool >::type verbose(verboseSEXP);
-    rcpp_result_gen = Rcpp::wrap(knn_sparse_cpp(X, k, metric, n_threads, verbose));
+    Rcpp::traits::input_parameter< Rcpp::List >::type options(optionsSEXP);
+    rcpp_result_gen = Rcpp::wrap(knn_sparse_cpp(X, options));
     return rcpp_result_gen;
 END_RCPP
 }
 // knn_query_cpp
-Rcpp::List knn_query_cpp(const Eigen::Map<Eigen::MatrixXd> ref, const Eigen::Map<Eigen::MatrixXd> query, int k, std::string metric, int n_threads, bool verbose);
-RcppExport SEXP _nembed_knn_query_cpp(SEXP refSEXP, SEXP querySEXP, SEXP kSEXP, SEXP metricSEXP, SEXP n_threadsSEXP, SEXP verboseSEXP) {
+Rcpp::List knn_query_cpp(const Eigen::Map<Eigen::MatrixXd> ref, const Eigen::Map<Eigen::MatrixXd> query, Rcpp::List options);
+RcppExport SEXP _nembed_knn_query_cpp(SEXP refSEXP, SEXP querySEXP, SEXP optionsSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type ref(refSEXP);
     Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type query(querySEXP);
-    Rcpp::traits::input_parameter< int >::type k(kSEXP);
-    Rcpp::traits::input_parameter< std::string >::type metric(metricSEXP);
-    Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
-    Rcpp::traits::input_parameter< bool >::type verbose(verboseSEXP);
-    rcpp_result_gen = Rcpp::wrap(knn_query_cpp(ref, query, k, metric, n_threads, verbose));
+    Rcpp::traits::input_parameter< Rcpp::List >::type options(optionsSEXP);
+    rcpp_result_gen = Rcpp::wrap(knn_query_cpp(ref, query, options));
     return rcpp_result_gen;
 END_RCPP
 }
-// perplexity_affinities_cpp
-Rcpp::List perplexity_affinities_cpp(const Rcpp::IntegerMatrix idx, const Rcpp::NumericMatrix dist, Rcpp::NumericVector perplexities, int n_threads);
-RcppExport SEXP _nembed_perplexity_affinities_cpp(SEXP idxSEXP, SEXP distSEXP, SEXP perplexitiesSEXP, SEXP n_threadsSEXP) {
+// spectral_init_cpp
+Rcpp::List spectral_init_cpp(Rcpp::IntegerVector p, Rcpp::IntegerVector i, Rcpp::NumericVector x, int n, Rcpp::List options);
+RcppExport SEXP _nembed_spectral_init_cpp(SEXP pSEXP, SEXP iSEXP, SEXP xSEXP, SEXP nSEXP, SEXP optionsSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
-    Rcpp::traits::input_parameter< const Rcpp::IntegerMatrix >::type idx(idxSEXP);
-    Rcpp::traits::input_parameter< const Rcpp::NumericMatrix >::type dist(distSEXP);
-    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type perplexities(perplexitiesSEXP);
-    Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
-    rcpp_result_gen = Rcpp::wrap(perplexity_affinities_cpp(idx, dist, perplexities, n_threads));
-    return rcpp_result_gen;
-END_RCPP
-}
-// uniform_affinities_cpp
-Rcpp::List uniform_affinities_cpp(const Rcpp::IntegerMatrix idx, int n_threads);
-RcppExport SEXP _nembed_uniform_affinities_cpp(SEXP idxSEXP, SEXP n_threadsSEXP) {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
-    Rcpp::traits::input_parameter< const Rcpp::IntegerMatrix >::type idx(idxSEXP);
-    Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
-    rcpp_result_gen = Rcpp::wrap(uniform_affinities_cpp(idx, n_threads));
-    return rcpp_result_gen;
-END_RCPP
-}
-// umap_memberships_cpp
-Rcpp::NumericMatrix umap_memberships_cpp(const Rcpp::NumericMatrix dist, int n_threads);
-RcppExport SEXP _nembed_umap_memberships_cpp(SEXP distSEXP, SEXP n_threadsSEXP) {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
-    Rcpp::traits::input_parameter< const Rcpp::NumericMatrix >::type dist(distSEXP);
-    Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
-    rcpp_result_gen = Rcpp::wrap(umap_memberships_cpp(dist, n_threads));
-    return rcpp_result_gen;
-END_RCPP
-}
-// umap_affinities_cpp
-Rcpp::List umap_affinities_cpp(const Rcpp::IntegerMatrix idx, const Rcpp::NumericMatrix dist, double set_op_mix_ratio, int n_threads);
-RcppExport SEXP _nembed_umap_affinities_cpp(SEXP idxSEXP, SEXP distSEXP, SEXP set_op_mix_ratioSEXP, SEXP n_threadsSEXP) {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
-    Rcpp::traits::input_parameter< const Rcpp::IntegerMatrix >::type idx(idxSEXP);
-    Rcpp::traits::input_parameter< const Rcpp::NumericMatrix >::type dist(distSEXP);
-    Rcpp::traits::input_parameter< double >::type set_op_mix_ratio(set_op_mix_ratioSEXP);
-    Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
-    rcpp_result_gen = Rcpp::wrap(umap_affinities_cpp(idx, dist, set_op_mix_ratio, n_threads));
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type p(pSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type i(iSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x(xSEXP);
+    Rcpp::traits::input_parameter< int >::type n(nSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type options(optionsSEXP);
+    rcpp_result_gen = Rcpp::wrap(spectral_init_cpp(p, i, x, n, options));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -130,113 +176,21 @@ BEGIN_RCPP
 END_RCPP
 }
 // spectral_distances_cpp
-Rcpp::List spectral_distances_cpp(const Rcpp::IntegerMatrix& idx, const Rcpp::NumericMatrix& dist, std::string method, bool corrected, double t, int n_eigen, bool weighted, int n_threads, bool verbose);
-RcppExport SEXP _nembed_spectral_distances_cpp(SEXP idxSEXP, SEXP distSEXP, SEXP methodSEXP, SEXP correctedSEXP, SEXP tSEXP, SEXP n_eigenSEXP, SEXP weightedSEXP, SEXP n_threadsSEXP, SEXP verboseSEXP) {
+Rcpp::List spectral_distances_cpp(const Rcpp::IntegerMatrix& idx, const Rcpp::NumericMatrix& dist, Rcpp::List options);
+RcppExport SEXP _nembed_spectral_distances_cpp(SEXP idxSEXP, SEXP distSEXP, SEXP optionsSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< const Rcpp::IntegerMatrix& >::type idx(idxSEXP);
     Rcpp::traits::input_parameter< const Rcpp::NumericMatrix& >::type dist(distSEXP);
-    Rcpp::traits::input_parameter< std::string >::type method(methodSEXP);
-    Rcpp::traits::input_parameter< bool >::type corrected(correctedSEXP);
-    Rcpp::traits::input_parameter< double >::type t(tSEXP);
-    Rcpp::traits::input_parameter< int >::type n_eigen(n_eigenSEXP);
-    Rcpp::traits::input_parameter< bool >::type weighted(weightedSEXP);
-    Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
-    Rcpp::traits::input_parameter< bool >::type verbose(verboseSEXP);
-    rcpp_result_gen = Rcpp::wrap(spectral_distances_cpp(idx, dist, method, corrected, t, n_eigen, weighted, n_threads, verbose));
-    return rcpp_result_gen;
-END_RCPP
-}
-// spectral_init_cpp
-Rcpp::List spectral_init_cpp(Rcpp::IntegerVector p, Rcpp::IntegerVector i, Rcpp::NumericVector x, int n, int n_components, double seed, int n_threads, int dense_limit, double tol, bool verbose);
-RcppExport SEXP _nembed_spectral_init_cpp(SEXP pSEXP, SEXP iSEXP, SEXP xSEXP, SEXP nSEXP, SEXP n_componentsSEXP, SEXP seedSEXP, SEXP n_threadsSEXP, SEXP dense_limitSEXP, SEXP tolSEXP, SEXP verboseSEXP) {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
-    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type p(pSEXP);
-    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type i(iSEXP);
-    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x(xSEXP);
-    Rcpp::traits::input_parameter< int >::type n(nSEXP);
-    Rcpp::traits::input_parameter< int >::type n_components(n_componentsSEXP);
-    Rcpp::traits::input_parameter< double >::type seed(seedSEXP);
-    Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
-    Rcpp::traits::input_parameter< int >::type dense_limit(dense_limitSEXP);
-    Rcpp::traits::input_parameter< double >::type tol(tolSEXP);
-    Rcpp::traits::input_parameter< bool >::type verbose(verboseSEXP);
-    rcpp_result_gen = Rcpp::wrap(spectral_init_cpp(p, i, x, n, n_components, seed, n_threads, dense_limit, tol, verbose));
-    return rcpp_result_gen;
-END_RCPP
-}
-// umap_sgd_cpp
-Rcpp::NumericMatrix umap_sgd_cpp(Rcpp::NumericMatrix Y, Rcpp::IntegerVector p, Rcpp::IntegerVector i, Rcpp::NumericVector x, int n_epochs, double a, double b, double gamma, double negative_rate, double learning_rate, double seed, int n_threads, bool verbose);
-RcppExport SEXP _nembed_umap_sgd_cpp(SEXP YSEXP, SEXP pSEXP, SEXP iSEXP, SEXP xSEXP, SEXP n_epochsSEXP, SEXP aSEXP, SEXP bSEXP, SEXP gammaSEXP, SEXP negative_rateSEXP, SEXP learning_rateSEXP, SEXP seedSEXP, SEXP n_threadsSEXP, SEXP verboseSEXP) {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
-    Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type Y(YSEXP);
-    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type p(pSEXP);
-    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type i(iSEXP);
-    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x(xSEXP);
-    Rcpp::traits::input_parameter< int >::type n_epochs(n_epochsSEXP);
-    Rcpp::traits::input_parameter< double >::type a(aSEXP);
-    Rcpp::traits::input_parameter< double >::type b(bSEXP);
-    Rcpp::traits::input_parameter< double >::type gamma(gammaSEXP);
-    Rcpp::traits::input_parameter< double >::type negative_rate(negative_rateSEXP);
-    Rcpp::traits::input_parameter< double >::type learning_rate(learning_rateSEXP);
-    Rcpp::traits::input_parameter< double >::type seed(seedSEXP);
-    Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
-    Rcpp::traits::input_parameter< bool >::type verbose(verboseSEXP);
-    rcpp_result_gen = Rcpp::wrap(umap_sgd_cpp(Y, p, i, x, n_epochs, a, b, gamma, negative_rate, learning_rate, seed, n_threads, verbose));
-    return rcpp_result_gen;
-END_RCPP
-}
-// contrastive_sgd_cpp
-Rcpp::List contrastive_sgd_cpp(Rcpp::NumericMatrix Y, Rcpp::IntegerVector p, Rcpp::IntegerVector i, Rcpp::NumericVector x, int loss, int n_epochs, int n_early, double spec, double spec_early, double log_z0, int n_negatives, int batch_size, double learning_rate, double seed, int n_threads, bool verbose);
-RcppExport SEXP _nembed_contrastive_sgd_cpp(SEXP YSEXP, SEXP pSEXP, SEXP iSEXP, SEXP xSEXP, SEXP lossSEXP, SEXP n_epochsSEXP, SEXP n_earlySEXP, SEXP specSEXP, SEXP spec_earlySEXP, SEXP log_z0SEXP, SEXP n_negativesSEXP, SEXP batch_sizeSEXP, SEXP learning_rateSEXP, SEXP seedSEXP, SEXP n_threadsSEXP, SEXP verboseSEXP) {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
-    Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type Y(YSEXP);
-    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type p(pSEXP);
-    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type i(iSEXP);
-    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x(xSEXP);
-    Rcpp::traits::input_parameter< int >::type loss(lossSEXP);
-    Rcpp::traits::input_parameter< int >::type n_epochs(n_epochsSEXP);
-    Rcpp::traits::input_parameter< int >::type n_early(n_earlySEXP);
-    Rcpp::traits::input_parameter< double >::type spec(specSEXP);
-    Rcpp::traits::input_parameter< double >::type spec_early(spec_earlySEXP);
-    Rcpp::traits::input_parameter< double >::type log_z0(log_z0SEXP);
-    Rcpp::traits::input_parameter< int >::type n_negatives(n_negativesSEXP);
-    Rcpp::traits::input_parameter< int >::type batch_size(batch_sizeSEXP);
-    Rcpp::traits::input_parameter< double >::type learning_rate(learning_rateSEXP);
-    Rcpp::traits::input_parameter< double >::type seed(seedSEXP);
-    Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
-    Rcpp::traits::input_parameter< bool >::type verbose(verboseSEXP);
-    rcpp_result_gen = Rcpp::wrap(contrastive_sgd_cpp(Y, p, i, x, loss, n_epochs, n_early, spec, spec_early, log_z0, n_negatives, batch_size, learning_rate, seed, n_threads, verbose));
-    return rcpp_result_gen;
-END_RCPP
-}
-// contrastive_batch_gradient_cpp
-Rcpp::List contrastive_batch_gradient_cpp(Rcpp::NumericMatrix Y, Rcpp::IntegerVector heads, Rcpp::IntegerVector tails, Rcpp::IntegerMatrix slots, int loss, double spec, int n_threads);
-RcppExport SEXP _nembed_contrastive_batch_gradient_cpp(SEXP YSEXP, SEXP headsSEXP, SEXP tailsSEXP, SEXP slotsSEXP, SEXP lossSEXP, SEXP specSEXP, SEXP n_threadsSEXP) {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
-    Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type Y(YSEXP);
-    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type heads(headsSEXP);
-    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type tails(tailsSEXP);
-    Rcpp::traits::input_parameter< Rcpp::IntegerMatrix >::type slots(slotsSEXP);
-    Rcpp::traits::input_parameter< int >::type loss(lossSEXP);
-    Rcpp::traits::input_parameter< double >::type spec(specSEXP);
-    Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
-    rcpp_result_gen = Rcpp::wrap(contrastive_batch_gradient_cpp(Y, heads, tails, slots, loss, spec, n_threads));
+    Rcpp::traits::input_parameter< Rcpp::List >::type options(optionsSEXP);
+    rcpp_result_gen = Rcpp::wrap(spectral_distances_cpp(idx, dist, options));
     return rcpp_result_gen;
 END_RCPP
 }
 // sgd_transform_cpp
-Rcpp::NumericMatrix sgd_transform_cpp(Rcpp::NumericMatrix ref, Rcpp::NumericMatrix Y0, Rcpp::IntegerMatrix nbr, Rcpp::NumericMatrix w, int loss, double a, double b, double attraction_weight, double c, double rho, int n_epochs, double negative_rate, bool fixed_negatives, double learning_rate, double seed, int n_threads, bool verbose);
-RcppExport SEXP _nembed_sgd_transform_cpp(SEXP refSEXP, SEXP Y0SEXP, SEXP nbrSEXP, SEXP wSEXP, SEXP lossSEXP, SEXP aSEXP, SEXP bSEXP, SEXP attraction_weightSEXP, SEXP cSEXP, SEXP rhoSEXP, SEXP n_epochsSEXP, SEXP negative_rateSEXP, SEXP fixed_negativesSEXP, SEXP learning_rateSEXP, SEXP seedSEXP, SEXP n_threadsSEXP, SEXP verboseSEXP) {
+Rcpp::NumericMatrix sgd_transform_cpp(Rcpp::NumericMatrix ref, Rcpp::NumericMatrix Y0, Rcpp::IntegerMatrix nbr, Rcpp::NumericMatrix w, Rcpp::List options);
+RcppExport SEXP _nembed_sgd_transform_cpp(SEXP refSEXP, SEXP Y0SEXP, SEXP nbrSEXP, SEXP wSEXP, SEXP optionsSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
@@ -244,56 +198,8 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type Y0(Y0SEXP);
     Rcpp::traits::input_parameter< Rcpp::IntegerMatrix >::type nbr(nbrSEXP);
     Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type w(wSEXP);
-    Rcpp::traits::input_parameter< int >::type loss(lossSEXP);
-    Rcpp::traits::input_parameter< double >::type a(aSEXP);
-    Rcpp::traits::input_parameter< double >::type b(bSEXP);
-    Rcpp::traits::input_parameter< double >::type attraction_weight(attraction_weightSEXP);
-    Rcpp::traits::input_parameter< double >::type c(cSEXP);
-    Rcpp::traits::input_parameter< double >::type rho(rhoSEXP);
-    Rcpp::traits::input_parameter< int >::type n_epochs(n_epochsSEXP);
-    Rcpp::traits::input_parameter< double >::type negative_rate(negative_rateSEXP);
-    Rcpp::traits::input_parameter< bool >::type fixed_negatives(fixed_negativesSEXP);
-    Rcpp::traits::input_parameter< double >::type learning_rate(learning_rateSEXP);
-    Rcpp::traits::input_parameter< double >::type seed(seedSEXP);
-    Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
-    Rcpp::traits::input_parameter< bool >::type verbose(verboseSEXP);
-    rcpp_result_gen = Rcpp::wrap(sgd_transform_cpp(ref, Y0, nbr, w, loss, a, b, attraction_weight, c, rho, n_epochs, negative_rate, fixed_negatives, learning_rate, seed, n_threads, verbose));
-    return rcpp_result_gen;
-END_RCPP
-}
-// umap_pair_gradient_cpp
-Rcpp::List umap_pair_gradient_cpp(Rcpp::NumericVector yi, Rcpp::NumericVector yj, double a, double b);
-RcppExport SEXP _nembed_umap_pair_gradient_cpp(SEXP yiSEXP, SEXP yjSEXP, SEXP aSEXP, SEXP bSEXP) {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
-    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type yi(yiSEXP);
-    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type yj(yjSEXP);
-    Rcpp::traits::input_parameter< double >::type a(aSEXP);
-    Rcpp::traits::input_parameter< double >::type b(bSEXP);
-    rcpp_result_gen = Rcpp::wrap(umap_pair_gradient_cpp(yi, yj, a, b));
-    return rcpp_result_gen;
-END_RCPP
-}
-// fa2_cpp
-Rcpp::NumericMatrix fa2_cpp(Rcpp::NumericMatrix Y, Rcpp::IntegerVector p, Rcpp::IntegerVector i, Rcpp::NumericVector x, int n_iter, double scaling_ratio, double gravity, bool strong_gravity, double theta, double jitter_tolerance, int n_threads, bool verbose);
-RcppExport SEXP _nembed_fa2_cpp(SEXP YSEXP, SEXP pSEXP, SEXP iSEXP, SEXP xSEXP, SEXP n_iterSEXP, SEXP scaling_ratioSEXP, SEXP gravitySEXP, SEXP strong_gravitySEXP, SEXP thetaSEXP, SEXP jitter_toleranceSEXP, SEXP n_threadsSEXP, SEXP verboseSEXP) {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
-    Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type Y(YSEXP);
-    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type p(pSEXP);
-    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type i(iSEXP);
-    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x(xSEXP);
-    Rcpp::traits::input_parameter< int >::type n_iter(n_iterSEXP);
-    Rcpp::traits::input_parameter< double >::type scaling_ratio(scaling_ratioSEXP);
-    Rcpp::traits::input_parameter< double >::type gravity(gravitySEXP);
-    Rcpp::traits::input_parameter< bool >::type strong_gravity(strong_gravitySEXP);
-    Rcpp::traits::input_parameter< double >::type theta(thetaSEXP);
-    Rcpp::traits::input_parameter< double >::type jitter_tolerance(jitter_toleranceSEXP);
-    Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
-    Rcpp::traits::input_parameter< bool >::type verbose(verboseSEXP);
-    rcpp_result_gen = Rcpp::wrap(fa2_cpp(Y, p, i, x, n_iter, scaling_ratio, gravity, strong_gravity, theta, jitter_tolerance, n_threads, verbose));
+    Rcpp::traits::input_parameter< Rcpp::List >::type options(optionsSEXP);
+    rcpp_result_gen = Rcpp::wrap(sgd_transform_cpp(ref, Y0, nbr, w, options));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -373,6 +279,35 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// umap_sgd_cpp
+Rcpp::NumericMatrix umap_sgd_cpp(Rcpp::NumericMatrix Y, Rcpp::IntegerVector p, Rcpp::IntegerVector i, Rcpp::NumericVector x, Rcpp::List options);
+RcppExport SEXP _nembed_umap_sgd_cpp(SEXP YSEXP, SEXP pSEXP, SEXP iSEXP, SEXP xSEXP, SEXP optionsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type Y(YSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type p(pSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type i(iSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x(xSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type options(optionsSEXP);
+    rcpp_result_gen = Rcpp::wrap(umap_sgd_cpp(Y, p, i, x, options));
+    return rcpp_result_gen;
+END_RCPP
+}
+// umap_pair_gradient_cpp
+Rcpp::List umap_pair_gradient_cpp(Rcpp::NumericVector yi, Rcpp::NumericVector yj, double a, double b);
+RcppExport SEXP _nembed_umap_pair_gradient_cpp(SEXP yiSEXP, SEXP yjSEXP, SEXP aSEXP, SEXP bSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type yi(yiSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type yj(yjSEXP);
+    Rcpp::traits::input_parameter< double >::type a(aSEXP);
+    Rcpp::traits::input_parameter< double >::type b(bSEXP);
+    rcpp_result_gen = Rcpp::wrap(umap_pair_gradient_cpp(yi, yj, a, b));
+    return rcpp_result_gen;
+END_RCPP
+}
 // check_knn_cpp
 std::string check_knn_cpp(const Rcpp::IntegerMatrix& idx, const Rcpp::NumericMatrix& dist, int n_points, bool self_excluded);
 RcppExport SEXP _nembed_check_knn_cpp(SEXP idxSEXP, SEXP distSEXP, SEXP n_pointsSEXP, SEXP self_excludedSEXP) {
@@ -433,27 +368,27 @@ END_RCPP
 }
 
 static const R_CallMethodDef CallEntries[] = {
-    {"_nembed_knn_dense_cpp", (DL_FUNC) &_nembed_knn_dense_cpp, 10},
-    {"_nembed_knn_sparse_cpp", (DL_FUNC) &_nembed_knn_sparse_cpp, 5},
-    {"_nembed_knn_query_cpp", (DL_FUNC) &_nembed_knn_query_cpp, 6},
-    {"_nembed_perplexity_affinities_cpp", (DL_FUNC) &_nembed_perplexity_affinities_cpp, 4},
+    {"_nembed_perplexity_affinities_cpp", (DL_FUNC) &_nembed_perplexity_affinities_cpp, 3},
     {"_nembed_uniform_affinities_cpp", (DL_FUNC) &_nembed_uniform_affinities_cpp, 2},
     {"_nembed_umap_memberships_cpp", (DL_FUNC) &_nembed_umap_memberships_cpp, 2},
-    {"_nembed_umap_affinities_cpp", (DL_FUNC) &_nembed_umap_affinities_cpp, 4},
-    {"_nembed_pca_gram_cpp", (DL_FUNC) &_nembed_pca_gram_cpp, 5},
-    {"_nembed_spectral_distances_cpp", (DL_FUNC) &_nembed_spectral_distances_cpp, 9},
-    {"_nembed_spectral_init_cpp", (DL_FUNC) &_nembed_spectral_init_cpp, 10},
-    {"_nembed_umap_sgd_cpp", (DL_FUNC) &_nembed_umap_sgd_cpp, 13},
-    {"_nembed_contrastive_sgd_cpp", (DL_FUNC) &_nembed_contrastive_sgd_cpp, 16},
+    {"_nembed_umap_affinities_cpp", (DL_FUNC) &_nembed_umap_affinities_cpp, 3},
+    {"_nembed_contrastive_sgd_cpp", (DL_FUNC) &_nembed_contrastive_sgd_cpp, 5},
     {"_nembed_contrastive_batch_gradient_cpp", (DL_FUNC) &_nembed_contrastive_batch_gradient_cpp, 7},
-    {"_nembed_sgd_transform_cpp", (DL_FUNC) &_nembed_sgd_transform_cpp, 17},
-    {"_nembed_umap_pair_gradient_cpp", (DL_FUNC) &_nembed_umap_pair_gradient_cpp, 4},
-    {"_nembed_fa2_cpp", (DL_FUNC) &_nembed_fa2_cpp, 12},
+    {"_nembed_forceatlas2_cpp", (DL_FUNC) &_nembed_forceatlas2_cpp, 5},
+    {"_nembed_knn_dense_cpp", (DL_FUNC) &_nembed_knn_dense_cpp, 2},
+    {"_nembed_knn_sparse_cpp", (DL_FUNC) &_nembed_knn_sparse_cpp, 2},
+    {"_nembed_knn_query_cpp", (DL_FUNC) &_nembed_knn_query_cpp, 3},
+    {"_nembed_spectral_init_cpp", (DL_FUNC) &_nembed_spectral_init_cpp, 5},
+    {"_nembed_pca_gram_cpp", (DL_FUNC) &_nembed_pca_gram_cpp, 5},
+    {"_nembed_spectral_distances_cpp", (DL_FUNC) &_nembed_spectral_distances_cpp, 3},
+    {"_nembed_sgd_transform_cpp", (DL_FUNC) &_nembed_sgd_transform_cpp, 5},
     {"_nembed_tsne_cpp", (DL_FUNC) &_nembed_tsne_cpp, 8},
     {"_nembed_tsne_gradient_cpp", (DL_FUNC) &_nembed_tsne_gradient_cpp, 7},
     {"_nembed_perplexity_conditional_cpp", (DL_FUNC) &_nembed_perplexity_conditional_cpp, 3},
     {"_nembed_tsne_transform_cpp", (DL_FUNC) &_nembed_tsne_transform_cpp, 7},
     {"_nembed_hilbert_order_cpp", (DL_FUNC) &_nembed_hilbert_order_cpp, 1},
+    {"_nembed_umap_sgd_cpp", (DL_FUNC) &_nembed_umap_sgd_cpp, 5},
+    {"_nembed_umap_pair_gradient_cpp", (DL_FUNC) &_nembed_umap_pair_gradient_cpp, 4},
     {"_nembed_check_knn_cpp", (DL_FUNC) &_nembed_check_knn_cpp, 4},
     {"_nembed_check_csc_cpp", (DL_FUNC) &_nembed_check_csc_cpp, 4},
     {"_nembed_wasserstein_gaussian_cpp", (DL_FUNC) &_nembed_wasserstein_gaussian_cpp, 6},

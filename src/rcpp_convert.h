@@ -5,7 +5,11 @@
 
 #include <Rcpp.h>
 
+#include <cassert>
 #include <vector>
+
+#include "nembed/graph.hpp"
+#include "nembed/validate.hpp"
 
 namespace nembed {
 
@@ -36,6 +40,49 @@ inline void knn_from_r(const Rcpp::IntegerMatrix& idx, const Rcpp::NumericMatrix
       nbr[i * k + j] = idx(i, j) - 1;
       d[i * k + j] = dist(i, j);
     }
+}
+
+// Row-major n x d float copy of an R matrix (the SGD methods' coordinates), and back.
+inline std::vector<float> coords_from_r(const Rcpp::NumericMatrix& Y) {
+  const std::size_t n = Y.nrow(), d = Y.ncol();
+  std::vector<float> out(n * d);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < d; ++j) out[i * d + j] = static_cast<float>(Y(i, j));
+  return out;
+}
+
+inline Rcpp::NumericMatrix coords_to_r(const std::vector<float>& Y, std::size_t n, std::size_t d) {
+  Rcpp::NumericMatrix out(n, d);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < d; ++j) out(i, j) = Y[i * d + j];
+  return out;
+}
+
+// A symmetric dgCMatrix (column pointers, row indices, values) as CSR rows: the same arrays.
+inline CsrGraph csr_from_r(const Rcpp::IntegerVector& p, const Rcpp::IntegerVector& i,
+                           const Rcpp::NumericVector& x, std::size_t n) {
+  // validate_affinities() / as_weight_matrix() ran in R; debug builds check again.
+  assert(check_csc_arrays(p.begin(), p.size(), i.begin(), i.size(), x.begin(), x.size(), n).empty());
+  CsrGraph s;
+  s.n = n;
+  s.ptr.assign(p.begin(), p.end());
+  s.idx.assign(i.begin(), i.end());
+  s.val.assign(x.begin(), x.end());
+  return s;
+}
+
+// A symmetric CSR graph as the p, i, x of a dgCMatrix. Consumes s: each array is released as soon
+// as its R copy exists, so the peak holds one extra array rather than a second matrix (at 1M points
+// x 90 neighbours the matrix is ~1.5 GB).
+inline Rcpp::List csr_to_r(CsrGraph&& s) {
+  Rcpp::IntegerVector p(s.n + 1);
+  for (std::size_t i = 0; i <= s.n; ++i) p[i] = static_cast<int>(s.ptr[i]);
+  std::vector<std::size_t>().swap(s.ptr);
+  Rcpp::IntegerVector i(s.idx.begin(), s.idx.end());
+  std::vector<int>().swap(s.idx);
+  Rcpp::NumericVector x(s.val.begin(), s.val.end());
+  std::vector<double>().swap(s.val);
+  return Rcpp::List::create(Rcpp::Named("p") = p, Rcpp::Named("i") = i, Rcpp::Named("x") = x);
 }
 
 }  // namespace nembed

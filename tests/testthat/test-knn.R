@@ -36,7 +36,8 @@ test_that("the k-d tree for 1 to 3 dimensions equals brute force, ties included"
   }
   # Queries against a reference (the path embed_transform and the quality measures use).
   ref_pts <- inputs[[2]][1:1000, ] + 0.25
-  q <- nembed:::knn_query_cpp(ref_pts, inputs[[2]][1001:1500, ] + 0, 5L, "euclidean", 2L, FALSE)
+  q <- nembed:::knn_query_cpp(ref_pts, inputs[[2]][1001:1500, ] + 0,
+                                 list(k = 5L, metric = "euclidean", n_threads = 2L))
   D <- as.matrix(stats::dist(rbind(inputs[[2]][1001:1500, ], ref_pts)))[1:500, 501:1500]
   expect_identical(q$idx, unname(t(apply(D, 1, function(r) order(r, seq_along(r))[1:5]))))
 })

@@ -137,12 +137,11 @@ struct InfoNceLoss {
 
 // ---- The authors' mini-batch SGD (see the header comment, optimiser 1) --------------------------
 
-enum class CneKind { neg = 0, nce = 1, infonce = 2, umap = 3 };
 
 // The loss of one positive pair and its negatives, with the reference's clamps. spec is c for NEG
 // and NCE (NCE: c = m Z), rho for InfoNCE, unused for UMAP.
 struct CnePairLoss {
-  CneKind kind = CneKind::neg;
+  LossKind kind = LossKind::neg;
   double spec = 1.0;
   float eps = 1.0f;
   float clamp_low = 1e-4f;
@@ -157,7 +156,7 @@ struct CnePairLoss {
     for (int d = 0; d < DD; ++d) gh[d] = 0.0f;
     double dz = 0.0;
     const float c = static_cast<float>(spec);
-    if (kind == CneKind::infonce) {
+    if (kind == LossKind::infonce) {
       // S over the tail and the negatives, each phi clamped to [clamp_low, 1]; a clamped phi adds
       // its clamp value to S and passes no gradient.
       float S = 0.0f;
@@ -192,7 +191,7 @@ struct CnePairLoss {
     for (int l = 0; l <= m; ++l) {
       const float d2 = squared_distance(yh, yl[l], DD);
       float coef = 0.0f;
-      if (kind == CneKind::umap) {
+      if (kind == LossKind::umap) {
         const float ph = 1.0f / (eps + d2);
         if (l == 0) {
           if (ph >= clamp_low && ph <= 1.0f) coef = 2.0f * ph;  // d/dy -log phi
@@ -329,7 +328,7 @@ struct CneOptions {
   int n_epochs = 750;
   int n_early = 0;              // the first n_early epochs use spec_early
   double spec = 1.0, spec_early = 1.0;
-  CneKind kind = CneKind::neg;
+  LossKind kind = LossKind::neg;
   int n_negatives = 5;
   std::size_t batch_size = 1024;
   float learning_rate = 1.0f;
@@ -389,7 +388,7 @@ CneResult contrastive_batch_sgd(std::vector<float>& Y, int D, const std::vector<
       const int me = cne_negative_count(opt.n_negatives, bb);
       // NCE's estimator uses min(m, 2b - 1) negatives, also in the full-batch case (2b - 2 drawn).
       const double m_nce = std::min<double>(opt.n_negatives, 2.0 * static_cast<double>(bb) - 1.0);
-      loss.spec = opt.kind == CneKind::nce ? m_nce * std::exp(res.log_z) : spec;
+      loss.spec = opt.kind == LossKind::nce ? m_nce * std::exp(res.log_z) : spec;
       const double dz = cne_batch_gradient<DIM>(Y, DD, bh.data(), bt.data(), bb, *slots, me, loss,
                                                 w, touched, exec);
       for (int p : touched) {
@@ -397,7 +396,7 @@ CneResult contrastive_batch_sgd(std::vector<float>& Y, int D, const std::vector<
         const float* Gp = w.G.data() + static_cast<std::size_t>(p) * DD;
         for (int d = 0; d < DD; ++d) yp[d] -= lr * clip4(Gp[d], opt.clip);
       }
-      if (opt.kind == CneKind::nce) {
+      if (opt.kind == LossKind::nce) {
         const double g = std::max(-static_cast<double>(opt.clip),
                                   std::min(static_cast<double>(opt.clip), dz));
         res.log_z -= opt.z_learning_rate * g;
@@ -408,7 +407,7 @@ CneResult contrastive_batch_sgd(std::vector<float>& Y, int D, const std::vector<
       control.message(opt.label + ": epoch " + std::to_string(epoch + 1) + " / " +
                       std::to_string(opt.n_epochs));
   }
-  res.spec = opt.kind == CneKind::nce
+  res.spec = opt.kind == LossKind::nce
                  ? std::min<double>(opt.n_negatives, 2.0 * static_cast<double>(b) - 1.0) *
                        std::exp(res.log_z)
                  : opt.spec;

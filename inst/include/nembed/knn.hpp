@@ -31,6 +31,19 @@ struct KnnResult {
 };
 
 enum class Metric { euclidean, cosine, correlation };
+inline constexpr std::pair<const char*, Metric> metric_names[] = {
+    {"euclidean", Metric::euclidean}, {"cosine", Metric::cosine}, {"correlation", Metric::correlation}};
+
+// Exact search (brute force or k-d tree, chosen by dimension) or approximate (HNSW, hnsw.hpp).
+enum class KnnMethod { exact, hnsw };
+inline constexpr std::pair<const char*, KnnMethod> knn_method_names[] = {
+    {"exact", KnnMethod::exact}, {"hnsw", KnnMethod::hnsw}};
+
+struct KnnParams {
+  int k = 15;
+  Metric metric = Metric::euclidean;
+  KnnMethod method = KnnMethod::exact;
+};
 
 // Cosine and correlation become Euclidean on transformed points (unit rows; centred first for
 // correlation), with the distance reported as 1 - similarity = d^2 / 2.

@@ -26,39 +26,20 @@
 #include <string>
 #include <vector>
 
-#include "nembed/affinity.hpp"
+#include "nembed/graph.hpp"
 #include "nembed/control.hpp"
 #include "nembed/parallel.hpp"
 #include "nembed/rng.hpp"
 
 namespace nembed {
 
-// Number of connected components of the graph with an edge wherever W has a positive entry, and the
-// component of each vertex (0-based, numbered in order of first vertex).
-inline std::size_t connected_components(const SparseSym& W, std::vector<int>* membership = nullptr) {
-  std::vector<int> comp(W.n, -1);
-  std::vector<std::size_t> stack;
-  int nc = 0;
-  for (std::size_t s = 0; s < W.n; ++s) {
-    if (comp[s] >= 0) continue;
-    comp[s] = nc;
-    stack.assign(1, s);
-    while (!stack.empty()) {
-      const std::size_t v = stack.back();
-      stack.pop_back();
-      for (std::size_t p = W.ptr[v]; p < W.ptr[v + 1]; ++p) {
-        const int u = W.idx[p];
-        if (W.val[p] > 0.0 && comp[u] < 0) {
-          comp[u] = nc;
-          stack.push_back(static_cast<std::size_t>(u));
-        }
-      }
-    }
-    ++nc;
-  }
-  if (membership) *membership = std::move(comp);
-  return static_cast<std::size_t>(nc);
-}
+struct LaplacianParams {
+  int n_components = 2;
+  std::uint64_t seed = 1;           // Lanczos start vector
+  std::size_t dense_limit = 2000;   // graphs with fewer vertices are solved densely
+  double tol = 1e-7;                // Lanczos relative tolerance
+  int max_restarts = 3000;
+};
 
 struct LaplacianEigen {
   bool ok = false;
@@ -77,7 +58,7 @@ namespace detail {
 template <class Exec>
 class DeflatedAdjacencyOp {
  public:
-  DeflatedAdjacencyOp(const SparseSym& W, const Eigen::VectorXd& inv_sqrt_deg,
+  DeflatedAdjacencyOp(const CsrGraph& W, const Eigen::VectorXd& inv_sqrt_deg,
                       const Eigen::VectorXd& v0, const Exec& exec)
       : W_(W), isd_(inv_sqrt_deg), v0_(v0), exec_(exec) {}
   Eigen::Index rows() const { return static_cast<Eigen::Index>(W_.n); }
@@ -97,7 +78,7 @@ class DeflatedAdjacencyOp {
   }
 
  private:
-  const SparseSym& W_;
+  const CsrGraph& W_;
   const Eigen::VectorXd& isd_;
   const Eigen::VectorXd& v0_;
   const Exec& exec_;
@@ -114,19 +95,18 @@ inline void fix_signs(Eigen::MatrixXd& V) {
 
 }  // namespace detail
 
-// Bottom `n_components` non-trivial eigenpairs of the symmetric normalised Laplacian of W.
-// dense_limit: graphs with fewer vertices are solved densely. tol: Lanczos relative tolerance.
+// Bottom `par.n_components` non-trivial eigenpairs of the symmetric normalised Laplacian of W.
 template <class Exec>
-LaplacianEigen laplacian_eigen(const SparseSym& W, int n_components, std::uint64_t seed,
-                               const Exec& exec, Control& control, std::size_t dense_limit = 2000,
-                               double tol = 1e-7, int max_restarts = 3000) {
+LaplacianEigen laplacian_eigen(const CsrGraph& W, const LaplacianParams& par, const Exec& exec,
+                               Control& control) {
+  const int n_components = par.n_components;
   LaplacianEigen out;
   const std::size_t n = W.n;
   if (n_components < 1 || static_cast<std::size_t>(n_components) + 1 >= n) {
     out.reason = "too few points for the requested number of components";
     return out;
   }
-  out.n_graph_components = connected_components(W);
+  out.n_graph_components = static_cast<std::size_t>(connected_components(W).count);
   if (out.n_graph_components > 1) {
     out.reason = "the graph has " + std::to_string(out.n_graph_components) + " connected components";
     return out;
@@ -138,7 +118,7 @@ LaplacianEigen laplacian_eigen(const SparseSym& W, int n_components, std::uint64
   const Eigen::VectorXd isd = out.sqrt_degree.cwiseInverse();
   control.check();
 
-  if (n < dense_limit) {
+  if (n < par.dense_limit) {
     out.solver = "dense";
     Eigen::MatrixXd L = Eigen::MatrixXd::Identity(n, n);
     for (std::size_t r = 0; r < n; ++r)
@@ -160,11 +140,11 @@ LaplacianEigen laplacian_eigen(const SparseSym& W, int n_components, std::uint64
                                                     std::max<Eigen::Index>(2 * nev + 1, 20));
     Spectra::SymEigsSolver<double, Spectra::LARGEST_ALGE, detail::DeflatedAdjacencyOp<Exec>> eigs(
         &op, nev, ncv);
-    Rng rng(seed, 0x1a91ace);
+    Rng rng(par.seed, 0x1a91ace);
     Eigen::VectorXd start(n);
     for (std::size_t i = 0; i < n; ++i) start[i] = rng.uniform() - 0.5;
     eigs.init(start.data());
-    eigs.compute(max_restarts, tol, Spectra::LARGEST_ALGE);
+    eigs.compute(par.max_restarts, par.tol, Spectra::LARGEST_ALGE);
     out.iterations = static_cast<int>(eigs.num_iterations());
     control.check();
     if (eigs.info() != Spectra::SUCCESSFUL) {

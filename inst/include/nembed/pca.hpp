@@ -27,7 +27,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
-#include <stdexcept>
 #include <vector>
 
 #include "nembed/control.hpp"
@@ -129,7 +128,7 @@ inline void leading_eigenpairs(const Eigen::MatrixXd& G, int k, Eigen::VectorXd&
     }
   }
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(G, Eigen::ComputeEigenvectors);
-  if (es.info() != Eigen::Success) throw std::runtime_error("pca: eigendecomposition failed");
+  if (es.info() != Eigen::Success) throw Error("internal", "", "pca: eigendecomposition failed");
   values.resize(k);
   vectors.resize(order, k);
   for (int j = 0; j < k; ++j) {  // Eigen orders eigenvalues increasing
@@ -145,9 +144,9 @@ PcaResult pca_gram(const Eigen::Ref<const Eigen::MatrixXd>& X, const Eigen::Vect
                    const Eigen::VectorXd& scale, int k, const Exec& exec, Control& control) {
   const std::size_t n = X.rows(), p = X.cols();
   if (k < 1 || static_cast<std::size_t>(k) > std::min(n, p))
-    throw std::invalid_argument("pca_gram: k must lie in [1, min(n, p)]");
+    throw Error("value", "k", "pca_gram: k must lie in [1, min(n, p)]");
   if (static_cast<std::size_t>(center.size()) != p || static_cast<std::size_t>(scale.size()) != p)
-    throw std::invalid_argument("pca_gram: center and scale need one entry per column");
+    throw Error("size", "center", "pca_gram: center and scale need one entry per column");
   const Eigen::VectorXd inv_scale = scale.cwiseInverse();
   const bool over_rows = p <= n;
   Eigen::MatrixXd G = standardised_gram(X, center, inv_scale, over_rows, exec, control);

@@ -33,9 +33,10 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
-#include "nembed/affinity.hpp"
+#include "nembed/graph.hpp"
 #include "nembed/control.hpp"
 #include "nembed/parallel.hpp"
 #include "nembed/rng.hpp"
@@ -129,7 +130,7 @@ struct SgdGraph {
 // Edges of the symmetric matrix W, each processed every max(W) / w epochs; entries below
 // max(W) / n_epochs are dropped (they would never be sampled), as in umap-learn. With
 // `skip_diagonal = false` W may be rectangular (rows: heads, columns: another point set's tails).
-inline SgdGraph make_sgd_graph(const SparseSym& W, int n_epochs, double negative_rate,
+inline SgdGraph make_sgd_graph(const CsrGraph& W, int n_epochs, double negative_rate,
                                bool skip_diagonal = true) {
   SgdGraph g;
   g.n = W.n;
@@ -158,7 +159,7 @@ inline SgdGraph make_sgd_graph(const SparseSym& W, int n_epochs, double negative
 inline SgdGraph make_transform_graph(std::size_t m, std::size_t k, const std::vector<int>& nbr,
                                      const std::vector<double>& w, int n_epochs,
                                      double negative_rate) {
-  SparseSym R;
+  CsrGraph R;
   R.n = m;
   R.ptr.resize(m + 1);
   for (std::size_t i = 0; i <= m; ++i) R.ptr[i] = i * k;
@@ -166,6 +167,12 @@ inline SgdGraph make_transform_graph(std::size_t m, std::size_t k, const std::ve
   R.val = w;
   return make_sgd_graph(R, n_epochs, negative_rate, false);
 }
+
+// The losses of the SGD family (sgd_optimize, contrastive_batch_sgd) and their names in R.
+enum class LossKind { neg, nce, infonce, umap };
+inline constexpr std::pair<const char*, LossKind> loss_names[] = {
+    {"neg", LossKind::neg}, {"nce", LossKind::nce}, {"infonce", LossKind::infonce},
+    {"umap", LossKind::umap}};
 
 struct SgdOptions {
   int n_epochs = 200;
@@ -243,42 +250,6 @@ void sgd_optimize(std::vector<float>& Y, int dim, SgdGraph& g, Loss& loss, const
                       std::to_string(opt.n_epochs));
   }
 }
-
-// UMAP's fuzzy cross-entropy with w = 1 / (1 + a d^(2b)).
-//   attraction on the head: coef = -2ab d^(2(b-1)) / (1 + a d^(2b)), times attraction_weight (2, see
-//   the header comment on move_other); skipped at d = 0;
-//   repulsion: coef = 2 gamma b / ((0.001 + d^2)(1 + a d^(2b))), skipped at d = 0 and for k = i.
-template <int DIM>
-struct UmapLoss {
-  float a = 1.577f, b = 0.895f, gamma = 1.0f, clip = 4.0f, attraction_weight = 2.0f;
-  int dim = DIM;
-  bool b_is_one = false;
-
-  float d2_pow_b(float d2) const { return b_is_one ? d2 : fast_pow(d2, b); }
-  // Attractive gradient coefficient (descent step = coef * (y_i - y_j)).
-  float attract_coef(float d2) const {
-    if (!(d2 > 0.0f)) return 0.0f;
-    const float pb = d2_pow_b(d2);
-    return -2.0f * a * b * (b_is_one ? 1.0f : pb / d2) / (1.0f + a * pb);
-  }
-  float repel_coef(float d2) const {
-    if (!(d2 > 0.0f)) return 0.0f;
-    return 2.0f * gamma * b / ((0.001f + d2) * (1.0f + a * d2_pow_b(d2)));
-  }
-
-  void step(float* yi, std::size_t i, const float* yj, const float* snap, std::size_t n, int n_neg,
-            Rng& rng, float alpha, SgdAccumulator&) const {
-    const int D = DIM > 0 ? DIM : dim;
-    const float d2 = squared_distance(yi, yj, D);
-    const float ca = attract_coef(d2);
-    if (ca != 0.0f)
-      for (int d = 0; d < D; ++d)
-        yi[d] += attraction_weight * alpha * clip4(ca * (yi[d] - yj[d]), clip);
-    repel_negatives(yi, i, snap, n, n_neg, D, rng, alpha, clip,
-                    [this](float e2) { return repel_coef(e2); });
-  }
-  void end_epoch(const SgdAccumulator&, int, float) {}
-};
 
 }  // namespace nembed
 

@@ -35,17 +35,21 @@
 #include <cstddef>
 #include <limits>
 #include <numeric>
-#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "control.hpp"
-#include "parallel.hpp"
+#include "nembed/control.hpp"
+#include "nembed/graph.hpp"
+#include "nembed/parallel.hpp"
 
 namespace nembed {
 
 enum class SpectralMethod { effective_resistance, diffusion, laplacian_eigenmap };
+inline constexpr std::pair<const char*, SpectralMethod> spectral_method_names[] = {
+    {"effective_resistance", SpectralMethod::effective_resistance},
+    {"diffusion", SpectralMethod::diffusion},
+    {"laplacian_eigenmap", SpectralMethod::laplacian_eigenmap}};
 
 struct SpectralParams {
   SpectralMethod method = SpectralMethod::effective_resistance;
@@ -57,22 +61,21 @@ struct SpectralParams {
   // With n_eigen > 0, components larger than this are solved by Lanczos (Spectra) for the smallest
   // eigenpairs only; smaller ones by the dense solver (then truncated), which is as fast there.
   std::size_t sparse_min_size = 1000;
-};
-
-// Symmetric graph without self-loops in CSR form.
-struct SymGraph {
-  std::size_t n = 0;
-  std::vector<std::size_t> ptr;
-  std::vector<int> idx;
-  std::vector<double> w;
+  // Conductances 1 / distance on the kNN graph's edges instead of binary weights.
+  bool weighted = false;
 };
 
 // Union-symmetrised kNN graph from row-major n x k neighbour indices (0-based, self excluded).
 // Binary weights, or with `weighted` conductances 1/distance, as in the paper's weighted variant;
 // a zero distance (duplicate points) is floored at 1e-8 times the median positive distance so the
-// conductance stays finite.
-inline SymGraph sknn_graph(const std::vector<int>& nbr, const std::vector<double>& dist,
-                           std::size_t n, std::size_t k, bool weighted) {
+// conductance stays finite. An edge found from both ends keeps the larger weight (A = max(A, A^T);
+// for exact neighbours both copies carry the same distance).
+template <class Exec>
+CsrGraph spectral_knn_graph(const std::vector<int>& nbr, const std::vector<double>& dist,
+                            std::size_t n, std::size_t k, bool weighted, const Exec& exec) {
+  for (int nb : nbr)
+    if (nb < 0 || static_cast<std::size_t>(nb) >= n)
+      throw Error("value", "idx", "neighbour index out of range");
   double floor_d = 0;
   if (weighted) {
     std::vector<double> pos;
@@ -85,69 +88,10 @@ inline SymGraph sknn_graph(const std::vector<int>& nbr, const std::vector<double
     }
     if (floor_d <= 0) floor_d = 1e-300;
   }
-  std::vector<std::vector<std::pair<int, double>>> adj(n);
-  for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t j = 0; j < k; ++j) {
-      const int nb = nbr[i * k + j];
-      if (nb < 0 || static_cast<std::size_t>(nb) >= n)
-        throw std::invalid_argument("neighbour index out of range");
-      if (static_cast<std::size_t>(nb) == i) continue;
-      const double wt = weighted ? 1.0 / std::max(dist[i * k + j], floor_d) : 1.0;
-      adj[i].emplace_back(nb, wt);
-      adj[nb].emplace_back(static_cast<int>(i), wt);
-    }
-  SymGraph g;
-  g.n = n;
-  g.ptr.assign(n + 1, 0);
-  for (std::size_t i = 0; i < n; ++i) {
-    auto& a = adj[i];
-    std::sort(a.begin(), a.end());
-    // An edge found from both ends appears twice: keep one (union, A = max(A, A^T); for exact
-    // neighbours both copies carry the same distance, otherwise the larger conductance wins).
-    std::size_t out = 0;
-    for (std::size_t s = 0; s < a.size(); ++s) {
-      if (out > 0 && a[out - 1].first == a[s].first) {
-        a[out - 1].second = std::max(a[out - 1].second, a[s].second);
-      } else {
-        a[out++] = a[s];
-      }
-    }
-    a.resize(out);
-    g.ptr[i + 1] = g.ptr[i] + out;
-  }
-  g.idx.resize(g.ptr[n]);
-  g.w.resize(g.ptr[n]);
-  for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t s = 0; s < adj[i].size(); ++s) {
-      g.idx[g.ptr[i] + s] = adj[i][s].first;
-      g.w[g.ptr[i] + s] = adj[i][s].second;
-    }
-  return g;
-}
-
-// Connected components; labels are numbered in order of their smallest vertex.
-inline std::vector<int> connected_components(const SymGraph& g, int& n_components) {
-  std::vector<int> label(g.n, -1);
-  std::vector<int> stack;
-  n_components = 0;
-  for (std::size_t s = 0; s < g.n; ++s) {
-    if (label[s] >= 0) continue;
-    label[s] = n_components;
-    stack.assign(1, static_cast<int>(s));
-    while (!stack.empty()) {
-      const int v = stack.back();
-      stack.pop_back();
-      for (std::size_t e = g.ptr[v]; e < g.ptr[v + 1]; ++e) {
-        const int u = g.idx[e];
-        if (label[u] < 0) {
-          label[u] = n_components;
-          stack.push_back(u);
-        }
-      }
-    }
-    ++n_components;
-  }
-  return label;
+  std::vector<double> w(n * k, 1.0);
+  if (weighted)
+    for (std::size_t e = 0; e < n * k; ++e) w[e] = 1.0 / std::max(dist[e], floor_d);
+  return symmetrize(n, k, nbr, w, CombineRule{Combine::max}, exec);
 }
 
 // Position of pair (i, j), i != j, in R's `dist` vector (column-wise lower triangle).
@@ -217,7 +161,7 @@ inline Eigenpairs laplacian_eigenpairs(const std::vector<std::size_t>& ptr,
   for (std::size_t i = 0; i < m; ++i)
     for (std::size_t e = ptr[i]; e < ptr[i + 1]; ++e) L(i, idx[e]) -= nval[e];
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(L);
-  if (es.info() != Eigen::Success) throw std::runtime_error("eigendecomposition failed");
+  if (es.info() != Eigen::Success) throw Error("internal", "", "eigendecomposition failed");
   const std::size_t keep = n_keep == 0 ? m : std::min(n_keep, m);
   ep.values = es.eigenvalues().head(keep);
   ep.vectors = es.eigenvectors().leftCols(keep);
@@ -238,11 +182,15 @@ struct SpectralInfo {
 
 // Writes the n(n-1)/2 spectral distances of graph g into `out`, in R's `dist` order.
 template <class Exec>
-SpectralInfo spectral_distances(const SymGraph& g, const SpectralParams& par, const Exec& exec,
+SpectralInfo spectral_distances(const CsrGraph& g, const SpectralParams& par, const Exec& exec,
                                 Control& control, double* out) {
   const std::size_t n = g.n;
   SpectralInfo info;
-  info.component = connected_components(g, info.n_components);
+  {
+    Components comp = connected_components(g);
+    info.n_components = comp.count;
+    info.component = std::move(comp.label);
+  }
   const std::size_t n_pairs = n * (n - 1) / 2;
   const double nan = std::numeric_limits<double>::quiet_NaN();
   if (info.n_components > 1) {
@@ -251,13 +199,13 @@ SpectralInfo spectral_distances(const SymGraph& g, const SpectralParams& par, co
     }, 1 << 16);
   }
   if (par.method == SpectralMethod::laplacian_eigenmap && par.n_eigen <= 0)
-    throw std::invalid_argument("the Laplacian eigenmap distance needs n_eigen > 0");
+    throw Error("value", "n_eigen", "the Laplacian eigenmap distance needs n_eigen > 0");
 
   std::vector<std::vector<int>> members(info.n_components);
   for (std::size_t i = 0; i < n; ++i) members[info.component[i]].push_back(static_cast<int>(i));
 
   // The whole graph's volume (sum of all degrees): the diffusion distance's scale.
-  const double vol_graph = std::accumulate(g.w.begin(), g.w.end(), 0.0);
+  const double vol_graph = std::accumulate(g.val.begin(), g.val.end(), 0.0);
 
   std::vector<int> local(n, -1);
   for (int c = 0; c < info.n_components; ++c) {
@@ -271,7 +219,7 @@ SpectralInfo spectral_distances(const SymGraph& g, const SpectralParams& par, co
     std::vector<std::size_t> ptr(m + 1, 0);
     for (std::size_t a = 0; a < m; ++a) {
       const int v = V[a];
-      for (std::size_t e = g.ptr[v]; e < g.ptr[v + 1]; ++e) deg[a] += g.w[e];
+      for (std::size_t e = g.ptr[v]; e < g.ptr[v + 1]; ++e) deg[a] += g.val[e];
       ptr[a + 1] = ptr[a] + (g.ptr[v + 1] - g.ptr[v]);
     }
     std::vector<int> idx(ptr[m]);
@@ -282,7 +230,7 @@ SpectralInfo spectral_distances(const SymGraph& g, const SpectralParams& par, co
       for (std::size_t e = g.ptr[v]; e < g.ptr[v + 1]; ++e, ++o) {
         const int b = local[g.idx[e]];
         idx[o] = b;
-        nval[o] = g.w[e] / std::sqrt(deg[a] * deg[b]);
+        nval[o] = g.val[e] / std::sqrt(deg[a] * deg[b]);
       }
     }
 

@@ -23,8 +23,8 @@
 #include <string>
 #include <vector>
 
-#include "control.hpp"
-#include "parallel.hpp"
+#include "nembed/control.hpp"
+#include "nembed/parallel.hpp"
 
 namespace nembed {
 

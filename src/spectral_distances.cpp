@@ -2,32 +2,35 @@
 #include <RcppEigen.h>
 
 #include "nembed/spectral_distances.hpp"
+#include "params.h"
 #include "rcpp_convert.h"
 #include "rcpp_executor.h"
 
 using namespace nembed;
 
-// idx, dist: n x k kNN matrices (1-based, self excluded). Returns the n(n-1)/2 distances in `dist`
-// order plus what the R side needs to warn and record.
+// idx, dist: n x k kNN matrices (1-based, self excluded). options: method, corrected, t, n_eigen,
+// weighted, n_threads, verbose. Returns the n(n-1)/2 distances in `dist` order plus what the R side
+// needs to warn and record.
 // [[Rcpp::export]]
 Rcpp::List spectral_distances_cpp(const Rcpp::IntegerMatrix& idx, const Rcpp::NumericMatrix& dist,
-                                  std::string method, bool corrected, double t, int n_eigen,
-                                  bool weighted, int n_threads, bool verbose) {
+                                  Rcpp::List options) {
   NEMBED_GLUE_BEGIN
-  RcppParallelExecutor exec(n_threads);
-  RControl control(verbose);
+  OptionReader opt(options);
+  SpectralParams par;
+  opt.read_enum("method", par.method, spectral_method_names);
+  opt.read("corrected", par.corrected);
+  opt.read("t", par.t);
+  opt.read("n_eigen", par.n_eigen);
+  opt.read("weighted", par.weighted);
+  const RunOptions run = read_run_options(opt);
+  opt.done();
+  RcppParallelExecutor exec(run.n_threads);
+  RControl control(run.verbose);
   const std::size_t n = idx.nrow(), k = idx.ncol();
   std::vector<int> nbr;
   std::vector<double> d;
   knn_from_r(idx, dist, nbr, d);
-  SymGraph g = sknn_graph(nbr, d, n, k, weighted);
-  SpectralParams par;
-  par.method = method == "diffusion" ? SpectralMethod::diffusion
-               : method == "laplacian_eigenmap" ? SpectralMethod::laplacian_eigenmap
-                                                : SpectralMethod::effective_resistance;
-  par.corrected = corrected;
-  par.t = t;
-  par.n_eigen = n_eigen;
+  const CsrGraph g = spectral_knn_graph(nbr, d, n, k, par.weighted, exec);
   Rcpp::NumericVector out(n * (n - 1) / 2);
   SpectralInfo info = spectral_distances(g, par, exec, control, out.begin());
   Rcpp::IntegerVector comp(n);

@@ -11,8 +11,8 @@
 //     speed / (1 + sqrt(speed * swinging_i)).
 // Every force is a per-point sum in a fixed order and the global sums are fixed-block reductions,
 // so the layout is identical for any number of threads.
-#ifndef NEMBED_FORCEATLAS_HPP
-#define NEMBED_FORCEATLAS_HPP
+#ifndef NEMBED_FORCEATLAS2_HPP
+#define NEMBED_FORCEATLAS2_HPP
 
 #include <algorithm>
 #include <cmath>
@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "nembed/affinity.hpp"
+#include "nembed/graph.hpp"
 #include "nembed/control.hpp"
 #include "nembed/parallel.hpp"
 
@@ -129,7 +129,7 @@ class MassQuadtree {
 
 // Runs ForceAtlas2 on Y (n x 2, row-major) for the symmetric weighted graph W.
 template <class Exec>
-void forceatlas2(std::vector<double>& Y, const SparseSym& W, const Fa2Options& opt, const Exec& exec,
+void forceatlas2(std::vector<double>& Y, const CsrGraph& W, const Fa2Options& opt, const Exec& exec,
                  Control& control) {
   const std::size_t n = W.n;
   std::vector<double> mass(n);

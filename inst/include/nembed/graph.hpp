@@ -1,0 +1,176 @@
+// The core's one graph layer: the CSR type every method works on, symmetrisation of a directed
+// kNN graph under a combine rule, and connected components.
+#ifndef NEMBED_GRAPH_HPP
+#define NEMBED_GRAPH_HPP
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "nembed/parallel.hpp"
+
+namespace nembed {
+
+// A weighted graph (or sparse matrix) in compressed sparse rows: row r's neighbours are
+// idx[ptr[r] .. ptr[r+1]) with weights val[...]. For a symmetric matrix this is also its CSC form
+// (a dgCMatrix's p, i, x). Rows may be rectangular (columns index another point set) for the
+// transform graphs; `n` is always the number of rows.
+struct CsrGraph {
+  std::size_t n = 0;
+  std::vector<std::size_t> ptr;  // n + 1
+  std::vector<int> idx;
+  std::vector<double> val;
+  std::size_t nnz() const { return idx.size(); }
+};
+
+// How symmetrize() combines the two directed weights f = w(i -> j) and b = w(j -> i) (a missing
+// direction counts as 0):
+//   sum:         (f + b) * scale            (t-SNE's P + P^T, scale 1 / 2n)
+//   fuzzy_union: mix (f + b - f b) + (1 - mix) f b   (UMAP's set_op_mix_ratio; mix 1 = union)
+//   max:         max(f, b)                  (union of a kNN graph keeping the larger weight)
+//   binary:      1 wherever f or b is positive
+enum class Combine { sum, fuzzy_union, max, binary };
+
+struct CombineRule {
+  Combine kind = Combine::sum;
+  double scale = 1.0;  // sum only
+  double mix = 1.0;    // fuzzy_union only
+  double operator()(double f, double b) const {
+    switch (kind) {
+      case Combine::sum: return (f + b) * scale;
+      case Combine::fuzzy_union: return mix * (f + b - f * b) + (1.0 - mix) * f * b;
+      case Combine::max: return std::max(f, b);
+      case Combine::binary: return (f > 0.0 || b > 0.0) ? 1.0 : 0.0;
+    }
+    return 0.0;
+  }
+};
+
+namespace detail {
+
+// Pos: an unsigned type that can hold n * k (uint32_t up to 4.29e9 directed edges).
+template <class Pos, class Exec>
+CsrGraph symmetrize_impl(std::size_t n, std::size_t k, const std::vector<int>& nbr,
+                          const std::vector<double>& w, const CombineRule& combine, const Exec& exec) {
+  // Memory matters here (1M points x 90 neighbours): instead of listing every directed edge twice
+  // (forward and backward, 24 bytes each) and sorting, keep the kNN rows as they are and build
+  // only their transpose, as positions into the kNN arrays (4 bytes per edge). Row r of the
+  // result is then the merge of its own neighbours (sorted locally) and the points that have r
+  // as a neighbour (sorted by construction), done twice per row: once to count, once to write.
+  auto valid = [&](std::size_t i, int c) { return c >= 0 && static_cast<std::size_t>(c) != i; };
+  std::vector<std::size_t> tptr(n + 1, 0);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < k; ++j) {
+      const int c = nbr[i * k + j];
+      if (valid(i, c)) ++tptr[c + 1];
+    }
+  for (std::size_t i = 0; i < n; ++i) tptr[i + 1] += tptr[i];
+  std::vector<Pos> tpos(tptr[n]);  // tpos[t] = i * k + j for an edge i -> c
+  {
+    std::vector<std::size_t> fill(tptr.begin(), tptr.end() - 1);
+    for (std::size_t i = 0; i < n; ++i)  // ascending i: each transposed row comes out sorted
+      for (std::size_t j = 0; j < k; ++j) {
+        const int c = nbr[i * k + j];
+        if (valid(i, c)) tpos[fill[c]++] = static_cast<Pos>(i * k + j);
+      }
+  }
+  auto source = [&](std::size_t t) { return static_cast<int>(tpos[t] / k); };
+  // Merges row r: forward entries (own neighbours, sorted by column into `order`) with backward
+  // ones (the transposed row); repeated columns are summed per direction. emit(col, fwd, bwd).
+  auto merge_row = [&](std::size_t r, std::vector<std::size_t>& order, auto&& emit) {
+    order.clear();
+    for (std::size_t j = 0; j < k; ++j)
+      if (valid(r, nbr[r * k + j])) order.push_back(r * k + j);
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t a, std::size_t b) { return nbr[a] < nbr[b] || (nbr[a] == nbr[b] && a < b); });
+    std::size_t f = 0, t = tptr[r];
+    const std::size_t f_end = order.size(), t_end = tptr[r + 1];
+    while (f < f_end || t < t_end) {
+      const int col = (t == t_end || (f < f_end && nbr[order[f]] <= source(t))) ? nbr[order[f]] : source(t);
+      double fwd = 0.0, bwd = 0.0;
+      for (; f < f_end && nbr[order[f]] == col; ++f) fwd += w[order[f]];
+      for (; t < t_end && source(t) == col; ++t) bwd += w[tpos[t]];
+      emit(col, fwd, bwd);
+    }
+  };
+  // Rows are independent, so the result does not depend on the number of threads.
+  std::vector<std::size_t> kept(n, 0);
+  exec.parallel_for(0, n, [&](std::size_t r0, std::size_t r1) {
+    std::vector<std::size_t> order;
+    order.reserve(k);
+    for (std::size_t r = r0; r < r1; ++r) {
+      std::size_t c = 0;
+      merge_row(r, order, [&](int, double, double) { ++c; });
+      kept[r] = c;
+    }
+  }, 256);
+  CsrGraph s;
+  s.n = n;
+  s.ptr.assign(n + 1, 0);
+  for (std::size_t r = 0; r < n; ++r) s.ptr[r + 1] = s.ptr[r] + kept[r];
+  s.idx.resize(s.ptr[n]);
+  s.val.resize(s.ptr[n]);
+  exec.parallel_for(0, n, [&](std::size_t r0, std::size_t r1) {
+    std::vector<std::size_t> order;
+    order.reserve(k);
+    for (std::size_t r = r0; r < r1; ++r) {
+      std::size_t out = s.ptr[r];
+      merge_row(r, order, [&](int col, double fwd, double bwd) {
+        s.idx[out] = col;
+        s.val[out++] = combine(fwd, bwd);
+      });
+    }
+  }, 256);
+  return s;
+}
+
+}  // namespace detail
+
+// Directed weights w(i -> nbr[i*k + j]) turned into a symmetric matrix whose (i, j) entry is
+// combine(w(i -> j), w(j -> i)) (missing directions count as 0). Row entries sorted by column.
+// Self-loops and negative indices (no neighbour) are dropped; repeated neighbours of a row are summed
+// per direction before combining.
+template <class Exec>
+CsrGraph symmetrize(std::size_t n, std::size_t k, const std::vector<int>& nbr,
+                     const std::vector<double>& w, const CombineRule& combine, const Exec& exec) {
+  if (n * k <= std::numeric_limits<std::uint32_t>::max())
+    return detail::symmetrize_impl<std::uint32_t>(n, k, nbr, w, combine, exec);
+  return detail::symmetrize_impl<std::uint64_t>(n, k, nbr, w, combine, exec);
+}
+
+// Connected components of the graph with an edge wherever the weight is positive. label[v] is v's
+// component, numbered 0, 1, ... in order of each component's smallest vertex.
+struct Components {
+  int count = 0;
+  std::vector<int> label;
+};
+
+inline Components connected_components(const CsrGraph& g) {
+  Components c;
+  c.label.assign(g.n, -1);
+  std::vector<std::size_t> stack;
+  for (std::size_t s = 0; s < g.n; ++s) {
+    if (c.label[s] >= 0) continue;
+    c.label[s] = c.count;
+    stack.assign(1, s);
+    while (!stack.empty()) {
+      const std::size_t v = stack.back();
+      stack.pop_back();
+      for (std::size_t p = g.ptr[v]; p < g.ptr[v + 1]; ++p) {
+        const int u = g.idx[p];
+        if (g.val[p] > 0.0 && c.label[u] < 0) {
+          c.label[u] = c.count;
+          stack.push_back(static_cast<std::size_t>(u));
+        }
+      }
+    }
+    ++c.count;
+  }
+  return c;
+}
+
+}  // namespace nembed
+
+#endif

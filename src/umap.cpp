@@ -1,0 +1,62 @@
+// Glue: UMAP's edge-sampling SGD.
+#include <Rcpp.h>
+
+#include "nembed/losses.hpp"
+#include "nembed/sgd.hpp"
+#include "nembed/umap.hpp"
+#include "params.h"
+#include "rcpp_convert.h"
+#include "rcpp_executor.h"
+
+using namespace nembed;
+
+// Optimises the layout Y (n x dim) on the symmetric fuzzy graph (p, i, x). options: n_epochs, a, b,
+// gamma, negative_rate, learning_rate, seed, n_threads, verbose.
+// [[Rcpp::export]]
+Rcpp::NumericMatrix umap_sgd_cpp(Rcpp::NumericMatrix Y, Rcpp::IntegerVector p, Rcpp::IntegerVector i,
+                                 Rcpp::NumericVector x, Rcpp::List options) {
+  NEMBED_GLUE_BEGIN
+  OptionReader opt(options);
+  SgdOptions sgd;
+  sgd.label = "umap";
+  opt.read("n_epochs", sgd.n_epochs);
+  opt.read("negative_rate", sgd.negative_rate);
+  opt.read("learning_rate", sgd.learning_rate);
+  opt.read("seed", sgd.seed);
+  LossSpec spec;
+  opt.read("a", spec.a);
+  opt.read("b", spec.b);
+  opt.read("gamma", spec.gamma);
+  const RunOptions run = read_run_options(opt);
+  opt.done();
+  RcppParallelExecutor exec(run.n_threads);
+  RControl control(run.verbose);
+  const std::size_t n = Y.nrow(), dim = Y.ncol();
+  SgdGraph g = make_sgd_graph(csr_from_r(p, i, x, n), sgd.n_epochs, sgd.negative_rate);
+  std::vector<float> y = coords_from_r(Y);
+  const int d = static_cast<int>(dim);
+  with_loss(spec, d, [&](auto& L) { sgd_optimize(y, d, g, L, sgd, exec, control); });
+  return coords_to_r(y, n, dim);
+  NEMBED_GLUE_END
+}
+
+// Test hook: UMAP's attractive and repulsive descent directions for one pair, as the SGD computes
+// them (before clipping and the learning rate).
+// [[Rcpp::export]]
+Rcpp::List umap_pair_gradient_cpp(Rcpp::NumericVector yi, Rcpp::NumericVector yj, double a,
+                                  double b) {
+  UmapLoss<0> L;
+  L.a = static_cast<float>(a);
+  L.b = static_cast<float>(b);
+  L.b_is_one = (b == 1.0);
+  float d2 = 0.0f;
+  for (R_xlen_t d = 0; d < yi.size(); ++d) d2 += static_cast<float>((yi[d] - yj[d]) * (yi[d] - yj[d]));
+  Rcpp::NumericVector att(yi.size()), rep(yi.size());
+  for (R_xlen_t d = 0; d < yi.size(); ++d) {
+    att[d] = L.attract_coef(d2) * (yi[d] - yj[d]);
+    rep[d] = L.repel_coef(d2) * (yi[d] - yj[d]);
+  }
+  return Rcpp::List::create(Rcpp::Named("attraction") = att, Rcpp::Named("repulsion") = rep,
+                            Rcpp::Named("fast_pow") = fast_pow(d2, static_cast<float>(b)),
+                            Rcpp::Named("d2") = d2);
+}
