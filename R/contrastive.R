@@ -31,7 +31,7 @@
 #'   `temperature / base_temperature = 0.5`.
 #' * `"umap"`: UMAP's loss with `a = b = 1`.
 #'
-#' Early exaggeration follows the reference: with `early_exaggeration = TRUE` and `s` given (always
+#' Early exaggeration follows the reference: with `early_phase = TRUE` and `s` given (always
 #' for `"infonce"`, whose `s` defaults to 0), the first third of the epochs runs at
 #' `s = max(s, 1)`; `"nce"`, `"umap"` and `"neg"` without `s` have no early phase. The learning rate
 #' decays once over all epochs. The default 750 epochs are the paper's protocol (250 epochs at the
