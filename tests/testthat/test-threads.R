@@ -42,6 +42,15 @@ thread_probe <- function(th) {
       embed_transform(e, small[201:300, ], n_threads = th)
     }
   )
+  if (requireNamespace("SingleCellExperiment", quietly = TRUE)) {
+    # the assay path: PCA of the cells x genes matrix before the method runs
+    paths$sce_assay <- function() {
+      counts <- matrix(as.numeric(rpois(500 * 300, 2)), 500,
+                       dimnames = list(paste0("g", 1:500), paste0("c", 1:300)))
+      sce <- SingleCellExperiment::SingleCellExperiment(list(logcounts = log1p(counts)))
+      embed_umap(sce, n_epochs = 10, n_threads = th, seed = 1)
+    }
+  }
   before <- os_threads()
   vapply(paths, function(run) {
     suppressMessages(run())
@@ -58,7 +67,7 @@ test_that("n_threads = 1 starts no worker thread on any public path", {
   skip_if(RcppParallel::defaultNumThreads() < 2, "one core: nothing to tell apart")
   skip_if_not_installed("callr")
   extra <- run_thread_probe(1L)
-  expect_length(extra, 14L)
+  expect_gte(length(extra), 14L)
   # Cumulative: the first path with a non-zero count is the one that took more threads.
   expect_equal(extra, stats::setNames(rep(0L, length(extra)), names(extra)))
   # The control: with two threads the probe does see TBB's workers.
