@@ -157,6 +157,18 @@ embed_umap.default <- function(X, k = 14, min_dist = 0.1, spread = 1, n_epochs =
     })
 }
 
+#' Fit UMAP's a and b
+#'
+#' Fits `a` and `b` of UMAP's low-dimensional similarity `1 / (1 + a x^(2b))` by nonlinear least
+#' squares ([stats::nls()], started at `a = b = 1`) to the curve that is 1 below `min_dist` and
+#' `exp(-(x - min_dist) / spread)` above, on 300 points of \[0, 3 spread\], as umap-learn and uwot
+#' do. For `min_dist = 0.1` and `spread = 1` this gives `a = 1.577`, `b = 0.895`.
+#'
+#' @param spread,min_dist See [embed_umap()].
+#' @return A named numeric vector `c(a = , b = )`.
+#' @export
+#' @examples
+#' umap_ab_params(spread = 1, min_dist = 0.1)
 umap_ab_params <- function(spread = 1, min_dist = 0.1) {
   spread <- check_number(spread, "spread", lower = 0, lower_open = TRUE)
   min_dist <- check_number(min_dist, "min_dist", lower = 0)
