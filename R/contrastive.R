@@ -31,7 +31,7 @@
 #'   `temperature / base_temperature = 0.5`.
 #' * `"umap"`: UMAP's loss with `a = b = 1`.
 #'
-#' Early exaggeration follows the reference: with `early_exaggeration = TRUE` and `s` given (always
+#' Early exaggeration follows the reference: with `early_phase = TRUE` and `s` given (always
 #' for `"infonce"`, whose `s` defaults to 0), the first third of the epochs runs at
 #' `s = max(s, 1)`; `"nce"`, `"umap"` and `"neg"` without `s` have no early phase. The learning rate
 #' decays once over all epochs. The default 750 epochs are the paper's protocol (250 epochs at the
@@ -133,19 +133,11 @@ embed_contrastive.default <- function(X, loss = c("neg", "nce", "infonce", "umap
     init = function(prep, W) init_layout(init, ctx, W, prep$data, n, n_components, "sd1"),
     optimise = function(prep, W, Y0) {
       m <- n_negatives
-      # contrastive-ne's process_spec_param: Zbar from s on a log scale, c = m Zbar / n^2; rho = 4^s.
-      neg_c <- function(s) m * exp((1 - s) * log(100 * n) + s * log(n^2 / 5) - 2 * log(n))
-      if (loss == "infonce" && is.null(s)) s <- 0  # the reference's default: t-SNE-like
-      spec <- switch(loss,
-        neg = if (!is.null(Zbar)) m * Zbar / n^2 else if (!is.null(s)) neg_c(s) else 1,
-        nce = m, infonce = 4^s, umap = 1)
-      # Early exaggeration as in the reference: NEG and InfoNCE, only with `s`, at max(s, 1).
-      n_early <- 0L
-      spec_early <- spec
-      if (early_phase && loss %in% c("neg", "infonce") && !is.null(s)) {
-        n_early <- n_epochs %/% 3L
-        spec_early <- if (loss == "neg") neg_c(max(s, 1)) else 4^max(s, 1)
-      }
+      sp <- contrastive_spec(loss, s, Zbar, m, n, n_epochs, early_phase)
+      s <- sp$s
+      spec <- sp$spec
+      spec_early <- sp$spec_early
+      n_early <- sp$n_early
       tsmessage("contrastive (", loss, "): ", n_epochs, " epochs (", n_early, " early), batches of ",
                 batch_size, verbose = ctx$verbose)
       ini <- list(Y = Y0)
@@ -167,6 +159,25 @@ embed_contrastive.default <- function(X, loss = c("neg", "nce", "infonce", "umap
                         rho = if (loss == "infonce") spec else NA_real_,
                         graph = W, knn = prep$knn, reference = prep$reference))
     })
+}
+
+# The spectrum parameter of a contrastive loss (NEG: the normalisation c = m Zbar / n^2; NCE: m;
+# InfoNCE: rho = 4^s), and that of the early phase: list(s, spec, spec_early, n_early).
+contrastive_spec <- function(loss, s, Zbar, m, n, n_epochs, early_phase) {
+  # contrastive-ne's process_spec_param: Zbar from s on a log scale, c = m Zbar / n^2; rho = 4^s.
+  neg_c <- function(s) m * exp((1 - s) * log(100 * n) + s * log(n^2 / 5) - 2 * log(n))
+  if (loss == "infonce" && is.null(s)) s <- 0  # the reference's default: t-SNE-like
+  spec <- switch(loss,
+    neg = if (!is.null(Zbar)) m * Zbar / n^2 else if (!is.null(s)) neg_c(s) else 1,
+    nce = m, infonce = 4^s, umap = 1)
+  # Early exaggeration as in the reference: NEG and InfoNCE, only with `s`, at max(s, 1).
+  n_early <- 0L
+  spec_early <- spec
+  if (early_phase && loss %in% c("neg", "infonce") && !is.null(s)) {
+    n_early <- n_epochs %/% 3L
+    spec_early <- if (loss == "neg") neg_c(max(s, 1)) else 4^max(s, 1)
+  }
+  list(s = s, spec = spec, spec_early = spec_early, n_early = n_early)
 }
 
 # The binary symmetric kNN graph the contrastive embeddings and ForceAtlas2 optimise on (from

@@ -150,7 +150,7 @@ plot.nembed_embedding <- function(x, color = NULL, cex = 0.4, pch = 16, ..., col
 #   data  : the (PCA-reduced) numeric matrix, or NULL when only a graph/affinities/dist was given
 #   knn   : a nembed_knn (NULL if affinities were given without one)
 #   affinities: a nembed_affinities or NULL
-#   row_names, n, reference (see reference_model())
+#   row_names, n, reference (see reference_model()); input_type "dist" for distances
 # The PCA and kNN times go to the context's clock.
 prepare_embedding_input <- function(X, k, ctx, pca = TRUE, pca_dims = 50, metric = "euclidean",
                                     knn_method = "auto") {
@@ -165,7 +165,8 @@ prepare_embedding_input <- function(X, k, ctx, pca = TRUE, pca_dims = 50, metric
   if (inherits(X, "dist") || (is.list(X) && !is.data.frame(X))) {
     n <- n_points(X)
     g <- stage(ctx, "knn", knn_graph(X, k = min(k, n - 1), n_threads = ctx$n_threads))
-    return(list(data = NULL, knn = g, affinities = NULL, row_names = g$row_names, n = n))
+    return(list(data = NULL, knn = g, affinities = NULL, row_names = g$row_names, n = n,
+                input_type = "dist"))
   }
   check_flag(pca, "pca")
   Xm <- as_data_matrix(X, "X", min_rows = 2L, allow_sparse = TRUE)
@@ -212,8 +213,8 @@ empty_loss <- function() data.frame(iteration = integer(), value = numeric())
 
 # What a run was made from, for the record's `inputs`.
 describe_input <- function(prep) {
-  type <- if (!is.null(prep$affinities)) "affinities" else if (!is.null(prep$data)) "data"
-          else "knn"
+  type <- prep$input_type %||% if (!is.null(prep$affinities)) "affinities"
+          else if (!is.null(prep$data)) "data" else "knn"
   list(type = type, n = prep$n,
        n_features = if (!is.null(prep$reference)) prep$reference$n_input_cols else NA_integer_)
 }

@@ -11,11 +11,11 @@
 #'   then `n_iter` gradient steps: attraction by the reference neighbours, repulsion by all
 #'   reference points (Barnes-Hut over the fixed reference).
 #' * **UMAP** ([embed_umap()], as uwot's and umap-learn's `transform`): UMAP's fuzzy memberships
-#'   `exp(-max(0, d - rho) / sigma)` to the `n_neighbors - 1` nearest reference points, calibrated
-#'   as in the embedding (the new point counted among its own `n_neighbors`; not symmetrised),
+#'   `exp(-max(0, d - rho) / sigma)` to the embedding's `k` nearest reference points, calibrated
+#'   as in the embedding (the new point counted among its own neighbours; not symmetrised),
 #'   start at the membership-weighted mean of those neighbours' positions (uwot's
 #'   `init = "weighted"`), then the edge-sampling SGD of [embed_umap()] with the embedding's `a`,
-#'   `b` and `negative_sample_rate`: each edge from a new point to a reference neighbour is
+#'   `b` and `n_negatives`: each edge from a new point to a reference neighbour is
 #'   sampled in proportion to its membership and pulls the new point only, and the negatives are
 #'   drawn from the reference points. As in uwot and umap-learn, `n_epochs` defaults to a third of
 #'   the embedding's epochs and the learning rate to a quarter of its learning rate.
@@ -42,7 +42,7 @@
 #' @param perplexity t-SNE: perplexity of the new points' affinities (openTSNE uses 5 here: new
 #'   points should attach to their closest reference points).
 #' @param k Reference neighbours per new point; default `3 * perplexity` (t-SNE),
-#'   `n_neighbors - 1` (UMAP) or the embedding's `k` (contrastive).
+#'   or the embedding's `k` (UMAP, contrastive).
 #' @param init_k t-SNE: neighbours whose median position initialises a new point.
 #' @param n_iter t-SNE: optimisation iterations (0 keeps the median initialisation).
 #' @param learning_rate Learning rate; `NULL` for 1 (t-SNE) or a quarter of the embedding's

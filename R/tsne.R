@@ -142,19 +142,12 @@ embed_tsne.default <- function(X, perplexity = 30, n_components = 2, init = "pca
     nembed_abort(sprintf("`early_iter` (%d) must not exceed `n_iter` (%d), which counts all iterations.",
                          early_iter, n_iter), "value", "early_iter")
   }
-  exaggeration <- check_number(exaggeration, "exaggeration", lower = 0, lower_open = TRUE)
-  early_exaggeration <- check_number(early_exaggeration, "early_exaggeration", lower = 0,
-                                     lower_open = TRUE)
-  momentum <- check_number(momentum, "momentum", 0, 1, upper_open = TRUE)
-  final_momentum <- check_number(final_momentum, "final_momentum", 0, 1, upper_open = TRUE)
-  dof <- check_number(dof, "dof", lower = 0, lower_open = TRUE)
-  theta <- check_number(theta, "theta", lower = 0)
-  n_interp <- check_count(n_interp, "n_interp", lower = 2, upper = 20)
-  min_intervals <- check_count(min_intervals, "min_intervals", lower = 10, upper = 2000)
-  intervals_per_unit <- check_number(intervals_per_unit, "intervals_per_unit", lower = 0,
-                                     lower_open = TRUE)
-  max_step_norm <- check_number(max_step_norm, "max_step_norm", lower = 0)
-  eval_every <- check_count(eval_every, "eval_every", lower = 0)
+  params <- check_tsne_params(list(
+    n_iter = n_iter, early_iter = early_iter, early_exaggeration = early_exaggeration,
+    exaggeration = exaggeration, momentum = momentum, final_momentum = final_momentum, dof = dof,
+    theta = theta, n_interp = n_interp, min_intervals = min_intervals,
+    intervals_per_unit = intervals_per_unit, max_step_norm = max_step_norm,
+    eval_every = eval_every))
   ctx <- nembed_context(n_threads, seed, verbose)
   if (!is.numeric(perplexity) || length(perplexity) < 1L || anyNA(perplexity) ||
       any(!is.finite(perplexity)) || any(perplexity <= 1)) {
@@ -178,14 +171,10 @@ embed_tsne.default <- function(X, perplexity = 30, n_components = 2, init = "pca
     nembed_abort("`repulsion = \"fft\"` supports 1 or 2 output dimensions; use \"bh\" or \"exact\" for 3.",
                  "value", "repulsion")
   }
-  learning_rate <- tsne_learning_rate(learning_rate, n, early_exaggeration, exaggeration)
-  params <- list(n_iter = n_iter, early_iter = early_iter,
-                 early_exaggeration = early_exaggeration, exaggeration = exaggeration,
-                 learning_rate = learning_rate, momentum = momentum,
-                 final_momentum = final_momentum, dof = dof, repulsion = repulsion,
-                 theta = theta, n_interp = n_interp, min_intervals = min_intervals,
-                 intervals_per_unit = intervals_per_unit, max_step_norm = max_step_norm,
-                 eval_every = eval_every)
+  params$learning_rate <- tsne_learning_rate(learning_rate, n, params$early_exaggeration,
+                                             params$exaggeration)
+  params$repulsion <- repulsion
+  params <- params[tsne_core_params]
   prep <- prepare_embedding_input(X, k = k_aff, ctx, pca = pca, pca_dims = pca_dims,
                                   metric = metric, knn_method = knn_method)
   run_embedding(ctx, "tsne", prep,
@@ -200,6 +189,26 @@ embed_tsne.default <- function(X, perplexity = 30, n_components = 2, init = "pca
       res$extra <- c(res$extra, list(reference = prep$reference))
       res
     })
+}
+
+# The optimiser's parameters of t-SNE, checked with the ranges embed_tsne() enforces; `prefix`
+# names them inside a record (continue_tsne(): "params$dof").
+check_tsne_params <- function(p, prefix = "") {
+  arg <- function(name) paste0(prefix, name)
+  p$early_exaggeration <- check_number(p$early_exaggeration, arg("early_exaggeration"), lower = 0,
+                                       lower_open = TRUE)
+  p$exaggeration <- check_number(p$exaggeration, arg("exaggeration"), lower = 0, lower_open = TRUE)
+  p$momentum <- check_number(p$momentum, arg("momentum"), 0, 1, upper_open = TRUE)
+  p$final_momentum <- check_number(p$final_momentum, arg("final_momentum"), 0, 1, upper_open = TRUE)
+  p$dof <- check_number(p$dof, arg("dof"), lower = 0, lower_open = TRUE)
+  p$theta <- check_number(p$theta, arg("theta"), lower = 0)
+  p$n_interp <- check_count(p$n_interp, arg("n_interp"), lower = 2, upper = 20)
+  p$min_intervals <- check_count(p$min_intervals, arg("min_intervals"), lower = 10, upper = 2000)
+  p$intervals_per_unit <- check_number(p$intervals_per_unit, arg("intervals_per_unit"), lower = 0,
+                                       lower_open = TRUE)
+  p$max_step_norm <- check_number(p$max_step_norm, arg("max_step_norm"), lower = 0)
+  p$eval_every <- check_count(p$eval_every, arg("eval_every"), lower = 0)
+  p
 }
 
 # The learning rate of t-SNE: a number, or "auto" (see ?embed_tsne). The one place it is set.

@@ -3,10 +3,10 @@
 #' UMAP embedding
 #'
 #' Uniform manifold approximation and projection, as in umap-learn and uwot: UMAP's fuzzy
-#' affinities on the `n_neighbors`-nearest-neighbour graph ([affinities()] with
+#' affinities on the `k`-nearest-neighbour graph ([affinities()] with
 #' `method = "umap"`), the low-dimensional similarity `1 / (1 + a d^(2b))` with `a` and `b` fitted
 #' to `min_dist` and `spread`, spectral initialisation, and stochastic gradient descent over the
-#' graph's edges, each sampled in proportion to its weight, with `negative_sample_rate` uniformly
+#' graph's edges, each sampled in proportion to its weight, with `n_negatives` uniformly
 #' drawn negatives per positive step, gradients clipped to \[-4, 4\] and a learning rate decaying
 #' linearly to 0. Edges lighter than `max(weight) / n_epochs` are never sampled and are dropped.
 #'
@@ -32,8 +32,8 @@
 #'   default `pca = NULL` searches the neighbours in the full data, which is slower on wide data
 #'   and can give other neighbours.
 #' * **uwot's behaviour:** `embed_umap(X, min_dist = 0.01, pca = FALSE)`. The other defaults are
-#'   uwot's: `n_neighbors = 15`, euclidean distances, spectral initialisation, `n_epochs` 500 or
-#'   200, `learning_rate = 1`, `negative_sample_rate = 5`.
+#'   uwot's: `n_neighbors = 15` (here `k = 14`), euclidean distances, spectral initialisation, `n_epochs` 500 or
+#'   200, `learning_rate = 1`, `negative_sample_rate = 5` (here `n_negatives`).
 #' * Seurat's `RunUMAP()` (Seurat 4.3) calls uwot with `n.neighbors = 30`, `min.dist = 0.3` and
 #'   the cosine metric. Here: `embed_umap(X, k = 29, min_dist = 0.3)`; nembed's UMAP
 #'   measures euclidean distances, which on rows scaled to unit length rank the neighbours as
@@ -159,6 +159,18 @@ embed_umap.default <- function(X, k = 14, min_dist = 0.1, spread = 1, n_epochs =
     })
 }
 
+#' Fit UMAP's a and b
+#'
+#' Fits `a` and `b` of UMAP's low-dimensional similarity `1 / (1 + a x^(2b))` by nonlinear least
+#' squares ([stats::nls()], started at `a = b = 1`) to the curve that is 1 below `min_dist` and
+#' `exp(-(x - min_dist) / spread)` above, on 300 points of \[0, 3 spread\], as umap-learn and uwot
+#' do. For `min_dist = 0.1` and `spread = 1` this gives `a = 1.577`, `b = 0.895`.
+#'
+#' @param spread,min_dist See [embed_umap()].
+#' @return A named numeric vector `c(a = , b = )`.
+#' @export
+#' @examples
+#' umap_ab_params(spread = 1, min_dist = 0.1)
 umap_ab_params <- function(spread = 1, min_dist = 0.1) {
   spread <- check_number(spread, "spread", lower = 0, lower_open = TRUE)
   min_dist <- check_number(min_dist, "min_dist", lower = 0)

@@ -182,18 +182,7 @@ validate_tsne_record <- function(rec, arg = "embedding") {
   within_object(arg, what, {
     p$repulsion <- check_choice(p$repulsion, c("fft", "bh", "exact"), "params$repulsion")
     p$learning_rate <- check_number(p$learning_rate, "params$learning_rate", lower = 0, lower_open = TRUE)
-    p$momentum <- check_number(p$momentum, "params$momentum", 0, 1, upper_open = TRUE)
-    p$final_momentum <- check_number(p$final_momentum, "params$final_momentum", 0, 1, upper_open = TRUE)
-    p$early_exaggeration <- check_number(p$early_exaggeration, "params$early_exaggeration",
-                                         lower = 0, lower_open = TRUE)
-    p$dof <- check_number(p$dof, "params$dof", lower = 0, lower_open = TRUE)
-    p$theta <- check_number(p$theta, "params$theta", lower = 0)
-    p$n_interp <- check_count(p$n_interp, "params$n_interp", lower = 2, upper = 20)
-    p$min_intervals <- check_count(p$min_intervals, "params$min_intervals", lower = 10, upper = 2000)
-    p$intervals_per_unit <- check_number(p$intervals_per_unit, "params$intervals_per_unit",
-                                         lower = 0, lower_open = TRUE)
-    p$max_step_norm <- check_number(p$max_step_norm, "params$max_step_norm", lower = 0)
-    p$eval_every <- check_count(p$eval_every, "params$eval_every", lower = 0)
+    p <- check_tsne_params(p, "params$")
     rec$n_iter_done <- check_count(rec$n_iter_done, "n_iter_done", lower = 0)
   })
   rec$params <- p

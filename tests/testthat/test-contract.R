@@ -92,7 +92,7 @@ expect_fixed_record <- function(rec, label) {
 
 test_that("every embed_* returns its class with the fixed record", {
   set.seed(3)
-  X <- as.matrix(iris[!duplicated(iris[, 1:4]), 1:4]) + rnorm(596, sd = 0.01)
+  X <- matrix(rnorm(150 * 4), 150)  # one connected cloud, for Laplacian eigenmaps
   n <- nrow(X)
   groups <- rep(seq_len(15), length.out = n)
   runs <- list(
@@ -113,6 +113,8 @@ test_that("every embed_* returns its class with the fixed record", {
     expect_identical(rec$params$seed, 1, label = fun)
     if (fun != "embed_wasserstein") expect_identical(rec$inputs$n, n, label = fun)
   }
+  expect_identical(embedding_record(runs$embed_tsne)$inputs$type, "data")
+  expect_identical(embedding_record(runs$embed_wasserstein)$inputs$type, "dist")
   # t-SNE records its KL divergence: the last value is the KL of the final layout (independent
   # brute-force reference, see helper-reference.R).
   rec <- embedding_record(runs$embed_tsne)
