@@ -18,8 +18,8 @@ Rcpp::List spectral_init_cpp(Rcpp::IntegerVector p, Rcpp::IntegerVector i, Rcpp:
   LaplacianParams par;
   opt.read("n_components", par.n_components);
   opt.read("seed", par.seed);
-  opt.read("dense_limit", par.dense_limit);
-  opt.read("tol", par.tol);
+  opt.read("dense_limit", par.solver.dense_below);
+  opt.read("tol", par.solver.tol);
   const RunOptions run = read_run_options(opt);
   opt.done();
   RcppParallelExecutor exec(run.n_threads);

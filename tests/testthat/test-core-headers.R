@@ -1,0 +1,14 @@
+# The C++ core (inst/include/nembed/) must build and run without R: tools/core-check compiles every
+# core header into a plain C++17 program with no R header on the include path and runs a tiny
+# t-SNE, a UMAP graph, symmetrisation, components and a Laplacian spectrum against brute-force or
+# closed-form references.
+test_that("the core headers compile and run without R", {
+  skip_on_cran()
+  skip_if(Sys.which("g++") == "" || Sys.which("bash") == "", "g++ or bash not available")
+  script <- test_path("..", "..", "tools", "core-check", "core-check.sh")
+  skip_if_not(file.exists(script), "tools/core-check is not part of an installed package")
+  out <- suppressWarnings(system2("bash", script, stdout = TRUE, stderr = TRUE))
+  status <- attr(out, "status") %||% 0L
+  expect_identical(status, 0L, info = paste(out, collapse = "\n"))
+  expect_true(any(grepl("^passed: 0 check", out)), info = paste(out, collapse = "\n"))
+})
