@@ -156,7 +156,7 @@ embed_contrastive.default <- function(X, loss = c("neg", "nce", "infonce", "umap
   t0 <- proc.time()[["elapsed"]]
   tsmessage("contrastive (", loss, "): ", n_epochs, " epochs (", n_early, " early), batches of ",
             batch_size, verbose = verbose)
-  r <- contrastive_sgd_cpp(ini$Y, W@p, W@i, W@x, list(
+  r <- contrastive_sgd_cpp(ini$Y, W, list(
     loss = loss, n_epochs = n_epochs, n_early = n_early, spec = spec, spec_early = spec_early,
     log_z0 = 0, n_negatives = m, batch_size = batch_size, learning_rate = learning_rate,
     seed = seed %% 2^53, n_threads = n_threads, verbose = verbose))

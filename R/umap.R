@@ -151,7 +151,7 @@ embed_umap.default <- function(X, n_neighbors = 15, min_dist = 0.1, spread = 1, 
   tsmessage("UMAP: ", n_epochs, " epochs, a = ", signif(a, 4), ", b = ", signif(b, 4),
             verbose = verbose)
   P <- as_weight_matrix(aff$P, "X")
-  Y <- umap_sgd_cpp(ini$Y, P@p, P@i, P@x, list(
+  Y <- umap_sgd_cpp(ini$Y, P, list(
     n_epochs = n_epochs, a = a, b = b, gamma = 1, negative_rate = negative_sample_rate,
     learning_rate = learning_rate, seed = seed %% 2^53, n_threads = n_threads, verbose = verbose))
   timings$optimize <- proc.time()[["elapsed"]] - t0

@@ -20,19 +20,21 @@
 #include <string>
 #include <vector>
 
-#include "nembed/graph.hpp"
 #include "nembed/control.hpp"
+#include "nembed/graph.hpp"
 #include "nembed/parallel.hpp"
 
 namespace nembed {
 
-struct Fa2Options {
-  int n_iter = 750;
+struct ForceAtlas2Params {
+  // Forces: repulsion constant k_r, gravity k_g and its strong (linear) form.
   double scaling_ratio = 2.0;
   double gravity = 1.0;
   bool strong_gravity = false;
-  double theta = 1.2;  // <= 0: exact O(n^2) repulsion
+  double theta = 1.2;  // Barnes-Hut opening; <= 0: exact O(n^2) repulsion
+  // Steps: the adaptive speed's tolerance to swinging, and the number of iterations.
   double jitter_tolerance = 1.0;
+  int n_iter = 750;
 };
 
 namespace detail {
@@ -168,7 +170,7 @@ inline void fa2_repulsion(std::size_t i, const std::vector<double>& Y, const std
 // subtracted from (fx, fy).
 inline void fa2_gravity_attraction(std::size_t i, const std::vector<double>& Y,
                                    const std::vector<double>& mass, const CsrGraph& W,
-                                   const Fa2Options& opt, double& fx, double& fy) {
+                                   const ForceAtlas2Params& opt, double& fx, double& fy) {
   const double xi = Y[2 * i], yi = Y[2 * i + 1], mi = mass[i];
   const double dist = std::sqrt(xi * xi + yi * yi);
   if (opt.strong_gravity) {
@@ -221,7 +223,7 @@ struct SwingTraction {
 
 // Runs ForceAtlas2 on Y (n x 2, row-major) for the symmetric weighted graph W.
 template <class Exec>
-void forceatlas2(std::vector<double>& Y, const CsrGraph& W, const Fa2Options& opt, const Exec& exec,
+void forceatlas2(std::vector<double>& Y, const CsrGraph& W, const ForceAtlas2Params& opt, const Exec& exec,
                  Control& control) {
   const std::size_t n = W.n;
   std::vector<double> mass(n);
