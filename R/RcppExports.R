@@ -5,6 +5,10 @@ perplexity_affinities_cpp <- function(idx, dist, options) {
     .Call(`_nembed_perplexity_affinities_cpp`, idx, dist, options)
 }
 
+umap_affinities_cpp <- function(idx, dist, options) {
+    .Call(`_nembed_umap_affinities_cpp`, idx, dist, options)
+}
+
 uniform_affinities_cpp <- function(idx, options) {
     .Call(`_nembed_uniform_affinities_cpp`, idx, options)
 }
@@ -13,20 +17,16 @@ umap_memberships_cpp <- function(dist, options) {
     .Call(`_nembed_umap_memberships_cpp`, dist, options)
 }
 
-umap_affinities_cpp <- function(idx, dist, options) {
-    .Call(`_nembed_umap_affinities_cpp`, idx, dist, options)
-}
-
-contrastive_sgd_cpp <- function(Y, p, i, x, options) {
-    .Call(`_nembed_contrastive_sgd_cpp`, Y, p, i, x, options)
+contrastive_sgd_cpp <- function(Y, W, options) {
+    .Call(`_nembed_contrastive_sgd_cpp`, Y, W, options)
 }
 
 contrastive_batch_gradient_cpp <- function(Y, heads, tails, slots, loss, spec, n_threads) {
     .Call(`_nembed_contrastive_batch_gradient_cpp`, Y, heads, tails, slots, loss, spec, n_threads)
 }
 
-forceatlas2_cpp <- function(Y, p, i, x, options) {
-    .Call(`_nembed_forceatlas2_cpp`, Y, p, i, x, options)
+forceatlas2_cpp <- function(Y, W, options) {
+    .Call(`_nembed_forceatlas2_cpp`, Y, W, options)
 }
 
 knn_dense_cpp <- function(X, options) {
@@ -41,8 +41,8 @@ knn_query_cpp <- function(ref, query, options) {
     .Call(`_nembed_knn_query_cpp`, ref, query, options)
 }
 
-spectral_init_cpp <- function(p, i, x, n, options) {
-    .Call(`_nembed_spectral_init_cpp`, p, i, x, n, options)
+spectral_init_cpp <- function(W, options) {
+    .Call(`_nembed_spectral_init_cpp`, W, options)
 }
 
 pca_gram_cpp <- function(X, center, scale, k, n_threads) {
@@ -77,8 +77,8 @@ hilbert_order_cpp <- function(Y) {
     .Call(`_nembed_hilbert_order_cpp`, Y)
 }
 
-umap_sgd_cpp <- function(Y, p, i, x, options) {
-    .Call(`_nembed_umap_sgd_cpp`, Y, p, i, x, options)
+umap_sgd_cpp <- function(Y, W, options) {
+    .Call(`_nembed_umap_sgd_cpp`, Y, W, options)
 }
 
 umap_pair_gradient_cpp <- function(yi, yj, a, b) {

@@ -144,7 +144,7 @@ embed_contrastive.default <- function(X, loss = c("neg", "nce", "infonce", "umap
       seed <- ctx$seed
       n_threads <- ctx$n_threads
       verbose <- ctx$verbose
-      r <- core_call(contrastive_sgd_cpp(ini$Y, W@p, W@i, W@x, list(
+      r <- core_call(contrastive_sgd_cpp(ini$Y, W, list(
         loss = loss, n_epochs = n_epochs, n_early = n_early, spec = spec, spec_early = spec_early,
         log_z0 = 0, n_negatives = m, batch_size = batch_size, learning_rate = learning_rate,
         seed = seed %% 2^53, n_threads = n_threads, verbose = verbose)))

@@ -61,7 +61,7 @@ embed_fa2.default <- function(X, k = 15, n_iter = 750, scaling_ratio = 2, gravit
       ini <- list(Y = Y0)
       n_threads <- ctx$n_threads
       verbose <- ctx$verbose
-      Y <- core_call(forceatlas2_cpp(ini$Y, W@p, W@i, W@x, list(
+      Y <- core_call(forceatlas2_cpp(ini$Y, W, list(
         n_iter = n_iter, scaling_ratio = scaling_ratio, gravity = gravity,
         strong_gravity = strong_gravity, theta = theta, jitter_tolerance = jitter_tolerance,
         n_threads = n_threads, verbose = verbose)))

@@ -148,7 +148,7 @@ embed_umap.default <- function(X, k = 14, min_dist = 0.1, spread = 1, n_epochs =
       seed <- ctx$seed
       n_threads <- ctx$n_threads
       verbose <- ctx$verbose
-      Y <- core_call(umap_sgd_cpp(ini$Y, P@p, P@i, P@x, list(
+      Y <- core_call(umap_sgd_cpp(ini$Y, P, list(
         n_epochs = n_epochs, a = a, b = b, gamma = 1, negative_rate = negative_sample_rate,
         learning_rate = learning_rate, seed = seed %% 2^53, n_threads = n_threads,
         verbose = verbose)))

@@ -24,6 +24,19 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// umap_affinities_cpp
+Rcpp::List umap_affinities_cpp(const Rcpp::IntegerMatrix idx, const Rcpp::NumericMatrix dist, Rcpp::List options);
+RcppExport SEXP _nembed_umap_affinities_cpp(SEXP idxSEXP, SEXP distSEXP, SEXP optionsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const Rcpp::IntegerMatrix >::type idx(idxSEXP);
+    Rcpp::traits::input_parameter< const Rcpp::NumericMatrix >::type dist(distSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type options(optionsSEXP);
+    rcpp_result_gen = Rcpp::wrap(umap_affinities_cpp(idx, dist, options));
+    return rcpp_result_gen;
+END_RCPP
+}
 // uniform_affinities_cpp
 Rcpp::List uniform_affinities_cpp(const Rcpp::IntegerMatrix idx, Rcpp::List options);
 RcppExport SEXP _nembed_uniform_affinities_cpp(SEXP idxSEXP, SEXP optionsSEXP) {
@@ -48,31 +61,16 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
-// umap_affinities_cpp
-Rcpp::List umap_affinities_cpp(const Rcpp::IntegerMatrix idx, const Rcpp::NumericMatrix dist, Rcpp::List options);
-RcppExport SEXP _nembed_umap_affinities_cpp(SEXP idxSEXP, SEXP distSEXP, SEXP optionsSEXP) {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
-    Rcpp::traits::input_parameter< const Rcpp::IntegerMatrix >::type idx(idxSEXP);
-    Rcpp::traits::input_parameter< const Rcpp::NumericMatrix >::type dist(distSEXP);
-    Rcpp::traits::input_parameter< Rcpp::List >::type options(optionsSEXP);
-    rcpp_result_gen = Rcpp::wrap(umap_affinities_cpp(idx, dist, options));
-    return rcpp_result_gen;
-END_RCPP
-}
 // contrastive_sgd_cpp
-Rcpp::List contrastive_sgd_cpp(Rcpp::NumericMatrix Y, Rcpp::IntegerVector p, Rcpp::IntegerVector i, Rcpp::NumericVector x, Rcpp::List options);
-RcppExport SEXP _nembed_contrastive_sgd_cpp(SEXP YSEXP, SEXP pSEXP, SEXP iSEXP, SEXP xSEXP, SEXP optionsSEXP) {
+Rcpp::List contrastive_sgd_cpp(Rcpp::NumericMatrix Y, Rcpp::S4 W, Rcpp::List options);
+RcppExport SEXP _nembed_contrastive_sgd_cpp(SEXP YSEXP, SEXP WSEXP, SEXP optionsSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type Y(YSEXP);
-    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type p(pSEXP);
-    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type i(iSEXP);
-    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x(xSEXP);
+    Rcpp::traits::input_parameter< Rcpp::S4 >::type W(WSEXP);
     Rcpp::traits::input_parameter< Rcpp::List >::type options(optionsSEXP);
-    rcpp_result_gen = Rcpp::wrap(contrastive_sgd_cpp(Y, p, i, x, options));
+    rcpp_result_gen = Rcpp::wrap(contrastive_sgd_cpp(Y, W, options));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -94,17 +92,15 @@ BEGIN_RCPP
 END_RCPP
 }
 // forceatlas2_cpp
-Rcpp::NumericMatrix forceatlas2_cpp(Rcpp::NumericMatrix Y, Rcpp::IntegerVector p, Rcpp::IntegerVector i, Rcpp::NumericVector x, Rcpp::List options);
-RcppExport SEXP _nembed_forceatlas2_cpp(SEXP YSEXP, SEXP pSEXP, SEXP iSEXP, SEXP xSEXP, SEXP optionsSEXP) {
+Rcpp::NumericMatrix forceatlas2_cpp(Rcpp::NumericMatrix Y, Rcpp::S4 W, Rcpp::List options);
+RcppExport SEXP _nembed_forceatlas2_cpp(SEXP YSEXP, SEXP WSEXP, SEXP optionsSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type Y(YSEXP);
-    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type p(pSEXP);
-    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type i(iSEXP);
-    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x(xSEXP);
+    Rcpp::traits::input_parameter< Rcpp::S4 >::type W(WSEXP);
     Rcpp::traits::input_parameter< Rcpp::List >::type options(optionsSEXP);
-    rcpp_result_gen = Rcpp::wrap(forceatlas2_cpp(Y, p, i, x, options));
+    rcpp_result_gen = Rcpp::wrap(forceatlas2_cpp(Y, W, options));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -146,17 +142,14 @@ BEGIN_RCPP
 END_RCPP
 }
 // spectral_init_cpp
-Rcpp::List spectral_init_cpp(Rcpp::IntegerVector p, Rcpp::IntegerVector i, Rcpp::NumericVector x, int n, Rcpp::List options);
-RcppExport SEXP _nembed_spectral_init_cpp(SEXP pSEXP, SEXP iSEXP, SEXP xSEXP, SEXP nSEXP, SEXP optionsSEXP) {
+Rcpp::List spectral_init_cpp(Rcpp::S4 W, Rcpp::List options);
+RcppExport SEXP _nembed_spectral_init_cpp(SEXP WSEXP, SEXP optionsSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
-    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type p(pSEXP);
-    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type i(iSEXP);
-    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x(xSEXP);
-    Rcpp::traits::input_parameter< int >::type n(nSEXP);
+    Rcpp::traits::input_parameter< Rcpp::S4 >::type W(WSEXP);
     Rcpp::traits::input_parameter< Rcpp::List >::type options(optionsSEXP);
-    rcpp_result_gen = Rcpp::wrap(spectral_init_cpp(p, i, x, n, options));
+    rcpp_result_gen = Rcpp::wrap(spectral_init_cpp(W, options));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -280,17 +273,15 @@ BEGIN_RCPP
 END_RCPP
 }
 // umap_sgd_cpp
-Rcpp::NumericMatrix umap_sgd_cpp(Rcpp::NumericMatrix Y, Rcpp::IntegerVector p, Rcpp::IntegerVector i, Rcpp::NumericVector x, Rcpp::List options);
-RcppExport SEXP _nembed_umap_sgd_cpp(SEXP YSEXP, SEXP pSEXP, SEXP iSEXP, SEXP xSEXP, SEXP optionsSEXP) {
+Rcpp::NumericMatrix umap_sgd_cpp(Rcpp::NumericMatrix Y, Rcpp::S4 W, Rcpp::List options);
+RcppExport SEXP _nembed_umap_sgd_cpp(SEXP YSEXP, SEXP WSEXP, SEXP optionsSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type Y(YSEXP);
-    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type p(pSEXP);
-    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type i(iSEXP);
-    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x(xSEXP);
+    Rcpp::traits::input_parameter< Rcpp::S4 >::type W(WSEXP);
     Rcpp::traits::input_parameter< Rcpp::List >::type options(optionsSEXP);
-    rcpp_result_gen = Rcpp::wrap(umap_sgd_cpp(Y, p, i, x, options));
+    rcpp_result_gen = Rcpp::wrap(umap_sgd_cpp(Y, W, options));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -369,16 +360,16 @@ END_RCPP
 
 static const R_CallMethodDef CallEntries[] = {
     {"_nembed_perplexity_affinities_cpp", (DL_FUNC) &_nembed_perplexity_affinities_cpp, 3},
+    {"_nembed_umap_affinities_cpp", (DL_FUNC) &_nembed_umap_affinities_cpp, 3},
     {"_nembed_uniform_affinities_cpp", (DL_FUNC) &_nembed_uniform_affinities_cpp, 2},
     {"_nembed_umap_memberships_cpp", (DL_FUNC) &_nembed_umap_memberships_cpp, 2},
-    {"_nembed_umap_affinities_cpp", (DL_FUNC) &_nembed_umap_affinities_cpp, 3},
-    {"_nembed_contrastive_sgd_cpp", (DL_FUNC) &_nembed_contrastive_sgd_cpp, 5},
+    {"_nembed_contrastive_sgd_cpp", (DL_FUNC) &_nembed_contrastive_sgd_cpp, 3},
     {"_nembed_contrastive_batch_gradient_cpp", (DL_FUNC) &_nembed_contrastive_batch_gradient_cpp, 7},
-    {"_nembed_forceatlas2_cpp", (DL_FUNC) &_nembed_forceatlas2_cpp, 5},
+    {"_nembed_forceatlas2_cpp", (DL_FUNC) &_nembed_forceatlas2_cpp, 3},
     {"_nembed_knn_dense_cpp", (DL_FUNC) &_nembed_knn_dense_cpp, 2},
     {"_nembed_knn_sparse_cpp", (DL_FUNC) &_nembed_knn_sparse_cpp, 2},
     {"_nembed_knn_query_cpp", (DL_FUNC) &_nembed_knn_query_cpp, 3},
-    {"_nembed_spectral_init_cpp", (DL_FUNC) &_nembed_spectral_init_cpp, 5},
+    {"_nembed_spectral_init_cpp", (DL_FUNC) &_nembed_spectral_init_cpp, 2},
     {"_nembed_pca_gram_cpp", (DL_FUNC) &_nembed_pca_gram_cpp, 5},
     {"_nembed_spectral_distances_cpp", (DL_FUNC) &_nembed_spectral_distances_cpp, 3},
     {"_nembed_sgd_transform_cpp", (DL_FUNC) &_nembed_sgd_transform_cpp, 5},
@@ -387,7 +378,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_nembed_perplexity_conditional_cpp", (DL_FUNC) &_nembed_perplexity_conditional_cpp, 3},
     {"_nembed_tsne_transform_cpp", (DL_FUNC) &_nembed_tsne_transform_cpp, 7},
     {"_nembed_hilbert_order_cpp", (DL_FUNC) &_nembed_hilbert_order_cpp, 1},
-    {"_nembed_umap_sgd_cpp", (DL_FUNC) &_nembed_umap_sgd_cpp, 5},
+    {"_nembed_umap_sgd_cpp", (DL_FUNC) &_nembed_umap_sgd_cpp, 3},
     {"_nembed_umap_pair_gradient_cpp", (DL_FUNC) &_nembed_umap_pair_gradient_cpp, 4},
     {"_nembed_check_knn_cpp", (DL_FUNC) &_nembed_check_knn_cpp, 4},
     {"_nembed_check_csc_cpp", (DL_FUNC) &_nembed_check_csc_cpp, 4},

@@ -8,7 +8,7 @@
 
 using namespace nembed;
 
-// A contrastive embedding on the binary graph (p, i, x) by the authors' mini-batch SGD
+// A contrastive embedding on the binary graph W (dgCMatrix) by the authors' mini-batch SGD
 // (contrastive_batch_sgd). options: loss ("neg", "nce", "infonce", "umap"; UMAP with a = b = 1),
 // n_epochs, n_early, spec (NEG's c or InfoNCE's rho) and spec_early for the first n_early epochs,
 // log_z0 (NCE starts from c = m Z with log Z = log_z0), n_negatives, batch_size, learning_rate,
@@ -16,41 +16,34 @@ using namespace nembed;
 // partition sum sum_{i != j} phi_ij of the final layout (exact up to 5,000 points, else from
 // 2,000 rows).
 // [[Rcpp::export]]
-Rcpp::List contrastive_sgd_cpp(Rcpp::NumericMatrix Y, Rcpp::IntegerVector p, Rcpp::IntegerVector i,
-                               Rcpp::NumericVector x, Rcpp::List options) {
+Rcpp::List contrastive_sgd_cpp(Rcpp::NumericMatrix Y, Rcpp::S4 W, Rcpp::List options) {
   NEMBED_GLUE_BEGIN
   OptionReader opt(options);
   CneOptions par;
   opt.read_enum("loss", par.kind, loss_names);
   par.label = enum_name(loss_names, par.kind);
-  opt.read("n_epochs", par.n_epochs);
-  opt.read("n_early", par.n_early);
-  opt.read("spec", par.spec);
-  opt.read("spec_early", par.spec_early);
-  opt.read("n_negatives", par.n_negatives);
-  opt.read("batch_size", par.batch_size);
-  opt.read("learning_rate", par.learning_rate);
-  opt.read("seed", par.seed);
   double log_z0 = 0.0;
-  opt.read("log_z0", log_z0);
-  const RunOptions run = read_run_options(opt);
-  opt.done();
-  RcppParallelExecutor exec(run.n_threads);
-  RControl control(run.verbose);
+  opt.read("n_epochs", par.n_epochs, "n_early", par.n_early, "spec", par.spec, "spec_early",
+           par.spec_early, "n_negatives", par.n_negatives, "batch_size", par.batch_size,
+           "learning_rate", par.learning_rate, "seed", par.seed, "log_z0", log_z0);
+  GlueRun run(opt);
+  const auto& exec = run.exec;
+  auto& control = run.control;
   const std::size_t n = Y.nrow(), dim = Y.ncol();
+  const CsrGraph g = csr_from_r(W);
   std::vector<int> heads, tails;
   for (std::size_t c = 0; c < n; ++c)
-    for (int q = p[c]; q < p[c + 1]; ++q)
-      if (x[q] > 0 && static_cast<std::size_t>(i[q]) != c) {
+    for (std::size_t q = g.ptr[c]; q < g.ptr[c + 1]; ++q)
+      if (g.val[q] > 0 && static_cast<std::size_t>(g.idx[q]) != c) {
         heads.push_back(static_cast<int>(c));
-        tails.push_back(i[q]);
+        tails.push_back(g.idx[q]);
       }
-  std::vector<float> y = coords_from_r(Y);
+  std::vector<float> y = rowmajor<float>(Y);
   const int d = static_cast<int>(dim);
   CneResult r = d == 2 ? contrastive_batch_sgd<2>(y, d, heads, tails, par, log_z0, exec, control)
                        : contrastive_batch_sgd<0>(y, d, heads, tails, par, log_z0, exec, control);
   const double zsum = cauchy_partition_sum(y, d, 1.0, n <= 5000 ? 0 : 2000, exec);
-  return Rcpp::List::create(Rcpp::Named("Y") = coords_to_r(y, n, dim), Rcpp::Named("c") = r.spec,
+  return Rcpp::List::create(Rcpp::Named("Y") = to_matrix(y, n, dim), Rcpp::Named("c") = r.spec,
                             Rcpp::Named("log_z") = r.log_z, Rcpp::Named("partition_sum") = zsum);
   NEMBED_GLUE_END
 }
@@ -73,7 +66,7 @@ Rcpp::List contrastive_batch_gradient_cpp(Rcpp::NumericMatrix Y, Rcpp::IntegerVe
     t[r] = tails[r] - 1;
     for (int q = 0; q < m; ++q) sl[r * m + q] = slots(r, q) - 1;
   }
-  std::vector<float> y = coords_from_r(Y);
+  std::vector<float> y = rowmajor<float>(Y);
   CnePairLoss L;
   L.kind = enum_from_name(loss_names, loss, "loss");
   L.spec = spec;

@@ -8,29 +8,22 @@
 
 using namespace nembed;
 
-// Runs ForceAtlas2 from the 2-D layout Y on the symmetric weighted graph (p, i, x). options: n_iter,
-// scaling_ratio, gravity, strong_gravity, theta, jitter_tolerance, n_threads, verbose.
+// Runs ForceAtlas2 from the 2-D layout Y on the symmetric weighted graph W (dgCMatrix). options:
+// n_iter, scaling_ratio, gravity, strong_gravity, theta, jitter_tolerance, n_threads, verbose.
 // [[Rcpp::export]]
-Rcpp::NumericMatrix forceatlas2_cpp(Rcpp::NumericMatrix Y, Rcpp::IntegerVector p,
-                                    Rcpp::IntegerVector i, Rcpp::NumericVector x,
-                                    Rcpp::List options) {
+Rcpp::NumericMatrix forceatlas2_cpp(Rcpp::NumericMatrix Y, Rcpp::S4 W, Rcpp::List options) {
   NEMBED_GLUE_BEGIN
   OptionReader opt(options);
-  Fa2Options par;
-  opt.read("n_iter", par.n_iter);
-  opt.read("scaling_ratio", par.scaling_ratio);
-  opt.read("gravity", par.gravity);
-  opt.read("strong_gravity", par.strong_gravity);
-  opt.read("theta", par.theta);
-  opt.read("jitter_tolerance", par.jitter_tolerance);
-  const RunOptions run = read_run_options(opt);
-  opt.done();
-  RcppParallelExecutor exec(run.n_threads);
-  RControl control(run.verbose);
+  ForceAtlas2Params par;
+  opt.read("n_iter", par.n_iter, "scaling_ratio", par.scaling_ratio, "gravity", par.gravity,
+           "strong_gravity", par.strong_gravity, "theta", par.theta, "jitter_tolerance",
+           par.jitter_tolerance);
+  GlueRun run(opt);
+  const auto& exec = run.exec;
+  auto& control = run.control;
   const std::size_t n = Y.nrow();
-  const CsrGraph W = csr_from_r(p, i, x, n);
   std::vector<double> y = rowmajor(Y);
-  forceatlas2(y, W, par, exec, control);
+  forceatlas2(y, csr_from_r(W), par, exec, control);
   return to_matrix(y, n, 2);
   NEMBED_GLUE_END
 }

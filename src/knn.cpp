@@ -39,19 +39,13 @@ Rcpp::List knn_dense_cpp(const Eigen::Map<Eigen::MatrixXd> X, Rcpp::List options
   KnnParams par = read_knn(opt);
   opt.read_enum("method", par.method, knn_method_names);
   HnswParams hnsw;
-  opt.read("M", hnsw.M);
-  opt.read("ef_construction", hnsw.ef_construction);
-  opt.read("ef", hnsw.ef);
-  opt.read("seed", hnsw.seed);
-  const RunOptions run = read_run_options(opt);
-  opt.done();
-  RcppParallelExecutor exec(run.n_threads);
-  RControl control(run.verbose);
+  opt.read("M", hnsw.M, "ef_construction", hnsw.ef_construction, "ef", hnsw.ef, "seed", hnsw.seed);
+  GlueRun run(opt);
   Eigen::MatrixXd pts = X.transpose();
   prepare_for_metric(pts, par.metric);
   const KnnResult r = par.method == KnnMethod::hnsw
-                          ? hnsw_knn(pts, par.k, par.metric, hnsw, exec, control)
-                          : exact_knn(pts, par.k, par.metric, exec, control);
+                          ? hnsw_knn(pts, par.k, par.metric, hnsw, run.exec, run.control)
+                          : exact_knn(pts, par.k, par.metric, run.exec, run.control);
   return knn_to_r(r);
   NEMBED_GLUE_END
 }
@@ -62,10 +56,7 @@ Rcpp::List knn_sparse_cpp(const Eigen::MappedSparseMatrix<double> X, Rcpp::List 
   NEMBED_GLUE_BEGIN
   OptionReader opt(options);
   const KnnParams par = read_knn(opt);
-  const RunOptions run = read_run_options(opt);
-  opt.done();
-  RcppParallelExecutor exec(run.n_threads);
-  RControl control(run.verbose);
+  GlueRun run(opt);
   Eigen::SparseMatrix<double> pts = X.transpose();
   if (par.metric == Metric::cosine) {
     for (Eigen::Index j = 0; j < pts.outerSize(); ++j) {
@@ -74,7 +65,7 @@ Rcpp::List knn_sparse_cpp(const Eigen::MappedSparseMatrix<double> X, Rcpp::List 
         for (Eigen::SparseMatrix<double>::InnerIterator it(pts, j); it; ++it) it.valueRef() /= nrm;
     }
   }
-  return knn_to_r(exact_knn_sparse(pts, par.k, par.metric, exec, control));
+  return knn_to_r(exact_knn_sparse(pts, par.k, par.metric, run.exec, run.control));
   NEMBED_GLUE_END
 }
 
@@ -85,13 +76,10 @@ Rcpp::List knn_query_cpp(const Eigen::Map<Eigen::MatrixXd> ref, const Eigen::Map
   NEMBED_GLUE_BEGIN
   OptionReader opt(options);
   const KnnParams par = read_knn(opt);
-  const RunOptions run = read_run_options(opt);
-  opt.done();
-  RcppParallelExecutor exec(run.n_threads);
-  RControl control(run.verbose);
+  GlueRun run(opt);
   Eigen::MatrixXd r = ref.transpose(), q = query.transpose();
   prepare_for_metric(r, par.metric);
   prepare_for_metric(q, par.metric);
-  return knn_to_r(exact_knn_query(r, q, par.k, par.metric, exec, control));
+  return knn_to_r(exact_knn_query(r, q, par.k, par.metric, run.exec, run.control));
   NEMBED_GLUE_END
 }

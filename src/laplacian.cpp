@@ -8,24 +8,19 @@
 
 using namespace nembed;
 
-// Bottom eigenpairs of the normalised Laplacian of the symmetric weight matrix (p, i, x), n x n.
+// Bottom eigenpairs of the normalised Laplacian of the symmetric weight matrix W (dgCMatrix).
 // options: n_components, seed, dense_limit, tol, n_threads, verbose.
 // [[Rcpp::export]]
-Rcpp::List spectral_init_cpp(Rcpp::IntegerVector p, Rcpp::IntegerVector i, Rcpp::NumericVector x,
-                             int n, Rcpp::List options) {
+Rcpp::List spectral_init_cpp(Rcpp::S4 W, Rcpp::List options) {
   NEMBED_GLUE_BEGIN
   OptionReader opt(options);
   LaplacianParams par;
-  opt.read("n_components", par.n_components);
-  opt.read("seed", par.seed);
-  opt.read("dense_limit", par.dense_limit);
-  opt.read("tol", par.tol);
-  const RunOptions run = read_run_options(opt);
-  opt.done();
-  RcppParallelExecutor exec(run.n_threads);
-  RControl control(run.verbose);
-  const CsrGraph W = csr_from_r(p, i, x, static_cast<std::size_t>(n));
-  LaplacianEigen le = laplacian_eigen(W, par, exec, control);
+  opt.read("n_components", par.n_components, "seed", par.seed, "dense_limit", par.solver.dense_below,
+           "tol", par.solver.tol);
+  GlueRun run(opt);
+  const auto& exec = run.exec;
+  auto& control = run.control;
+  LaplacianEigen le = laplacian_eigen(csr_from_r(W), par, exec, control);
   return Rcpp::List::create(
       Rcpp::Named("ok") = le.ok, Rcpp::Named("reason") = le.reason,
       Rcpp::Named("vectors") = Rcpp::wrap(le.vectors), Rcpp::Named("values") = Rcpp::wrap(le.values),

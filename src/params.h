@@ -3,7 +3,8 @@
 //   OptionReader opt(options);
 //   opt.read("n_epochs", par.n_epochs);          // absent: the struct's default stays
 //   opt.read_enum("metric", par.metric, metric_names());
-//   opt.done();                                  // any name not read is an error
+//   GlueRun run(opt);                            // n_threads, verbose; then any name not read
+//                                                // is an error
 //
 // Every error is a nembed::Error naming the option, so core_call() on the R side classes it.
 #ifndef NEMBED_PARAMS_H
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "nembed/control.hpp"
+#include "rcpp_executor.h"
 
 namespace nembed {
 
@@ -36,11 +38,13 @@ class OptionReader {
     }
   }
 
-  // Reads option `name` into `field` when present; field's type decides the conversion.
-  template <class T>
-  void read(const std::string& name, T& field) {
+  // Reads option `name` into `field` when present; field's type decides the conversion. Takes
+  // any number of (name, field) pairs.
+  template <class T, class... More>
+  void read(const std::string& name, T& field, More&... more) {
     SEXP x = take(name);
     if (x != R_NilValue) convert(name, x, field);
+    if constexpr (sizeof...(More) > 0) read(more...);
   }
 
   // Reads a string option through the enum's name table (unknown strings are errors).
@@ -109,18 +113,30 @@ class OptionReader {
   std::set<std::string> given_, used_;
 };
 
-// The options every glue function takes besides its own.
-struct RunOptions {
-  int n_threads = 1;
-  bool verbose = false;
-};
+// What every glue function takes besides its own options: n_threads and verbose, read last,
+// after which no option may be left unread. Holds the executor and the Control of the call.
+class GlueRun {
+ public:
+  explicit GlueRun(OptionReader& opt) : GlueRun(finish(opt)) {}
+  // For a glue function with no options of its own.
+  explicit GlueRun(const Rcpp::List& options) : GlueRun(finish(OptionReader(options))) {}
+  RcppParallelExecutor exec;
+  RControl control;
 
-inline RunOptions read_run_options(OptionReader& opt) {
-  RunOptions r;
-  opt.read("n_threads", r.n_threads);
-  opt.read("verbose", r.verbose);
-  return r;
-}
+ private:
+  struct Run {
+    int n_threads = 1;
+    bool verbose = false;
+  };
+  static Run finish(OptionReader&& opt) { return finish(opt); }
+  static Run finish(OptionReader& opt) {
+    Run r;
+    opt.read("n_threads", r.n_threads, "verbose", r.verbose);
+    opt.done();
+    return r;
+  }
+  explicit GlueRun(const Run& r) : exec(r.n_threads), control(r.verbose) {}
+};
 
 }  // namespace nembed
 

@@ -13,16 +13,18 @@
 
 namespace nembed {
 
-// Row-major n x d copy of an R matrix.
-inline std::vector<double> rowmajor(const Rcpp::NumericMatrix& Y) {
+// Row-major n x d copy of an R matrix, in doubles or (the SGD methods' coordinates) floats.
+template <class T = double>
+std::vector<T> rowmajor(const Rcpp::NumericMatrix& Y) {
   const std::size_t n = Y.nrow(), d = Y.ncol();
-  std::vector<double> out(n * d);
+  std::vector<T> out(n * d);
   for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t c = 0; c < d; ++c) out[i * d + c] = Y(i, c);
+    for (std::size_t c = 0; c < d; ++c) out[i * d + c] = static_cast<T>(Y(i, c));
   return out;
 }
 
-inline Rcpp::NumericMatrix to_matrix(const std::vector<double>& v, std::size_t n, std::size_t d) {
+template <class T>
+Rcpp::NumericMatrix to_matrix(const std::vector<T>& v, std::size_t n, std::size_t d) {
   Rcpp::NumericMatrix out(n, d);
   for (std::size_t i = 0; i < n; ++i)
     for (std::size_t c = 0; c < d; ++c) out(i, c) = v[i * d + c];
@@ -42,23 +44,17 @@ inline void knn_from_r(const Rcpp::IntegerMatrix& idx, const Rcpp::NumericMatrix
     }
 }
 
-// Row-major n x d float copy of an R matrix (the SGD methods' coordinates), and back.
-inline std::vector<float> coords_from_r(const Rcpp::NumericMatrix& Y) {
-  const std::size_t n = Y.nrow(), d = Y.ncol();
-  std::vector<float> out(n * d);
-  for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t j = 0; j < d; ++j) out[i * d + j] = static_cast<float>(Y(i, j));
-  return out;
-}
-
-inline Rcpp::NumericMatrix coords_to_r(const std::vector<float>& Y, std::size_t n, std::size_t d) {
-  Rcpp::NumericMatrix out(n, d);
-  for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t j = 0; j < d; ++j) out(i, j) = Y[i * d + j];
-  return out;
-}
-
 // A symmetric dgCMatrix (column pointers, row indices, values) as CSR rows: the same arrays.
+inline CsrGraph csr_from_r(const Rcpp::IntegerVector& p, const Rcpp::IntegerVector& i,
+                           const Rcpp::NumericVector& x, std::size_t n);
+
+// The same from the dgCMatrix itself (as_weight_matrix() made it one in R).
+inline CsrGraph csr_from_r(const Rcpp::S4& W) {
+  if (!W.is("dgCMatrix")) throw Error("type", "W", "the graph must be a dgCMatrix");
+  const Rcpp::IntegerVector dim = W.slot("Dim");
+  return csr_from_r(W.slot("p"), W.slot("i"), W.slot("x"), static_cast<std::size_t>(dim[0]));
+}
+
 inline CsrGraph csr_from_r(const Rcpp::IntegerVector& p, const Rcpp::IntegerVector& i,
                            const Rcpp::NumericVector& x, std::size_t n) {
   // validate_affinities() / as_weight_matrix() ran in R; debug builds check again.

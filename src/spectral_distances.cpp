@@ -18,14 +18,10 @@ Rcpp::List spectral_distances_cpp(const Rcpp::IntegerMatrix& idx, const Rcpp::Nu
   OptionReader opt(options);
   SpectralParams par;
   opt.read_enum("method", par.method, spectral_method_names);
-  opt.read("corrected", par.corrected);
-  opt.read("t", par.t);
-  opt.read("n_eigen", par.n_eigen);
-  opt.read("weighted", par.weighted);
-  const RunOptions run = read_run_options(opt);
-  opt.done();
-  RcppParallelExecutor exec(run.n_threads);
-  RControl control(run.verbose);
+  opt.read("corrected", par.corrected, "t", par.t, "n_eigen", par.n_eigen, "weighted", par.weighted);
+  GlueRun run(opt);
+  const auto& exec = run.exec;
+  auto& control = run.control;
   const std::size_t n = idx.nrow(), k = idx.ncol();
   std::vector<int> nbr;
   std::vector<double> d;

@@ -25,32 +25,25 @@ Rcpp::NumericMatrix sgd_transform_cpp(Rcpp::NumericMatrix ref, Rcpp::NumericMatr
   LossSpec spec;
   opt.read_enum("loss", spec.kind, loss_names);
   if (spec.kind == LossKind::nce) spec.kind = LossKind::neg;  // NCE's learnt constant stays as it is
-  opt.read("a", spec.a);
-  opt.read("b", spec.b);
-  opt.read("attraction_weight", spec.attraction_weight);
-  opt.read("c", spec.c);
-  opt.read("rho", spec.rho);
+  opt.read("a", spec.a, "b", spec.b, "attraction_weight", spec.attraction_weight, "c", spec.c,
+           "rho", spec.rho);
   SgdOptions sgd;
   sgd.label = "transform";
-  opt.read("n_epochs", sgd.n_epochs);
-  opt.read("negative_rate", sgd.negative_rate);
-  opt.read("fixed_negatives", sgd.fixed_negatives);
-  opt.read("learning_rate", sgd.learning_rate);
-  opt.read("seed", sgd.seed);
-  const RunOptions run = read_run_options(opt);
-  opt.done();
+  opt.read("n_epochs", sgd.n_epochs, "negative_rate", sgd.negative_rate, "fixed_negatives",
+           sgd.fixed_negatives, "learning_rate", sgd.learning_rate, "seed", sgd.seed);
+  GlueRun run(opt);
   spec.n_negatives = static_cast<int>(sgd.negative_rate);
   std::vector<int> nb;
   std::vector<double> wv;
   knn_from_r(nbr, w, nb, wv);
   const std::size_t m = Y0.nrow();
   SgdGraph g = make_transform_graph(m, nbr.ncol(), nb, wv, sgd.n_epochs, sgd.negative_rate);
-  std::vector<float> y = coords_from_r(Y0);
-  const std::vector<float> fixed = coords_from_r(ref);
-  RcppParallelExecutor exec(run.n_threads);
-  RControl control(run.verbose);
+  std::vector<float> y = rowmajor<float>(Y0);
+  const std::vector<float> fixed = rowmajor<float>(ref);
+  const auto& exec = run.exec;
+  auto& control = run.control;
   const int d = Y0.ncol();
   with_loss(spec, d, [&](auto& L) { sgd_optimize(y, d, g, L, sgd, exec, control, &fixed); });
-  return coords_to_r(y, m, d);
+  return to_matrix(y, m, d);
   NEMBED_GLUE_END
 }

@@ -10,33 +10,27 @@
 
 using namespace nembed;
 
-// Optimises the layout Y (n x dim) on the symmetric fuzzy graph (p, i, x). options: n_epochs, a, b,
-// gamma, negative_rate, learning_rate, seed, n_threads, verbose.
+// Optimises the layout Y (n x dim) on the symmetric fuzzy graph W (dgCMatrix). options: n_epochs,
+// a, b, gamma, negative_rate, learning_rate, seed, n_threads, verbose.
 // [[Rcpp::export]]
-Rcpp::NumericMatrix umap_sgd_cpp(Rcpp::NumericMatrix Y, Rcpp::IntegerVector p, Rcpp::IntegerVector i,
-                                 Rcpp::NumericVector x, Rcpp::List options) {
+Rcpp::NumericMatrix umap_sgd_cpp(Rcpp::NumericMatrix Y, Rcpp::S4 W, Rcpp::List options) {
   NEMBED_GLUE_BEGIN
   OptionReader opt(options);
   SgdOptions sgd;
   sgd.label = "umap";
-  opt.read("n_epochs", sgd.n_epochs);
-  opt.read("negative_rate", sgd.negative_rate);
-  opt.read("learning_rate", sgd.learning_rate);
-  opt.read("seed", sgd.seed);
+  opt.read("n_epochs", sgd.n_epochs, "negative_rate", sgd.negative_rate, "learning_rate",
+           sgd.learning_rate, "seed", sgd.seed);
   LossSpec spec;
-  opt.read("a", spec.a);
-  opt.read("b", spec.b);
-  opt.read("gamma", spec.gamma);
-  const RunOptions run = read_run_options(opt);
-  opt.done();
-  RcppParallelExecutor exec(run.n_threads);
-  RControl control(run.verbose);
+  opt.read("a", spec.a, "b", spec.b, "gamma", spec.gamma);
+  GlueRun run(opt);
+  const auto& exec = run.exec;
+  auto& control = run.control;
   const std::size_t n = Y.nrow(), dim = Y.ncol();
-  SgdGraph g = make_sgd_graph(csr_from_r(p, i, x, n), sgd.n_epochs, sgd.negative_rate);
-  std::vector<float> y = coords_from_r(Y);
+  SgdGraph g = make_sgd_graph(csr_from_r(W), sgd.n_epochs, sgd.negative_rate);
+  std::vector<float> y = rowmajor<float>(Y);
   const int d = static_cast<int>(dim);
   with_loss(spec, d, [&](auto& L) { sgd_optimize(y, d, g, L, sgd, exec, control); });
-  return coords_to_r(y, n, dim);
+  return to_matrix(y, n, dim);
   NEMBED_GLUE_END
 }
 

@@ -423,9 +423,7 @@ double cauchy_partition_sum(const std::vector<float>& Y, int D, double eps, std:
   const std::size_t n = Y.size() / static_cast<std::size_t>(D);
   if (n < 2) return 0.0;
   const std::size_t rows = n_sample == 0 || n_sample >= n ? n : n_sample;
-  const std::size_t block = 64;
-  std::vector<double> part(n_blocks(rows, block), 0.0);
-  for_each_block(exec, rows, block, [&](std::size_t bi, std::size_t s, std::size_t e) {
+  const double z = block_sum(exec, rows, 64, [&](std::size_t s, std::size_t e) {
     double acc = 0.0;
     for (std::size_t q = s; q < e; ++q) {
       const std::size_t i = rows == n ? q : (q * n) / rows;
@@ -437,10 +435,8 @@ double cauchy_partition_sum(const std::vector<float>& Y, int D, double eps, std:
       }
       acc += row;
     }
-    part[bi] = acc;
+    return acc;
   });
-  double z = 0.0;
-  for (double v : part) z += v;
   return z * static_cast<double>(n) / static_cast<double>(rows);
 }
 

@@ -20,19 +20,21 @@
 #include <string>
 #include <vector>
 
-#include "nembed/graph.hpp"
 #include "nembed/control.hpp"
+#include "nembed/graph.hpp"
 #include "nembed/parallel.hpp"
 
 namespace nembed {
 
-struct Fa2Options {
-  int n_iter = 750;
+struct ForceAtlas2Params {
+  // Forces: repulsion constant k_r, gravity k_g and its strong (linear) form.
   double scaling_ratio = 2.0;
   double gravity = 1.0;
   bool strong_gravity = false;
-  double theta = 1.2;  // <= 0: exact O(n^2) repulsion
+  double theta = 1.2;  // Barnes-Hut opening; <= 0: exact O(n^2) repulsion
+  // Steps: the adaptive speed's tolerance to swinging, and the number of iterations.
   double jitter_tolerance = 1.0;
+  int n_iter = 750;
 };
 
 namespace detail {
@@ -125,11 +127,103 @@ class MassQuadtree {
   }
 };
 
+// Repulsion k_r m_i m_j (x_i - x_j) / d^2 on point i from all others (exactly, or from the quadtree's
+// cells when theta > 0), added to (fx, fy). `stack` is the caller's scratch.
+inline void fa2_repulsion(std::size_t i, const std::vector<double>& Y, const std::vector<double>& mass,
+                          const MassQuadtree& tree, double kr, double theta, std::vector<int>& stack,
+                          double& fx, double& fy) {
+  const std::size_t n = mass.size();
+  const double xi = Y[2 * i], yi = Y[2 * i + 1], mi = mass[i];
+  auto body = [&](double bx, double by, double bm) {
+    const double dx = xi - bx, dy = yi - by, d2 = dx * dx + dy * dy;
+    if (d2 > 0) {
+      const double f = kr * mi * bm / d2;
+      fx += dx * f;
+      fy += dy * f;
+    }
+  };
+  if (theta > 0) {
+    stack.assign(1, 0);
+    while (!stack.empty()) {
+      const auto& nd = tree.nodes[stack.back()];
+      stack.pop_back();
+      const double dx = xi - nd.cx, dy = yi - nd.cy;
+      if (nd.end - nd.begin > 1 && std::sqrt(dx * dx + dy * dy) * theta > nd.size) {
+        body(nd.cx, nd.cy, nd.mass);
+      } else if (nd.leaf) {
+        for (std::size_t p = nd.begin; p < nd.end; ++p) {
+          const std::size_t j = tree.perm[p];
+          if (j != i) body(Y[2 * j], Y[2 * j + 1], mass[j]);
+        }
+      } else {
+        for (int c = 3; c >= 0; --c)
+          if (nd.child[c] >= 0) stack.push_back(nd.child[c]);
+      }
+    }
+  } else {
+    for (std::size_t j = 0; j < n; ++j)
+      if (j != i) body(Y[2 * j], Y[2 * j + 1], mass[j]);
+  }
+}
+
+// Gravity towards the origin, then the linear attraction -w_ij (x_i - x_j) along i's edges,
+// subtracted from (fx, fy).
+inline void fa2_gravity_attraction(std::size_t i, const std::vector<double>& Y,
+                                   const std::vector<double>& mass, const CsrGraph& W,
+                                   const ForceAtlas2Params& opt, double& fx, double& fy) {
+  const double xi = Y[2 * i], yi = Y[2 * i + 1], mi = mass[i];
+  const double dist = std::sqrt(xi * xi + yi * yi);
+  if (opt.strong_gravity) {
+    fx -= opt.scaling_ratio * opt.gravity * mi * xi;
+    fy -= opt.scaling_ratio * opt.gravity * mi * yi;
+  } else if (dist > 0) {
+    const double g = opt.gravity * mi / dist;
+    fx -= xi * g;
+    fy -= yi * g;
+  }
+  for (std::size_t p = W.ptr[i]; p < W.ptr[i + 1]; ++p) {
+    const std::size_t j = static_cast<std::size_t>(W.idx[p]);
+    if (j == i) continue;
+    fx -= W.val[p] * (xi - Y[2 * j]);
+    fy -= W.val[p] * (yi - Y[2 * j + 1]);
+  }
+}
+
+// Gephi's / fa2's adaptive global speed (adjustSpeedAndApplyForces) from this iteration's total
+// swinging and traction.
+struct Fa2Speed {
+  double speed = 1.0;
+  double efficiency = 1.0;
+  void update(double total_swing, double total_trac, std::size_t n, double jitter_tolerance) {
+    const double est_jt = 0.05 * std::sqrt(static_cast<double>(n));
+    const double min_jt = std::sqrt(est_jt), max_jt = 10.0;
+    double jt = jitter_tolerance *
+                std::max(min_jt, std::min(max_jt, est_jt * total_trac / (static_cast<double>(n) * n)));
+    const double min_speed_eff = 0.05;
+    if (total_trac > 0 && total_swing / total_trac > 2.0) {
+      if (efficiency > min_speed_eff) efficiency *= 0.5;
+      jt = std::max(jt, jitter_tolerance);
+    }
+    const double target_speed = total_swing == 0 ? std::numeric_limits<double>::infinity()
+                                                 : jt * efficiency * total_trac / total_swing;
+    if (total_swing > jt * total_trac) {
+      if (efficiency > min_speed_eff) efficiency *= 0.7;
+    } else if (speed < 1000) {
+      efficiency *= 1.3;
+    }
+    speed = speed + std::min(target_speed - speed, 0.5 * speed);
+  }
+};
+
+struct SwingTraction {
+  double swing = 0, traction = 0;
+};
+
 }  // namespace detail
 
 // Runs ForceAtlas2 on Y (n x 2, row-major) for the symmetric weighted graph W.
 template <class Exec>
-void forceatlas2(std::vector<double>& Y, const CsrGraph& W, const Fa2Options& opt, const Exec& exec,
+void forceatlas2(std::vector<double>& Y, const CsrGraph& W, const ForceAtlas2Params& opt, const Exec& exec,
                  Control& control) {
   const std::size_t n = W.n;
   std::vector<double> mass(n);
@@ -139,112 +233,46 @@ void forceatlas2(std::vector<double>& Y, const CsrGraph& W, const Fa2Options& op
     mass[i] = 1.0 + static_cast<double>(deg);
   }
   std::vector<double> F(2 * n, 0.0), Fold(2 * n, 0.0);
-  double speed = 1.0, speed_efficiency = 1.0;
-  const std::size_t block = 1024;
-  const std::size_t nb = n_blocks(n, block);
-  std::vector<double> part_swing(nb), part_trac(nb);
+  detail::Fa2Speed speed;
   detail::MassQuadtree tree;
-  const double kr = opt.scaling_ratio, theta = opt.theta;
   const int every = std::max(1, opt.n_iter / 10);
+  auto swinging = [&](std::size_t i) {
+    const double ax = Fold[2 * i] - F[2 * i], ay = Fold[2 * i + 1] - F[2 * i + 1];
+    return mass[i] * std::sqrt(ax * ax + ay * ay);
+  };
   for (int it = 0; it < opt.n_iter; ++it) {
     std::swap(F, Fold);
-    if (theta > 0) tree.build(Y, mass);
+    if (opt.theta > 0) tree.build(Y, mass);
     exec.parallel_for(0, n, [&](std::size_t i0, std::size_t i1) {
       std::vector<int> stack;
       for (std::size_t i = i0; i < i1; ++i) {
-        const double xi = Y[2 * i], yi = Y[2 * i + 1], mi = mass[i];
         double fx = 0, fy = 0;
-        auto body = [&](double bx, double by, double bm) {
-          const double dx = xi - bx, dy = yi - by, d2 = dx * dx + dy * dy;
-          if (d2 > 0) {
-            const double f = kr * mi * bm / d2;
-            fx += dx * f;
-            fy += dy * f;
-          }
-        };
-        if (theta > 0) {
-          stack.assign(1, 0);
-          while (!stack.empty()) {
-            const auto& nd = tree.nodes[stack.back()];
-            stack.pop_back();
-            const double dx = xi - nd.cx, dy = yi - nd.cy;
-            if (nd.end - nd.begin > 1 && std::sqrt(dx * dx + dy * dy) * theta > nd.size) {
-              body(nd.cx, nd.cy, nd.mass);
-            } else if (nd.leaf) {
-              for (std::size_t p = nd.begin; p < nd.end; ++p) {
-                const std::size_t j = tree.perm[p];
-                if (j != i) body(Y[2 * j], Y[2 * j + 1], mass[j]);
-              }
-            } else {
-              for (int c = 3; c >= 0; --c)
-                if (nd.child[c] >= 0) stack.push_back(nd.child[c]);
-            }
-          }
-        } else {
-          for (std::size_t j = 0; j < n; ++j)
-            if (j != i) body(Y[2 * j], Y[2 * j + 1], mass[j]);
-        }
-        // gravity
-        const double dist = std::sqrt(xi * xi + yi * yi);
-        if (opt.strong_gravity) {
-          fx -= kr * opt.gravity * mi * xi;
-          fy -= kr * opt.gravity * mi * yi;
-        } else if (dist > 0) {
-          const double g = opt.gravity * mi / dist;
-          fx -= xi * g;
-          fy -= yi * g;
-        }
-        // linear attraction
-        for (std::size_t p = W.ptr[i]; p < W.ptr[i + 1]; ++p) {
-          const std::size_t j = static_cast<std::size_t>(W.idx[p]);
-          if (j == i) continue;
-          fx -= W.val[p] * (xi - Y[2 * j]);
-          fy -= W.val[p] * (yi - Y[2 * j + 1]);
-        }
+        detail::fa2_repulsion(i, Y, mass, tree, opt.scaling_ratio, opt.theta, stack, fx, fy);
+        detail::fa2_gravity_attraction(i, Y, mass, W, opt, fx, fy);
         F[2 * i] = fx;
         F[2 * i + 1] = fy;
       }
     }, 256);
-    // Adaptive speed (Gephi / fa2 adjustSpeedAndApplyForces).
-    for_each_block(exec, n, block, [&](std::size_t b, std::size_t s, std::size_t e) {
-      double sw = 0, tr = 0;
-      for (std::size_t i = s; i < e; ++i) {
-        const double ax = Fold[2 * i] - F[2 * i], ay = Fold[2 * i + 1] - F[2 * i + 1];
-        const double bx = Fold[2 * i] + F[2 * i], by = Fold[2 * i + 1] + F[2 * i + 1];
-        sw += mass[i] * std::sqrt(ax * ax + ay * ay);
-        tr += 0.5 * mass[i] * std::sqrt(bx * bx + by * by);
-      }
-      part_swing[b] = sw;
-      part_trac[b] = tr;
-    });
-    double total_swing = 0, total_trac = 0;
-    for (std::size_t b = 0; b < nb; ++b) {
-      total_swing += part_swing[b];
-      total_trac += part_trac[b];
-    }
-    const double est_jt = 0.05 * std::sqrt(static_cast<double>(n));
-    const double min_jt = std::sqrt(est_jt), max_jt = 10.0;
-    double jt = opt.jitter_tolerance *
-                std::max(min_jt, std::min(max_jt, est_jt * total_trac / (static_cast<double>(n) * n)));
-    const double min_speed_eff = 0.05;
-    if (total_trac > 0 && total_swing / total_trac > 2.0) {
-      if (speed_efficiency > min_speed_eff) speed_efficiency *= 0.5;
-      jt = std::max(jt, opt.jitter_tolerance);
-    }
-    const double target_speed = total_swing == 0
-                                    ? std::numeric_limits<double>::infinity()
-                                    : jt * speed_efficiency * total_trac / total_swing;
-    if (total_swing > jt * total_trac) {
-      if (speed_efficiency > min_speed_eff) speed_efficiency *= 0.7;
-    } else if (speed < 1000) {
-      speed_efficiency *= 1.3;
-    }
-    speed = speed + std::min(target_speed - speed, 0.5 * speed);
+    const detail::SwingTraction total = block_reduce(
+        exec, n, 1024, detail::SwingTraction{},
+        [&](std::size_t s, std::size_t e) {
+          detail::SwingTraction st;
+          for (std::size_t i = s; i < e; ++i) {
+            const double bx = Fold[2 * i] + F[2 * i], by = Fold[2 * i + 1] + F[2 * i + 1];
+            st.swing += swinging(i);
+            st.traction += 0.5 * mass[i] * std::sqrt(bx * bx + by * by);
+          }
+          return st;
+        },
+        [](detail::SwingTraction a, const detail::SwingTraction& b) {
+          a.swing += b.swing;
+          a.traction += b.traction;
+          return a;
+        });
+    speed.update(total.swing, total.traction, n, opt.jitter_tolerance);
     exec.parallel_for(0, n, [&](std::size_t i0, std::size_t i1) {
       for (std::size_t i = i0; i < i1; ++i) {
-        const double ax = Fold[2 * i] - F[2 * i], ay = Fold[2 * i + 1] - F[2 * i + 1];
-        const double swinging = mass[i] * std::sqrt(ax * ax + ay * ay);
-        const double factor = speed / (1.0 + std::sqrt(speed * swinging));
+        const double factor = speed.speed / (1.0 + std::sqrt(speed.speed * swinging(i)));
         Y[2 * i] += F[2 * i] * factor;
         Y[2 * i + 1] += F[2 * i + 1] * factor;
       }

@@ -28,7 +28,6 @@
 #define NEMBED_SPECTRAL_DISTANCES_HPP
 
 #include <Eigen/Dense>
-#include <Spectra/SymEigsSolver.h>
 
 #include <algorithm>
 #include <cmath>
@@ -41,6 +40,7 @@
 
 #include "nembed/control.hpp"
 #include "nembed/graph.hpp"
+#include "nembed/laplacian.hpp"
 #include "nembed/parallel.hpp"
 
 namespace nembed {
@@ -102,70 +102,95 @@ inline std::size_t dist_index(std::size_t n, std::size_t i, std::size_t j) {
 
 namespace detail {
 
-// y = (D^-1/2 A D^-1/2) x on one component, for Lanczos.
-class NormalisedAdjacencyOp {
- public:
-  NormalisedAdjacencyOp(const std::vector<std::size_t>& ptr, const std::vector<int>& idx,
-                        const std::vector<double>& val)
-      : ptr_(ptr), idx_(idx), val_(val) {}
-  Eigen::Index rows() const { return static_cast<Eigen::Index>(ptr_.size() - 1); }
-  Eigen::Index cols() const { return rows(); }
-  void perform_op(const double* x, double* y) const {
-    const std::size_t m = ptr_.size() - 1;
-    for (std::size_t i = 0; i < m; ++i) {
-      double s = 0;
-      for (std::size_t e = ptr_[i]; e < ptr_[i + 1]; ++e) s += val_[e] * x[idx_[e]];
-      y[i] = s;
-    }
-  }
-
- private:
-  const std::vector<std::size_t>& ptr_;
-  const std::vector<int>& idx_;
-  const std::vector<double>& val_;
+// Step 1, components: one connected component's subgraph in local numbering, with its degrees and
+// its weights already normalised as a_ij / sqrt(d_i d_j) (the normalisation this distance has always
+// used; laplacian_eigenpairs then gets D^-1/2 = 1).
+struct ComponentGraph {
+  CsrGraph normalised;
+  std::vector<double> degree;
 };
 
-struct Eigenpairs {
-  Eigen::VectorXd values;   // ascending eigenvalues of L_sym, trivial one included
-  Eigen::MatrixXd vectors;  // m x values.size()
-};
-
-// The `n_keep` smallest eigenpairs of L_sym = I - N on one component (n_keep = 0: all of them).
-inline Eigenpairs laplacian_eigenpairs(const std::vector<std::size_t>& ptr,
-                                       const std::vector<int>& idx, const std::vector<double>& nval,
-                                       std::size_t n_keep, std::size_t sparse_min_size,
-                                       bool& used_lanczos) {
-  const std::size_t m = ptr.size() - 1;
-  used_lanczos = false;
-  Eigenpairs ep;
-  const bool lanczos = n_keep > 0 && m > sparse_min_size && 2 * n_keep + 20 < m;
-  if (lanczos) {
-    // Largest eigenvalues of N = I - L_sym are the smallest of L_sym.
-    NormalisedAdjacencyOp op(ptr, idx, nval);
-    const Eigen::Index nev = static_cast<Eigen::Index>(n_keep);
-    const Eigen::Index ncv = std::min<Eigen::Index>(static_cast<Eigen::Index>(m),
-                                                    std::max<Eigen::Index>(2 * nev + 1, nev + 40));
-    Spectra::SymEigsSolver<double, Spectra::LARGEST_ALGE, NormalisedAdjacencyOp> eigs(&op, nev, ncv);
-    eigs.init();
-    eigs.compute(10000, 1e-10, Spectra::LARGEST_ALGE);
-    if (eigs.info() == Spectra::SUCCESSFUL) {
-      // Spectra returns them in decreasing order of N's eigenvalue = increasing lambda.
-      ep.values = 1.0 - eigs.eigenvalues().array();
-      ep.vectors = eigs.eigenvectors();
-      used_lanczos = true;
-      return ep;
-    }
-    // Lanczos did not converge: fall through to the dense solver, which always does.
+inline ComponentGraph component_graph(const CsrGraph& g, const std::vector<int>& V,
+                                      std::vector<int>& local) {
+  const std::size_t m = V.size();
+  for (std::size_t a = 0; a < m; ++a) local[V[a]] = static_cast<int>(a);
+  ComponentGraph c;
+  CsrGraph& N = c.normalised;
+  N.n = m;
+  c.degree.assign(m, 0.0);
+  N.ptr.assign(m + 1, 0);
+  for (std::size_t a = 0; a < m; ++a) {
+    const int v = V[a];
+    for (std::size_t e = g.ptr[v]; e < g.ptr[v + 1]; ++e) c.degree[a] += g.val[e];
+    N.ptr[a + 1] = N.ptr[a] + (g.ptr[v + 1] - g.ptr[v]);
   }
-  Eigen::MatrixXd L = Eigen::MatrixXd::Identity(m, m);
-  for (std::size_t i = 0; i < m; ++i)
-    for (std::size_t e = ptr[i]; e < ptr[i + 1]; ++e) L(i, idx[e]) -= nval[e];
-  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(L);
-  if (es.info() != Eigen::Success) throw Error("internal", "", "eigendecomposition failed");
-  const std::size_t keep = n_keep == 0 ? m : std::min(n_keep, m);
-  ep.values = es.eigenvalues().head(keep);
-  ep.vectors = es.eigenvectors().leftCols(keep);
-  return ep;
+  N.idx.resize(N.ptr[m]);
+  N.val.resize(N.ptr[m]);
+  for (std::size_t a = 0; a < m; ++a) {
+    const int v = V[a];
+    std::size_t o = N.ptr[a];
+    for (std::size_t e = g.ptr[v]; e < g.ptr[v + 1]; ++e, ++o) {
+      const int b = local[g.idx[e]];
+      N.idx[o] = b;
+      N.val[o] = g.val[e] / std::sqrt(c.degree[a] * c.degree[b]);
+    }
+  }
+  return c;
+}
+
+// Step 3, assembly: sqrt(f(lambda_k)) for the non-trivial eigenvalues values(1..).
+inline Eigen::VectorXd spectral_scales(const Eigen::VectorXd& values, const SpectralParams& par,
+                                       double vol_graph) {
+  const Eigen::Index r = values.size() - 1;
+  Eigen::VectorXd scale(r);
+  for (Eigen::Index k = 0; k < r; ++k) {
+    const double lam = values(k + 1);
+    double f = 0;
+    switch (par.method) {
+      case SpectralMethod::effective_resistance:
+        // lambda_2 > 0 on a connected component; guard only against round-off below zero.
+        f = par.corrected ? (1 - lam) * (1 - lam) / std::max(lam, 1e-300) : 1 / std::max(lam, 1e-300);
+        break;
+      case SpectralMethod::diffusion:
+        f = vol_graph * std::pow(std::abs(1 - lam), 2 * par.t);
+        break;
+      case SpectralMethod::laplacian_eigenmap:
+        f = 1;
+        break;
+    }
+    scale(k) = std::sqrt(f);
+  }
+  return scale;
+}
+
+// Writes the pairwise distances between the rows of E (points V of one component) into `out`.
+// Row block [b, e) against rows [0, e): a Gram block, then |x|^2 + |y|^2 - 2 x.y. Blocks are
+// processed in batches so an interrupt is seen between them.
+template <class Exec>
+void write_component_distances(const Eigen::MatrixXd& E, const std::vector<int>& V, std::size_t n,
+                               bool take_sqrt, const Exec& exec, Control& control, double* out) {
+  const std::size_t m = V.size();
+  const Eigen::VectorXd sqnorm = E.rowwise().squaredNorm();
+  const std::size_t block = 64;
+  const std::size_t nb = n_blocks(m, block);
+  const std::size_t batch = std::max<std::size_t>(1, 4 * static_cast<std::size_t>(exec.n_threads()));
+  for (std::size_t b0 = 0; b0 < nb; b0 += batch) {
+    const std::size_t b1 = std::min(nb, b0 + batch);
+    exec.parallel_for(b0, b1, [&](std::size_t bb, std::size_t be) {
+      Eigen::MatrixXd G;
+      for (std::size_t blk = bb; blk < be; ++blk) {
+        const std::size_t rs = blk * block, re = std::min(m, rs + block);
+        G.noalias() = E.middleRows(rs, re - rs) * E.topRows(re).transpose();
+        for (std::size_t a = rs; a < re; ++a)
+          for (std::size_t q = 0; q < a; ++q) {
+            double d2 = sqnorm(a) + sqnorm(q) - 2 * G(a - rs, q);
+            if (d2 < 0) d2 = 0;
+            out[dist_index(n, V[a], V[q])] = take_sqrt ? std::sqrt(d2) : d2;
+          }
+      }
+    }, 1);
+    control.check();
+  }
 }
 
 }  // namespace detail
@@ -207,34 +232,16 @@ SpectralInfo spectral_distances(const CsrGraph& g, const SpectralParams& par, co
   // The whole graph's volume (sum of all degrees): the diffusion distance's scale.
   const double vol_graph = std::accumulate(g.val.begin(), g.val.end(), 0.0);
 
+  LanczosSetup solver = spectral_distance_lanczos;
+  solver.dense_below = par.sparse_min_size + 1;
   std::vector<int> local(n, -1);
   for (int c = 0; c < info.n_components; ++c) {
     const std::vector<int>& V = members[c];
     const std::size_t m = V.size();
     if (m < 2) continue;
-    for (std::size_t a = 0; a < m; ++a) local[V[a]] = static_cast<int>(a);
+    const detail::ComponentGraph cg = detail::component_graph(g, V, local);
 
-    // Component CSR with normalised weights a_ij / sqrt(d_i d_j).
-    std::vector<double> deg(m, 0.0);
-    std::vector<std::size_t> ptr(m + 1, 0);
-    for (std::size_t a = 0; a < m; ++a) {
-      const int v = V[a];
-      for (std::size_t e = g.ptr[v]; e < g.ptr[v + 1]; ++e) deg[a] += g.val[e];
-      ptr[a + 1] = ptr[a] + (g.ptr[v + 1] - g.ptr[v]);
-    }
-    std::vector<int> idx(ptr[m]);
-    std::vector<double> nval(ptr[m]);
-    for (std::size_t a = 0; a < m; ++a) {
-      const int v = V[a];
-      std::size_t o = ptr[a];
-      for (std::size_t e = g.ptr[v]; e < g.ptr[v + 1]; ++e, ++o) {
-        const int b = local[g.idx[e]];
-        idx[o] = b;
-        nval[o] = g.val[e] / std::sqrt(deg[a] * deg[b]);
-      }
-    }
-
-    // Eigenpairs needed: the trivial one plus n_eigen non-trivial ones (or all).
+    // Step 2, spectrum: the trivial pair plus n_eigen non-trivial ones (or all).
     std::size_t n_keep = 0;
     if (par.n_eigen > 0 && static_cast<std::size_t>(par.n_eigen) + 1 < m)
       n_keep = static_cast<std::size_t>(par.n_eigen) + 1;
@@ -243,84 +250,42 @@ SpectralInfo spectral_distances(const CsrGraph& g, const SpectralParams& par, co
       control.message("spectral distances: component of " + std::to_string(m) + " points, " +
                        (n_keep ? std::to_string(n_keep - 1) : std::string("all")) +
                        " non-trivial eigenpairs");
-    bool lanczos = false;
-    detail::Eigenpairs ep =
-        detail::laplacian_eigenpairs(ptr, idx, nval, n_keep, par.sparse_min_size, lanczos);
-    info.lanczos = info.lanczos || lanczos;
+    const Eigen::VectorXd ones = Eigen::VectorXd::Ones(static_cast<Eigen::Index>(m));
+    Eigenpairs ep =
+        laplacian_eigenpairs(cg.normalised, ones, ones, n_keep, solver, 0, exec, control);
+    if (!ep.ok) throw Error("internal", "", "eigendecomposition failed");
+    info.lanczos = info.lanczos || ep.lanczos;
     control.check();
 
     const Eigen::Index r = ep.values.size() - 1;  // non-trivial pairs
     if (r < 1) continue;
     info.min_nontrivial_eigenvalue = std::min(info.min_nontrivial_eigenvalue, ep.values(1));
     info.max_eigenvalue = std::max(info.max_eigenvalue, ep.values(ep.values.size() - 1));
-    Eigen::VectorXd scale(r);
-    for (Eigen::Index k = 0; k < r; ++k) {
-      const double lam = ep.values(k + 1);
-      double f = 0;
-      switch (par.method) {
-        case SpectralMethod::effective_resistance:
-          // lambda_2 > 0 on a connected component; guard only against round-off below zero.
-          f = par.corrected ? (1 - lam) * (1 - lam) / std::max(lam, 1e-300)
-                            : 1 / std::max(lam, 1e-300);
-          break;
-        case SpectralMethod::diffusion:
-          f = vol_graph * std::pow(std::abs(1 - lam), 2 * par.t);
-          break;
-        case SpectralMethod::laplacian_eigenmap:
-          f = 1;
-          break;
-      }
-      scale(k) = std::sqrt(f);
-    }
-    // E = D^-1/2 U diag(sqrt f), one row per point of the component.
+    const Eigen::VectorXd scale = detail::spectral_scales(ep.values, par, vol_graph);
+    // Step 3, assembly: E = D^-1/2 U diag(sqrt f), one row per point of the component.
     Eigen::MatrixXd E(m, r);
     exec.parallel_for(0, m, [&](std::size_t b, std::size_t e) {
       for (std::size_t a = b; a < e; ++a) {
-        const double s = 1 / std::sqrt(deg[a]);
+        const double s = 1 / std::sqrt(cg.degree[a]);
         for (Eigen::Index k = 0; k < r; ++k) E(a, k) = ep.vectors(a, k + 1) * s * scale(k);
       }
     }, 64);
-    ep = detail::Eigenpairs();
-    const Eigen::VectorXd sqnorm = E.rowwise().squaredNorm();
-    const bool take_sqrt = par.method != SpectralMethod::effective_resistance;
-
-    // Row block [b, e) against rows [0, e): a Gram block, then |x|^2 + |y|^2 - 2 x.y. Blocks are
-    // processed in batches so an interrupt is seen between them.
-    const std::size_t block = 64;
-    const std::size_t nb = n_blocks(m, block);
-    const std::size_t batch = std::max<std::size_t>(1, 4 * static_cast<std::size_t>(exec.n_threads()));
-    for (std::size_t b0 = 0; b0 < nb; b0 += batch) {
-      const std::size_t b1 = std::min(nb, b0 + batch);
-      exec.parallel_for(b0, b1, [&](std::size_t bb, std::size_t be) {
-        Eigen::MatrixXd G;
-        for (std::size_t blk = bb; blk < be; ++blk) {
-          const std::size_t rs = blk * block, re = std::min(m, rs + block);
-          G.noalias() = E.middleRows(rs, re - rs) * E.topRows(re).transpose();
-          for (std::size_t a = rs; a < re; ++a)
-            for (std::size_t q = 0; q < a; ++q) {
-              double d2 = sqnorm(a) + sqnorm(q) - 2 * G(a - rs, q);
-              if (d2 < 0) d2 = 0;
-              out[dist_index(n, V[a], V[q])] = take_sqrt ? std::sqrt(d2) : d2;
-            }
-        }
-      }, 1);
-      control.check();
-    }
+    ep = Eigenpairs();
+    detail::write_component_distances(E, V, n, par.method != SpectralMethod::effective_resistance,
+                                      exec, control, out);
   }
 
   if (info.n_components > 1) {
-    // Max over the finite (within-component) entries; max is order-free, so thread-count-free.
-    const std::size_t chunk = 1 << 16;
-    const std::size_t nc = n_blocks(n_pairs, chunk);
-    std::vector<double> part(nc, -std::numeric_limits<double>::infinity());
-    for_each_block(exec, n_pairs, chunk, [&](std::size_t b, std::size_t s, std::size_t e) {
-      double mx = -std::numeric_limits<double>::infinity();
-      for (std::size_t p = s; p < e; ++p)
-        if (!std::isnan(out[p]) && out[p] > mx) mx = out[p];
-      part[b] = mx;
-    });
-    double mx = -std::numeric_limits<double>::infinity();
-    for (double v : part) mx = std::max(mx, v);
+    // Max over the finite (within-component) entries.
+    const double ninf = -std::numeric_limits<double>::infinity();
+    const double mx = block_reduce(exec, n_pairs, std::size_t(1) << 16, ninf,
+                                   [&](std::size_t s, std::size_t e) {
+                                     double m = ninf;
+                                     for (std::size_t p = s; p < e; ++p)
+                                       if (!std::isnan(out[p]) && out[p] > m) m = out[p];
+                                     return m;
+                                   },
+                                   [](double a, double b) { return std::max(a, b); });
     // All components tiny or all distances zero: fall back to 1 so cross pairs are still the largest.
     info.cross_value = (std::isfinite(mx) && mx > 0) ? 2 * mx : 1.0;
     const double cv = info.cross_value;
