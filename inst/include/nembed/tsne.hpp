@@ -16,12 +16,12 @@
 #include <vector>
 
 #include "nembed/affinity.hpp"
-#include "nembed/barnes_hut.hpp"
+#include "nembed/tsne_barnes_hut.hpp"
 #include "nembed/control.hpp"
-#include "nembed/fft_interp.hpp"
+#include "nembed/tsne_fft.hpp"
 #include "nembed/locality.hpp"
 #include "nembed/parallel.hpp"
-#include "nembed/repulsion_exact.hpp"
+#include "nembed/tsne_exact.hpp"
 #include "nembed/tsne_kernel.hpp"
 
 namespace nembed {
@@ -158,9 +158,7 @@ class TsneOptimizer {
         break;
     }
     const double invZ = 1.0 / rep_.Z;
-    const std::size_t block = 1024;
-    std::vector<double> plogw(n_blocks(n_, block), 0.0);
-    for_each_block(exec, n_, block, [&](std::size_t b, std::size_t i0, std::size_t i1) {
+    const double plogw = sum_over_blocks(exec, n_, 1024, [&](std::size_t i0, std::size_t i1) {
       double acc = 0.0;
       for (std::size_t i = i0; i < i1; ++i) {
         double f[D] = {};
@@ -180,13 +178,11 @@ class TsneOptimizer {
         for (int c = 0; c < D; ++c)
           grad_[i * D + c] = rho * f[c] - invZ * rep_.force[i * D + c];
       }
-      plogw[b] = acc;
+      return acc;
     });
     if (!want_kl) return NAN;
-    double s = 0.0;
-    for (double v : plogw) s += v;
     // KL = sum p log p - sum p log w + log Z
-    return P_.sum_plogp - s + std::log(rep_.Z);
+    return P_.sum_plogp - plogw + std::log(rep_.Z);
   }
 
   // One gradient-descent step. Returns the KL divergence when want_kl, NaN otherwise.
@@ -198,23 +194,9 @@ class TsneOptimizer {
     std::vector<double> mean_part(n_blocks(n_, block) * D, 0.0);
     for_each_block(exec, n_, block, [&](std::size_t b, std::size_t i0, std::size_t i1) {
       for (std::size_t i = i0; i < i1; ++i) {
-        double upd[D], nrm2 = 0.0;
-        for (int c = 0; c < D; ++c) {
-          const std::size_t q = i * D + c;
-          const double g = grad_[q];
-          gains_[q] = delta_bar_delta_gain(gains_[q], g, update_[q]);
-          upd[c] = momentum * update_[q] - lr * gains_[q] * g;
-          nrm2 += upd[c] * upd[c];
-        }
-        if (maxstep > 0 && nrm2 > maxstep * maxstep) {
-          const double s = maxstep / std::sqrt(nrm2);
-          for (int c = 0; c < D; ++c) upd[c] *= s;
-        }
-        for (int c = 0; c < D; ++c) {
-          update_[i * D + c] = upd[c];
-          Y_[i * D + c] += upd[c];
-          mean_part[b * D + c] += Y_[i * D + c];
-        }
+        gain_momentum_step<D>(&grad_[i * D], momentum, lr, maxstep, &gains_[i * D],
+                              &update_[i * D], &Y_[i * D]);
+        for (int c = 0; c < D; ++c) mean_part[b * D + c] += Y_[i * D + c];
       }
     });
     double mean[D] = {};

@@ -8,6 +8,8 @@
 #include <cmath>
 #include <vector>
 
+#include "nembed/parallel.hpp"
+
 namespace nembed {
 
 struct TsneKernel {
@@ -27,6 +29,41 @@ inline double delta_bar_delta_gain(double gain, double grad, double update) {
   const int sg = (grad > 0) - (grad < 0), su = (update > 0) - (update < 0);
   gain = sg != su ? gain + 0.2 : gain * 0.8;
   return gain < 0.01 ? 0.01 : gain;
+}
+
+// One gradient-descent step of one point (t-SNE and its transform): delta-bar-delta gains,
+// momentum, then the step clipped to norm max_step (0: no clipping). Updates gains, update and y.
+template <int D>
+inline void gain_momentum_step(const double* grad, double momentum, double learning_rate,
+                               double max_step, double* gains, double* update, double* y) {
+  double upd[D], nrm2 = 0.0;
+  for (int c = 0; c < D; ++c) {
+    gains[c] = delta_bar_delta_gain(gains[c], grad[c], update[c]);
+    upd[c] = momentum * update[c] - learning_rate * gains[c] * grad[c];
+    nrm2 += upd[c] * upd[c];
+  }
+  if (max_step > 0 && nrm2 > max_step * max_step) {
+    const double s = max_step / std::sqrt(nrm2);
+    for (int c = 0; c < D; ++c) upd[c] *= s;
+  }
+  for (int c = 0; c < D; ++c) {
+    update[c] = upd[c];
+    y[c] += upd[c];
+  }
+}
+
+// Sum over the points of a per-block quantity: fn(begin, end) returns the partial sum of the
+// points [begin, end) of one fixed block; partials are added in block order, so the sum does not
+// depend on the thread count (parallel.hpp). Used for Z and the KL divergence's sum p log w.
+template <class Exec, class Fn>
+double sum_over_blocks(const Exec& exec, std::size_t n, std::size_t block, Fn&& fn) {
+  std::vector<double> part(n_blocks(n, block), 0.0);
+  for_each_block(exec, n, block, [&](std::size_t b, std::size_t i0, std::size_t i1) {
+    part[b] = fn(i0, i1);
+  });
+  double s = 0.0;
+  for (double v : part) s += v;
+  return s;
 }
 
 // One repulsive interaction of y_i with y_j (a point, or a cell's centre of mass standing for
