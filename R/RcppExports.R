@@ -85,6 +85,10 @@ hilbert_order_cpp <- function(Y) {
     .Call(`_nembed_hilbert_order_cpp`, Y)
 }
 
+tsne_phase_times_cpp <- function() {
+    .Call(`_nembed_tsne_phase_times_cpp`)
+}
+
 check_knn_cpp <- function(idx, dist, n_points, self_excluded) {
     .Call(`_nembed_check_knn_cpp`, idx, dist, n_points, self_excluded)
 }

@@ -373,6 +373,16 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// tsne_phase_times_cpp
+Rcpp::NumericVector tsne_phase_times_cpp();
+RcppExport SEXP _nembed_tsne_phase_times_cpp() {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    rcpp_result_gen = Rcpp::wrap(tsne_phase_times_cpp());
+    return rcpp_result_gen;
+END_RCPP
+}
 // check_knn_cpp
 std::string check_knn_cpp(const Rcpp::IntegerMatrix& idx, const Rcpp::NumericMatrix& dist, int n_points, bool self_excluded);
 RcppExport SEXP _nembed_check_knn_cpp(SEXP idxSEXP, SEXP distSEXP, SEXP n_pointsSEXP, SEXP self_excludedSEXP) {
@@ -454,6 +464,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_nembed_perplexity_conditional_cpp", (DL_FUNC) &_nembed_perplexity_conditional_cpp, 3},
     {"_nembed_tsne_transform_cpp", (DL_FUNC) &_nembed_tsne_transform_cpp, 7},
     {"_nembed_hilbert_order_cpp", (DL_FUNC) &_nembed_hilbert_order_cpp, 1},
+    {"_nembed_tsne_phase_times_cpp", (DL_FUNC) &_nembed_tsne_phase_times_cpp, 0},
     {"_nembed_check_knn_cpp", (DL_FUNC) &_nembed_check_knn_cpp, 4},
     {"_nembed_check_csc_cpp", (DL_FUNC) &_nembed_check_csc_cpp, 4},
     {"_nembed_wasserstein_gaussian_cpp", (DL_FUNC) &_nembed_wasserstein_gaussian_cpp, 6},

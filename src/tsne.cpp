@@ -1,6 +1,8 @@
 // Glue: t-SNE optimisation and its repulsion engines.
 #include <Rcpp.h>
 
+#include <cstdlib>
+
 #include "nembed/tsne.hpp"
 #include "nembed/tsne_transform.hpp"
 #include "nembed/validate.hpp"
@@ -38,6 +40,13 @@ TsneParams params_from_list(const Rcpp::List& par) {
   return p;
 }
 
+// Phase times of the last tsne_cpp() run with the environment variable NEMBED_TSNE_PROFILE set
+// (bench/tsne-breakdown.R); a benchmark instrument, off otherwise.
+TsnePhaseTimes& last_phase_times() {
+  static TsnePhaseTimes times;
+  return times;
+}
+
 template <int D>
 Rcpp::List run_tsne(SparseP P, const Rcpp::NumericMatrix& Y0, const TsneParams& par,
                     int n_threads, bool verbose, int iter_offset) {
@@ -45,7 +54,10 @@ Rcpp::List run_tsne(SparseP P, const Rcpp::NumericMatrix& Y0, const TsneParams& 
   RControl control(verbose);
   const std::size_t n = P.n;
   TsneOptimizer<D> opt(std::move(P), rowmajor(Y0), par, exec, control);
+  const bool timing = std::getenv("NEMBED_TSNE_PROFILE") != nullptr;
+  opt.time_phases(timing);
   TsneTrace tr = opt.run(exec, control, iter_offset);
+  if (timing) last_phase_times() = opt.phase_times();
   return Rcpp::List::create(Rcpp::Named("Y") = to_matrix(opt.Y(), n, D),
                             Rcpp::Named("iter") = Rcpp::wrap(tr.iter),
                             Rcpp::Named("kl") = Rcpp::wrap(tr.kl),
@@ -151,5 +163,22 @@ Rcpp::IntegerVector hilbert_order_cpp(const Rcpp::NumericMatrix Y) {
   const std::vector<int> order = hilbert_order(rowmajor(Y), Y.nrow(), Y.ncol());
   Rcpp::IntegerVector out(order.size());
   for (std::size_t r = 0; r < order.size(); ++r) out[r] = order[r] + 1;
+  return out;
+}
+
+// Seconds per phase and the number of iterations of the last profiled t-SNE run (see
+// last_phase_times()).
+// [[Rcpp::export]]
+Rcpp::NumericVector tsne_phase_times_cpp() {
+  const TsnePhaseTimes& t = last_phase_times();
+  Rcpp::NumericVector out(kTsnePhases + 1);
+  Rcpp::CharacterVector names(kTsnePhases + 1);
+  for (int p = 0; p < kTsnePhases; ++p) {
+    out[p] = t.seconds[p];
+    names[p] = tsne_phase_name(p);
+  }
+  out[kTsnePhases] = t.iterations;
+  names[kTsnePhases] = "iterations";
+  out.names() = names;
   return out;
 }

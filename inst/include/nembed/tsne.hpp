@@ -142,6 +142,13 @@ class TsneOptimizer {
   std::vector<double> gradient() const { return in_caller_order(grad_); }
   double last_Z() const { return rep_.Z; }
 
+  // Time per phase of run()'s iterations, when switched on before run().
+  void time_phases(bool on) {
+    times_.on = on;
+    fft_.set_phase_times(on ? &times_ : nullptr);
+  }
+  const TsnePhaseTimes& phase_times() const { return times_; }
+
   // Computes the gradient at the current Y with attraction weight rho; optionally the KL
   // divergence of the (unexaggerated) P, which costs one log per edge and nothing O(n^2).
   template <class Exec>
@@ -149,9 +156,11 @@ class TsneOptimizer {
     switch (par_.repulsion) {
       case RepulsionMethod::exact:
         repulsion_exact<D>(Y_, n_, kern_, rep_, exec);
+        times_.lap(TsnePhase::repulsion);
         break;
       case RepulsionMethod::barnes_hut:
         repulsion_barnes_hut<D>(Y_, n_, kern_, par_.theta, tree_, rep_, exec);
+        times_.lap(TsnePhase::repulsion);
         break;
       case RepulsionMethod::fft:
         if constexpr (D <= 2) fft_.compute(Y_, n_, kern_, rep_, exec);
@@ -180,6 +189,7 @@ class TsneOptimizer {
       }
       return acc;
     });
+    times_.lap(TsnePhase::attraction);
     if (!want_kl) return NAN;
     // KL = sum p log p - sum p log w + log Z
     return P_.sum_plogp - plogw + std::log(rep_.Z);
@@ -207,6 +217,7 @@ class TsneOptimizer {
       for (std::size_t i = i0; i < i1; ++i)
         for (int c = 0; c < D; ++c) Y_[i * D + c] -= mean[c];
     }, 4096);
+    times_.lap(TsnePhase::update);
     return kl;
   }
 
@@ -236,11 +247,15 @@ class TsneOptimizer {
       // A step evaluates the gradient (and the KL, when asked) at the iterate it starts from,
       // i.e. after `it` iterations.
       const bool eval = par_.eval_every > 0 && it > 0 && it % par_.eval_every == 0;
+      times_.start();
       if (reorder_due(it)) reorder(exec, control);
+      times_.lap(TsnePhase::other);
       const double kl = step(rho, mom, eval, exec);
       if (eval) record(it, kl, early);
       control.check();
+      times_.lap(TsnePhase::other);
     }
+    times_.iterations += par_.n_iter;
     if (par_.eval_every > 0) {
       const bool early = par_.n_iter <= par_.early_iter;
       record(par_.n_iter,
@@ -282,6 +297,7 @@ class TsneOptimizer {
   TsneKernel kern_;
   std::vector<double> update_, gains_, grad_;
   Repulsion rep_;
+  TsnePhaseTimes times_;
   SpaceTree<D> tree_;
   FftRepulsion<(D <= 2 ? D : 2)> fft_;
 };

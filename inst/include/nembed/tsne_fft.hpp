@@ -81,11 +81,17 @@ class FftRepulsion {
                Repulsion& out, const Exec& exec) {
     const bool new_grid = fit_grid(Y, n, kern, exec);
     locate(Y, n, exec);
+    lap(TsnePhase::locate);
     if (new_grid) kernel_spectra(kern, h_ / par_.n_interp, exec);
+    lap(TsnePhase::fft);
     const double centre = lo_ + 0.5 * nb_ * h_;
     convolve(Y, n, centre, exec);
     forces(Y, n, centre, out, exec);
+    lap(TsnePhase::forces);
   }
+
+  // Books the phases of compute() to times (nullptr: no timing).
+  void set_phase_times(TsnePhaseTimes* times) { times_ = times; }
 
  private:
   // Keeps the grid while the points fit and still fill most of it; otherwise lays a new one with
@@ -206,12 +212,15 @@ class FftRepulsion {
   template <class Exec>
   void convolve(const std::vector<double>& Y, std::size_t n, double centre, const Exec& exec) {
     spread(cspec_, 0, Y, centre, exec);
+    lap(TsnePhase::spread);
     forward(cspec_);
+    lap(TsnePhase::fft);
     phi_.assign(n * NT, 0.0);
     const std::size_t nspec = spec_size();
     for (int t0 = 0; t0 < NT; t0 += n_work_) {
       const int t1 = std::min(NT, t0 + n_work_);
       for (int t = std::max(t0, 2); t < t1; ++t) spread(work_[t - t0], t - 1, Y, centre, exec);
+      lap(TsnePhase::spread);
       exec.parallel_for(t0, t1, [&](std::size_t a0, std::size_t a1) {
         for (std::size_t t = a0; t < a1; ++t) {
           fftw_complex* buf = work_[t - t0];
@@ -231,8 +240,10 @@ class FftRepulsion {
           inverse(buf);
         }
       }, 1);
+      lap(TsnePhase::fft);
       for (int t = t0; t < t1; ++t)
         gather(reinterpret_cast<const double*>(work_[t - t0]), t, n, exec);
+      lap(TsnePhase::gather);
     }
   }
 
@@ -390,6 +401,10 @@ class FftRepulsion {
     }
   }
 
+  void lap(TsnePhase p) const {
+    if (times_) times_->lap(p);
+  }
+
   void destroy_plans() {
     for (fftw_plan* pl : {&fwd_, &inv_, &kfwd_, &rows_fwd_, &cols_fwd_, &cols_inv_, &rows_inv_}) {
       if (*pl) fftw_destroy_plan(*pl);
@@ -423,6 +438,7 @@ class FftRepulsion {
   }
 
   FftParams par_;
+  TsnePhaseTimes* times_ = nullptr;
   int m_ = 0;
   int nb_ = 0;
   int n_work_ = 0;

@@ -5,6 +5,7 @@
 #ifndef NEMBED_TSNE_KERNEL_HPP
 #define NEMBED_TSNE_KERNEL_HPP
 
+#include <chrono>
 #include <cmath>
 #include <vector>
 
@@ -81,6 +82,34 @@ inline void add_repulsion(const TsneKernel& kern, const double* yi, const double
   z += w;
   for (int c = 0; c < D; ++c) f[c] += w * t * diff[c];
 }
+
+// Optional wall-clock time per phase of the t-SNE iterations (bench/tsne-breakdown.R). Off by
+// default, when a lap costs one test of a flag. lap(p) books the time since the previous lap (or
+// start()) to phase p.
+enum class TsnePhase { attraction, repulsion, locate, spread, fft, gather, forces, update, other };
+constexpr int kTsnePhases = 9;
+inline const char* tsne_phase_name(int p) {
+  static const char* names[kTsnePhases] = {"attraction", "repulsion", "locate", "spread", "fft",
+                                           "gather", "forces", "update", "other"};
+  return names[p];
+}
+
+struct TsnePhaseTimes {
+  using clock = std::chrono::steady_clock;
+  bool on = false;
+  double seconds[kTsnePhases] = {};
+  int iterations = 0;
+  clock::time_point last;
+  void start() {
+    if (on) last = clock::now();
+  }
+  void lap(TsnePhase p) {
+    if (!on) return;
+    const clock::time_point t = clock::now();
+    seconds[static_cast<int>(p)] += std::chrono::duration<double>(t - last).count();
+    last = t;
+  }
+};
 
 // Result of a repulsion pass: unnormalised repulsive forces sum_j w_ij t_ij (y_i - y_j) (row-major
 // n x D) and Z = sum_{i != j} w_ij.

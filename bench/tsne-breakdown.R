@@ -1,0 +1,41 @@
+# Where a t-SNE iteration's time goes: nembed's FFT t-SNE on Fashion-MNIST PCA-50 at n points
+# (default 10,000), perplexity 30, 750 iterations, with the optimiser's phase timer switched on
+# (environment variable NEMBED_TSNE_PROFILE; the timer costs nothing when it is unset). Run from
+# the repository root:
+#   Rscript bench/tsne-breakdown.R                       (1 and 2 threads)
+#   NEMBED_BENCH_N=10000 NEMBED_BENCH_LABEL=after Rscript bench/tsne-breakdown.R
+# Appends a labelled table to bench/results/tsne-breakdown.csv; ms per iteration per phase.
+# Phases: attraction (sum over P, with the KL every 50 iterations), locate (grid fit, box and
+# Lagrange weights of each point, sort by box row), spread (charges onto the grid), fft (forward
+# transforms, kernel product, inverse transforms, kernel spectra on a new grid), gather
+# (potentials back at the points), forces (forces and Z from the potentials), update (gains,
+# momentum, step, re-centring), other (renumbering, interrupt checks, progress).
+source("bench/common.R")
+n <- as.integer(Sys.getenv("NEMBED_BENCH_N", "10000"))
+label <- Sys.getenv("NEMBED_BENCH_LABEL", "current")
+f <- bench_input(n)
+rows <- list()
+for (threads in c(1L, 2L)) {
+  r <- callr::r(function(input_file, threads) {
+    suppressPackageStartupMessages(library(nembed))
+    inp <- readRDS(input_file)
+    Sys.setenv(NEMBED_TSNE_PROFILE = "1")
+    emb <- embed_tsne(inp$Z, n_threads = threads, seed = 1)
+    list(times = nembed:::tsne_phase_times_cpp(),
+         elapsed = embedding_record(emb)$timings$optimisation, Y = as.matrix(emb)[, 1:2])
+  }, args = list(input_file = f, threads = threads), show = FALSE)
+  it <- r$times[["iterations"]]
+  ms <- r$times[names(r$times) != "iterations"] / it * 1000
+  inp <- readRDS(f)
+  rows[[length(rows) + 1]] <- data.frame(
+    label = label, n = n, threads = threads, phase = c(names(ms), "sum_of_phases", "optimisation_timing"),
+    ms_per_iter = round(c(ms, sum(ms), r$elapsed / it * 1000), 3),
+    knn_accuracy = round(knn_accuracy(r$Y, inp$labels, n_threads = 2), 4),
+    knn_recall = round(knn_recall(inp$Z, r$Y, n_threads = 2), 4))
+  print(rows[[length(rows)]], row.names = FALSE)
+}
+tab <- do.call(rbind, rows)
+out <- "bench/results/tsne-breakdown.csv"
+if (file.exists(out)) tab <- rbind(utils::read.csv(out), tab)
+dir.create("bench/results", showWarnings = FALSE)
+utils::write.csv(tab, out, row.names = FALSE)
