@@ -2,7 +2,7 @@
 # (default 10,000), perplexity 30, 750 iterations, with the optimiser's phase timer switched on
 # (environment variable NEMBED_TSNE_PROFILE; the timer costs nothing when it is unset). Run from
 # the repository root:
-#   Rscript bench/tsne-breakdown.R                       (1 and 2 threads)
+#   R_LIBS=/work/lib-tsne-speed Rscript bench/tsne-breakdown.R   (1 and 2 threads)
 #   NEMBED_BENCH_N=10000 NEMBED_BENCH_LABEL=after Rscript bench/tsne-breakdown.R
 # Appends a labelled table to bench/results/tsne-breakdown.csv; ms per iteration per phase.
 # Phases: attraction (sum over P, with the KL every 50 iterations), locate (grid fit, box and

@@ -167,7 +167,25 @@ class TsneOptimizer {
         break;
     }
     const double invZ = 1.0 / rep_.Z;
-    const double plogw = sum_over_blocks(exec, n_, 1024, [&](std::size_t i0, std::size_t i1) {
+    const bool cauchy = kern_.cauchy();
+    const double plogw =
+        want_kl ? (cauchy ? attract<true, true>(rho, invZ, exec) : attract<true, false>(rho, invZ, exec))
+                : (cauchy ? attract<false, true>(rho, invZ, exec)
+                          : attract<false, false>(rho, invZ, exec));
+    times_.lap(TsnePhase::attraction);
+    if (!want_kl) return NAN;
+    // KL = sum p log p - sum p log w + log Z
+    return P_.sum_plogp - plogw + std::log(rep_.Z);
+  }
+
+  // Attraction sum_j p_ij t_ij (y_i - y_j) of every point, combined with the repulsion into the
+  // gradient; returns sum p log w when kKL. Instantiated per case so that the loop over P's
+  // non-zeros (a third of an iteration at 10^4 points) carries no branch on them, and the Cauchy
+  // kernel's t = 1 / (1 + d^2) skips the division by dof (exact: d^2 / 1 = d^2).
+  template <bool kKL, bool kCauchy, class Exec>
+  double attract(double rho, double invZ, const Exec& exec) {
+    const double dof = kern_.dof;
+    return sum_over_blocks(exec, n_, 1024, [&](std::size_t i0, std::size_t i1) {
       double acc = 0.0;
       for (std::size_t i = i0; i < i1; ++i) {
         double f[D] = {};
@@ -179,20 +197,16 @@ class TsneOptimizer {
             diff[c] = yi[c] - Y_[j * D + c];
             d2 += diff[c] * diff[c];
           }
-          const double t = kern_.t(d2);
+          const double t = kCauchy ? 1.0 / (1.0 + d2) : 1.0 / (1.0 + d2 / dof);
           const double pt = static_cast<double>(P_.val[q]) * t;
           for (int c = 0; c < D; ++c) f[c] += pt * diff[c];
-          if (want_kl) acc += static_cast<double>(P_.val[q]) * std::log(kern_.w_from_t(t));
+          if (kKL) acc += static_cast<double>(P_.val[q]) * std::log(kCauchy ? t : kern_.w_from_t(t));
         }
         for (int c = 0; c < D; ++c)
           grad_[i * D + c] = rho * f[c] - invZ * rep_.force[i * D + c];
       }
       return acc;
     });
-    times_.lap(TsnePhase::attraction);
-    if (!want_kl) return NAN;
-    // KL = sum p log p - sum p log w + log Z
-    return P_.sum_plogp - plogw + std::log(rep_.Z);
   }
 
   // One gradient-descent step. Returns the KL divergence when want_kl, NaN otherwise.
