@@ -166,43 +166,49 @@ class FftRepulsion {
     }
   }
 
-  // Spreads charge c (0: the constant 1, else y_c - centre) onto the zeroed grid in buf, laid
-  // out for the in-place real transform; parallel over box rows, which own disjoint grid rows.
+  // Spreads charges c0..c1-1 (0: the constant 1, else y_c - centre) onto the grids bufs[0..],
+  // zeroed first and laid out for the in-place real transform; one pass over the points for all
+  // charges, parallel over box rows, which own disjoint grid rows.
   template <class Exec>
-  void spread(fftw_complex* buf, int c, const std::vector<double>& Y, double centre,
-              const Exec& exec) const {
+  void spread(fftw_complex* const* bufs, int c0, int c1, const std::vector<double>& Y,
+              double centre, const Exec& exec) const {
     const int p = par_.n_interp;
-    double* grid = reinterpret_cast<double*>(buf);
-    std::memset(buf, 0, sizeof(fftw_complex) * spec_size());
+    for (int c = c0; c < c1; ++c) std::memset(bufs[c - c0], 0, sizeof(fftw_complex) * spec_size());
     exec.parallel_for(0, nb_, [&](std::size_t r0, std::size_t r1) {
       for (std::size_t r = r0; r < r1; ++r)
         for (int s = row_start_[r]; s < row_start_[r + 1]; ++s) {
           const std::size_t i = sorted_[s];
-          const double q = c == 0 ? 1.0 : Y[i * D + c - 1] - centre;
-          for_each_stencil_row(i, [&](std::size_t off, const double* wx, double wy) {
-            double* g = grid + off;
-            const double qb = wy * q;
-            for (int a = 0; a < p; ++a) g[a] += wx[a] * qb;
-          });
+          for (int c = c0; c < c1; ++c) {
+            double* grid = reinterpret_cast<double*>(bufs[c - c0]);
+            const double q = c == 0 ? 1.0 : Y[i * D + c - 1] - centre;
+            for_each_stencil_row(i, [&](std::size_t off, const double* wx, double wy) {
+              double* g = grid + off;
+              const double qb = wy * q;
+              for (int a = 0; a < p; ++a) g[a] += wx[a] * qb;
+            });
+          }
         }
     }, 1);
   }
 
-  // Interpolates the potential on the real grid pot at every point into column t of phi_.
+  // Interpolates the potentials on the real grids in work_[0..t1-t0) at every point into columns
+  // t0..t1-1 of phi_, in one pass over the points.
   template <class Exec>
-  void gather(const double* pot, int t, std::size_t n, const Exec& exec) {
+  void gather(int t0, int t1, std::size_t n, const Exec& exec) {
     const int p = par_.n_interp;
     exec.parallel_for(0, n, [&](std::size_t i0, std::size_t i1) {
-      for (std::size_t i = i0; i < i1; ++i) {
-        double v = 0.0;
-        for_each_stencil_row(i, [&](std::size_t off, const double* wx, double wy) {
-          const double* g = pot + off;
-          double vb = 0.0;
-          for (int a = 0; a < p; ++a) vb += wx[a] * g[a];
-          v += wy * vb;
-        });
-        phi_[i * NT + t] = v;
-      }
+      for (std::size_t i = i0; i < i1; ++i)
+        for (int t = t0; t < t1; ++t) {
+          const double* pot = reinterpret_cast<const double*>(work_[t - t0]);
+          double v = 0.0;
+          for_each_stencil_row(i, [&](std::size_t off, const double* wx, double wy) {
+            const double* g = pot + off;
+            double vb = 0.0;
+            for (int a = 0; a < p; ++a) vb += wx[a] * g[a];
+            v += wy * vb;
+          });
+          phi_[i * NT + t] = v;
+        }
     }, 2048);
   }
 
@@ -211,7 +217,7 @@ class FftRepulsion {
   // and kept for the two kernels.
   template <class Exec>
   void convolve(const std::vector<double>& Y, std::size_t n, double centre, const Exec& exec) {
-    spread(cspec_, 0, Y, centre, exec);
+    spread(&cspec_, 0, 1, Y, centre, exec);
     lap(TsnePhase::spread);
     forward(cspec_);
     lap(TsnePhase::fft);
@@ -219,7 +225,9 @@ class FftRepulsion {
     const std::size_t nspec = spec_size();
     for (int t0 = 0; t0 < NT; t0 += n_work_) {
       const int t1 = std::min(NT, t0 + n_work_);
-      for (int t = std::max(t0, 2); t < t1; ++t) spread(work_[t - t0], t - 1, Y, centre, exec);
+      // Charges y_c (transforms t >= 2) into their work buffers.
+      const int s0 = std::max(t0, 2);
+      if (s0 < t1) spread(work_ + (s0 - t0), s0 - 1, t1 - 1, Y, centre, exec);
       lap(TsnePhase::spread);
       exec.parallel_for(t0, t1, [&](std::size_t a0, std::size_t a1) {
         for (std::size_t t = a0; t < a1; ++t) {
@@ -241,8 +249,7 @@ class FftRepulsion {
         }
       }, 1);
       lap(TsnePhase::fft);
-      for (int t = t0; t < t1; ++t)
-        gather(reinterpret_cast<const double*>(work_[t - t0]), t, n, exec);
+      gather(t0, t1, n, exec);
       lap(TsnePhase::gather);
     }
   }
