@@ -20,6 +20,10 @@ TsneParams params_from_list(const Rcpp::List& par) {
   p.early_exaggeration = Rcpp::as<double>(par["early_exaggeration"]);
   p.exaggeration = Rcpp::as<double>(par["exaggeration"]);
   p.learning_rate = Rcpp::as<double>(par["learning_rate"]);
+  // Records made before the per-phase schedule have one rate for both phases.
+  p.early_learning_rate = par.containsElementNamed("early_learning_rate")
+                              ? Rcpp::as<double>(par["early_learning_rate"])
+                              : p.learning_rate;
   p.momentum = Rcpp::as<double>(par["momentum"]);
   p.final_momentum = Rcpp::as<double>(par["final_momentum"]);
   p.dof = Rcpp::as<double>(par["dof"]);

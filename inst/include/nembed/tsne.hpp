@@ -33,7 +33,8 @@ struct TsneParams {
   int early_iter = 250;         // iterations with early exaggeration (and the first momentum)
   double early_exaggeration = 12.0;
   double exaggeration = 1.0;    // after the early phase
-  double learning_rate = 200.0;
+  double learning_rate = 200.0;        // after the early phase
+  double early_learning_rate = 200.0;  // during it (R's "auto": n / early_exaggeration)
   double momentum = 0.5;
   double final_momentum = 0.8;
   double dof = 1.0;
@@ -211,9 +212,9 @@ class TsneOptimizer {
 
   // One gradient-descent step. Returns the KL divergence when want_kl, NaN otherwise.
   template <class Exec>
-  double step(double rho, double momentum, bool want_kl, const Exec& exec) {
+  double step(double rho, double momentum, double lr, bool want_kl, const Exec& exec) {
     const double kl = compute_gradient(rho, want_kl, exec);
-    const double lr = par_.learning_rate, maxstep = par_.max_step_norm;
+    const double maxstep = par_.max_step_norm;
     const std::size_t block = 4096;
     std::vector<double> mean_part(n_blocks(n_, block) * D, 0.0);
     for_each_block(exec, n_, block, [&](std::size_t b, std::size_t i0, std::size_t i1) {
@@ -235,8 +236,9 @@ class TsneOptimizer {
     return kl;
   }
 
-  // The whole schedule: early exaggeration and first momentum for early_iter iterations, then
-  // exaggeration and final momentum. The KL reported during exaggeration is that of P itself.
+  // The whole schedule: early exaggeration, first momentum and early learning rate for early_iter
+  // iterations, then exaggeration, final momentum and learning rate. The KL reported during
+  // exaggeration is that of P itself.
   template <class Exec>
   TsneTrace run(const Exec& exec, Control& control, int iter_offset = 0) {
     TsneTrace tr;
@@ -258,13 +260,14 @@ class TsneOptimizer {
       const bool early = it < par_.early_iter;
       const double rho = early ? par_.early_exaggeration : par_.exaggeration;
       const double mom = early ? par_.momentum : par_.final_momentum;
+      const double lr = early ? par_.early_learning_rate : par_.learning_rate;
       // A step evaluates the gradient (and the KL, when asked) at the iterate it starts from,
       // i.e. after `it` iterations.
       const bool eval = par_.eval_every > 0 && it > 0 && it % par_.eval_every == 0;
       times_.start();
       if (reorder_due(it)) reorder(exec, control);
       times_.lap(TsnePhase::other);
-      const double kl = step(rho, mom, eval, exec);
+      const double kl = step(rho, mom, lr, eval, exec);
       if (eval) record(it, kl, early);
       control.check();
       times_.lap(TsnePhase::other);
