@@ -6,7 +6,9 @@
 // spread from points to the nodes of their box, convolved with the kernels on the grid by FFT
 // (FFTW in double precision, zero-padded circulant embedding), and interpolated back. As FIt-SNE:
 // K1 = t^(dof+1) with charges [1, y_1, .., y_D] gives the forces (y_i phi_1 - phi_y), K2 = t^dof
-// with charge [1] gives Z. (Convolving the vector kernels u_c K1(u) with charge 1 instead would
+// with charge [1] gives Z. Z needs no inverse transform: gathering interpolates with the weights
+// that spread, so sum_i phi_Z(y_i) = sum over nodes of charge x potential, which Parseval's
+// identity gives from the charge's spectrum and K2's. (Convolving the vector kernels u_c K1(u) with charge 1 instead would
 // save transforms, but interpolating u K1(u) is less accurate: 5% vs 3.5% relative error on a
 // clustered test layout.) Double precision keeps the difference y_i phi_1 - phi_y exact enough at
 // large extents, where single precision loses it. Spreading is parallel over box rows (the
@@ -68,7 +70,7 @@ template <int D>
 class FftRepulsion {
   static_assert(D == 1 || D == 2, "FFT interpolation supports 1 or 2 output dimensions");
   static constexpr int NK = 2;      // kernels K1 = t^(dof+1), K2 = t^dof
-  static constexpr int NT = D + 2;  // transforms: K1 and K2 with charge 1, K1 with each y_c
+  static constexpr int NT = D + 1;  // inverse transforms: K1 with charge 1, K1 with each y_c
 
  public:
   explicit FftRepulsion(FftParams par = FftParams()) : par_(par) {}
@@ -191,15 +193,20 @@ class FftRepulsion {
     }, 1);
   }
 
-  // Interpolates the potentials on the real grids in work_[0..t1-t0) at every point into columns
-  // t0..t1-1 of phi_, in one pass over the points.
+  // Task k of the transforms computes potential t = (k + 1) % NT: the charges y_c (t = c, forward
+  // and inverse transform) first and K1 * charge 1 (t = 0, an inverse of the kept transform) last,
+  // so that rounds of two tasks balance: 2 + 2 transforms, then 1 (not 1 + 2, then 2).
+  static int task_potential(int k) { return (k + 1) % NT; }
+
+  // Interpolates the potentials of tasks k0..k1-1, on the real grids work_[0..k1-k0), at every
+  // point into their columns of phi_, in one pass over the points.
   template <class Exec>
-  void gather(int t0, int t1, std::size_t n, const Exec& exec) {
+  void gather(int k0, int k1, std::size_t n, const Exec& exec) {
     const int p = par_.n_interp;
     exec.parallel_for(0, n, [&](std::size_t i0, std::size_t i1) {
       for (std::size_t i = i0; i < i1; ++i)
-        for (int t = t0; t < t1; ++t) {
-          const double* pot = reinterpret_cast<const double*>(work_[t - t0]);
+        for (int k = k0; k < k1; ++k) {
+          const double* pot = reinterpret_cast<const double*>(work_[k - k0]);
           double v = 0.0;
           for_each_stencil_row(i, [&](std::size_t off, const double* wx, double wy) {
             const double* g = pot + off;
@@ -207,33 +214,34 @@ class FftRepulsion {
             for (int a = 0; a < p; ++a) vb += wx[a] * g[a];
             v += wy * vb;
           });
-          phi_[i * NT + t] = v;
+          phi_[i * NT + task_potential(k)] = v;
         }
     }, 2048);
   }
 
-  // The NT potentials at the points (phi_, n x NT): K1 * charge 1, K2 * charge 1, then K1 *
-  // charge y_c (c = 1..D), n_work_ transforms at a time. The transform of charge 1 is made once
-  // and kept for the two kernels.
+  // The NT potentials at the points (phi_, n x NT): K1 * charge 1, then K1 * charge y_c
+  // (c = 1..D), n_work_ tasks at a time; and z_nodes_ = sum over nodes of charge 1 x (K2 *
+  // charge 1), from the spectra.
   template <class Exec>
   void convolve(const std::vector<double>& Y, std::size_t n, double centre, const Exec& exec) {
     spread(&cspec_, 0, 1, Y, centre, exec);
     lap(TsnePhase::spread);
     forward(cspec_);
+    z_nodes_ = parseval_z(exec);
     lap(TsnePhase::fft);
     phi_.assign(n * NT, 0.0);
     const std::size_t nspec = spec_size();
-    for (int t0 = 0; t0 < NT; t0 += n_work_) {
-      const int t1 = std::min(NT, t0 + n_work_);
-      // Charges y_c (transforms t >= 2) into their work buffers.
-      const int s0 = std::max(t0, 2);
-      if (s0 < t1) spread(work_ + (s0 - t0), s0 - 1, t1 - 1, Y, centre, exec);
+    for (int k0 = 0; k0 < NT; k0 += n_work_) {
+      const int k1 = std::min(NT, k0 + n_work_);
+      // Charges y_c of this round's tasks (c = k + 1 < NT) into their work buffers.
+      const int c1 = std::min(k1, NT - 1) + 1;
+      if (k0 + 1 < c1) spread(work_, k0 + 1, c1, Y, centre, exec);
       lap(TsnePhase::spread);
-      exec.parallel_for(t0, t1, [&](std::size_t a0, std::size_t a1) {
-        for (std::size_t t = a0; t < a1; ++t) {
-          fftw_complex* buf = work_[t - t0];
-          const double* ks = kspec_[t == 1 ? 1 : 0];
-          if (t < 2) {
+      exec.parallel_for(k0, k1, [&](std::size_t a0, std::size_t a1) {
+        for (std::size_t k = a0; k < a1; ++k) {
+          fftw_complex* buf = work_[k - k0];
+          const double* ks = kspec_[0];
+          if (task_potential(static_cast<int>(k)) == 0) {
             for (std::size_t q = 0; q < nspec; ++q) {
               buf[q][0] = cspec_[q][0] * ks[q];
               buf[q][1] = cspec_[q][1] * ks[q];
@@ -249,27 +257,43 @@ class FftRepulsion {
         }
       }, 1);
       lap(TsnePhase::fft);
-      gather(t0, t1, n, exec);
+      gather(k0, k1, n, exec);
       lap(TsnePhase::gather);
     }
   }
 
   // Forces and Z from the potentials: sum_j K1(y_i - y_j) (y_i - y_j) = y_i phi_1 - phi_y
-  // (charges relative to the centre), Z = sum_i phi_Z(y_i) less the self terms K_Z(0) = 1.
+  // (charges relative to the centre), Z = sum_i phi_Z(y_i) = z_nodes_ less the self terms
+  // K_Z(0) = 1.
   template <class Exec>
   void forces(const std::vector<double>& Y, std::size_t n, double centre, Repulsion& out,
               const Exec& exec) const {
     out.force.assign(n * D, 0.0);
-    const double Z = sum_over_blocks(exec, n, 2048, [&](std::size_t i0, std::size_t i1) {
-      double z = 0.0;
+    exec.parallel_for(0, n, [&](std::size_t i0, std::size_t i1) {
       for (std::size_t i = i0; i < i1; ++i) {
         for (int c = 0; c < D; ++c)
-          out.force[i * D + c] = (Y[i * D + c] - centre) * phi_[i * NT] - phi_[i * NT + 2 + c];
-        z += phi_[i * NT + 1];
+          out.force[i * D + c] = (Y[i * D + c] - centre) * phi_[i * NT] - phi_[i * NT + 1 + c];
+      }
+    }, 2048);
+    out.Z = z_nodes_ - static_cast<double>(n);
+  }
+
+  // sum_x c(x) (K2 * c)(x) over the grid for the charge 1 in cspec_ (transformed): the sum of
+  // |C(k)|^2 K2^(k) over the full spectrum, whose columns 1..m-1 stand for two each in the stored
+  // half (the real transforms' conjugate symmetry); kspec_ is pre-divided by the length.
+  template <class Exec>
+  double parseval_z(const Exec& exec) const {
+    const std::size_t cols = static_cast<std::size_t>(m_ + 1);
+    const double* ks = kspec_[1];
+    return sum_over_blocks(exec, spec_size(), 1 << 14, [&](std::size_t q0, std::size_t q1) {
+      double z = 0.0;
+      for (std::size_t q = q0; q < q1; ++q) {
+        const std::size_t k1 = q % cols;
+        const double w = (k1 == 0 || k1 == cols - 1) ? 1.0 : 2.0;
+        z += w * (cspec_[q][0] * cspec_[q][0] + cspec_[q][1] * cspec_[q][1]) * ks[q];
       }
       return z;
     });
-    out.Z = Z - static_cast<double>(n);
   }
 
   // Padded grid of L = 2m nodes per dimension. Real arrays use the in-place layout of FFTW's
@@ -449,7 +473,7 @@ class FftRepulsion {
   int m_ = 0;
   int nb_ = 0;
   int n_work_ = 0;
-  double lo_ = 0.0, h_ = 0.0, dof_ = 0.0;
+  double lo_ = 0.0, h_ = 0.0, dof_ = 0.0, z_nodes_ = 0.0;
   fftw_plan fwd_ = nullptr, inv_ = nullptr;  // 1-D transforms (in place)
   fftw_plan kfwd_ = nullptr, rows_fwd_ = nullptr, cols_fwd_ = nullptr, cols_inv_ = nullptr,
             rows_inv_ = nullptr;
