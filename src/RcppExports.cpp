@@ -374,7 +374,7 @@ BEGIN_RCPP
 END_RCPP
 }
 // tsne_phase_times_cpp
-Rcpp::NumericVector tsne_phase_times_cpp();
+Rcpp::List tsne_phase_times_cpp();
 RcppExport SEXP _nembed_tsne_phase_times_cpp() {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;

@@ -170,19 +170,20 @@ Rcpp::IntegerVector hilbert_order_cpp(const Rcpp::NumericMatrix Y) {
   return out;
 }
 
-// Seconds per phase and the number of iterations of the last profiled t-SNE run (see
+// Wall and CPU seconds per phase and the number of iterations of the last profiled t-SNE run (see
 // last_phase_times()).
 // [[Rcpp::export]]
-Rcpp::NumericVector tsne_phase_times_cpp() {
+Rcpp::List tsne_phase_times_cpp() {
   const TsnePhaseTimes& t = last_phase_times();
-  Rcpp::NumericVector out(kTsnePhases + 1);
-  Rcpp::CharacterVector names(kTsnePhases + 1);
+  Rcpp::NumericVector wall(kTsnePhases), cpu(kTsnePhases);
+  Rcpp::CharacterVector names(kTsnePhases);
   for (int p = 0; p < kTsnePhases; ++p) {
-    out[p] = t.seconds[p];
+    wall[p] = t.seconds[p];
+    cpu[p] = t.cpu_seconds[p];
     names[p] = tsne_phase_name(p);
   }
-  out[kTsnePhases] = t.iterations;
-  names[kTsnePhases] = "iterations";
-  out.names() = names;
-  return out;
+  wall.names() = names;
+  cpu.names() = names;
+  return Rcpp::List::create(Rcpp::Named("wall") = wall, Rcpp::Named("cpu") = cpu,
+                            Rcpp::Named("iterations") = t.iterations);
 }

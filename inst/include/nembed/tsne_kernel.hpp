@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <ctime>
 #include <vector>
 
 #include "nembed/parallel.hpp"
@@ -94,20 +95,29 @@ inline const char* tsne_phase_name(int p) {
   return names[p];
 }
 
+// cpu_seconds is the process's CPU time (all threads), which a loaded machine inflates less than
+// wall time.
 struct TsnePhaseTimes {
   using clock = std::chrono::steady_clock;
   bool on = false;
   double seconds[kTsnePhases] = {};
+  double cpu_seconds[kTsnePhases] = {};
   int iterations = 0;
   clock::time_point last;
+  std::clock_t last_cpu = 0;
   void start() {
-    if (on) last = clock::now();
+    if (!on) return;
+    last = clock::now();
+    last_cpu = std::clock();
   }
   void lap(TsnePhase p) {
     if (!on) return;
     const clock::time_point t = clock::now();
+    const std::clock_t c = std::clock();
     seconds[static_cast<int>(p)] += std::chrono::duration<double>(t - last).count();
+    cpu_seconds[static_cast<int>(p)] += static_cast<double>(c - last_cpu) / CLOCKS_PER_SEC;
     last = t;
+    last_cpu = c;
   }
 };
 
