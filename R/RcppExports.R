@@ -77,6 +77,10 @@ hilbert_order_cpp <- function(Y) {
     .Call(`_nembed_hilbert_order_cpp`, Y)
 }
 
+tsne_phase_times_cpp <- function() {
+    .Call(`_nembed_tsne_phase_times_cpp`)
+}
+
 umap_sgd_cpp <- function(Y, W, options) {
     .Call(`_nembed_umap_sgd_cpp`, Y, W, options)
 }

@@ -2,6 +2,7 @@
 # input, 2 threads, perplexity 30, 750 iterations. Run from the repository root:
 #   Rscript bench/tsne.R            (n = 10,000 and 70,000)
 #   NEMBED_BENCH_N=10000 Rscript bench/tsne.R
+#   NEMBED_BENCH_N=10000 NEMBED_BENCH_OUT=tsne-10000 Rscript bench/tsne.R   (results under that name)
 source("bench/common.R")
 sizes <- as.integer(strsplit(Sys.getenv("NEMBED_BENCH_N", "10000,70000"), ",")[[1]])
 methods <- list(
@@ -30,4 +31,6 @@ for (n in unique(tab$n)) {
   ref <- tab$seconds[tab$n == n & tab$method == "Rtsne_bh"]
   if (length(ref)) tab$time_vs_Rtsne[tab$n == n] <- round(tab$seconds[tab$n == n] / ref, 3)
 }
-save_table(tab, "tsne", "Rscript bench/tsne.R")
+out <- Sys.getenv("NEMBED_BENCH_OUT", "tsne")
+save_table(tab, out, if (out == "tsne") "Rscript bench/tsne.R" else
+  sprintf("NEMBED_BENCH_N=%s NEMBED_BENCH_OUT=%s Rscript bench/tsne.R", paste(sizes, collapse = ","), out))

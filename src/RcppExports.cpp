@@ -272,6 +272,16 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// tsne_phase_times_cpp
+Rcpp::List tsne_phase_times_cpp();
+RcppExport SEXP _nembed_tsne_phase_times_cpp() {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    rcpp_result_gen = Rcpp::wrap(tsne_phase_times_cpp());
+    return rcpp_result_gen;
+END_RCPP
+}
 // umap_sgd_cpp
 Rcpp::NumericMatrix umap_sgd_cpp(Rcpp::NumericMatrix Y, Rcpp::S4 W, Rcpp::List options);
 RcppExport SEXP _nembed_umap_sgd_cpp(SEXP YSEXP, SEXP WSEXP, SEXP optionsSEXP) {
@@ -378,6 +388,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_nembed_perplexity_conditional_cpp", (DL_FUNC) &_nembed_perplexity_conditional_cpp, 3},
     {"_nembed_tsne_transform_cpp", (DL_FUNC) &_nembed_tsne_transform_cpp, 7},
     {"_nembed_hilbert_order_cpp", (DL_FUNC) &_nembed_hilbert_order_cpp, 1},
+    {"_nembed_tsne_phase_times_cpp", (DL_FUNC) &_nembed_tsne_phase_times_cpp, 0},
     {"_nembed_umap_sgd_cpp", (DL_FUNC) &_nembed_umap_sgd_cpp, 3},
     {"_nembed_umap_pair_gradient_cpp", (DL_FUNC) &_nembed_umap_pair_gradient_cpp, 4},
     {"_nembed_check_knn_cpp", (DL_FUNC) &_nembed_check_knn_cpp, 4},

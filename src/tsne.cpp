@@ -1,6 +1,8 @@
 // Glue: t-SNE optimisation and its repulsion engines.
 #include <Rcpp.h>
 
+#include <cstdlib>
+
 #include "nembed/tsne.hpp"
 #include "nembed/tsne_transform.hpp"
 #include "nembed/validate.hpp"
@@ -18,6 +20,10 @@ TsneParams params_from_list(const Rcpp::List& par) {
   p.early_exaggeration = Rcpp::as<double>(par["early_exaggeration"]);
   p.exaggeration = Rcpp::as<double>(par["exaggeration"]);
   p.learning_rate = Rcpp::as<double>(par["learning_rate"]);
+  // Records made before the per-phase schedule have one rate for both phases.
+  p.early_learning_rate = par.containsElementNamed("early_learning_rate")
+                              ? Rcpp::as<double>(par["early_learning_rate"])
+                              : p.learning_rate;
   p.momentum = Rcpp::as<double>(par["momentum"]);
   p.final_momentum = Rcpp::as<double>(par["final_momentum"]);
   p.dof = Rcpp::as<double>(par["dof"]);
@@ -38,6 +44,13 @@ TsneParams params_from_list(const Rcpp::List& par) {
   return p;
 }
 
+// Phase times of the last tsne_cpp() run with the environment variable NEMBED_TSNE_PROFILE set
+// (bench/tsne-breakdown.R); a benchmark instrument, off otherwise.
+TsnePhaseTimes& last_phase_times() {
+  static TsnePhaseTimes times;
+  return times;
+}
+
 template <int D>
 Rcpp::List run_tsne(SparseP P, const Rcpp::NumericMatrix& Y0, const TsneParams& par,
                     int n_threads, bool verbose, int iter_offset) {
@@ -45,7 +58,10 @@ Rcpp::List run_tsne(SparseP P, const Rcpp::NumericMatrix& Y0, const TsneParams& 
   RControl control(verbose);
   const std::size_t n = P.n;
   TsneOptimizer<D> opt(std::move(P), rowmajor(Y0), par, exec, control);
+  const bool timing = std::getenv("NEMBED_TSNE_PROFILE") != nullptr;
+  opt.time_phases(timing);
   TsneTrace tr = opt.run(exec, control, iter_offset);
+  if (timing) last_phase_times() = opt.phase_times();
   return Rcpp::List::create(Rcpp::Named("Y") = to_matrix(opt.Y(), n, D),
                             Rcpp::Named("iter") = Rcpp::wrap(tr.iter),
                             Rcpp::Named("kl") = Rcpp::wrap(tr.kl),
@@ -152,4 +168,22 @@ Rcpp::IntegerVector hilbert_order_cpp(const Rcpp::NumericMatrix Y) {
   Rcpp::IntegerVector out(order.size());
   for (std::size_t r = 0; r < order.size(); ++r) out[r] = order[r] + 1;
   return out;
+}
+
+// Wall and CPU seconds per phase and the number of iterations of the last profiled t-SNE run (see
+// last_phase_times()).
+// [[Rcpp::export]]
+Rcpp::List tsne_phase_times_cpp() {
+  const TsnePhaseTimes& t = last_phase_times();
+  Rcpp::NumericVector wall(kTsnePhases), cpu(kTsnePhases);
+  Rcpp::CharacterVector names(kTsnePhases);
+  for (int p = 0; p < kTsnePhases; ++p) {
+    wall[p] = t.seconds[p];
+    cpu[p] = t.cpu_seconds[p];
+    names[p] = tsne_phase_name(p);
+  }
+  wall.names() = names;
+  cpu.names() = names;
+  return Rcpp::List::create(Rcpp::Named("wall") = wall, Rcpp::Named("cpu") = cpu,
+                            Rcpp::Named("iterations") = t.iterations);
 }

@@ -38,6 +38,26 @@ test_that("FFT and Barnes-Hut repulsion match the exact forces", {
   }
 })
 
+test_that("FFT t-SNE's Z (from the spectra, by Parseval's identity) matches the exact sum", {
+  # Reference: Z = sum_{i != j} (1 + d_ij^2 / dof)^-dof, dense in R.
+  set.seed(12)
+  n <- 600
+  P <- affinities(matrix(rnorm(n * 5), n), perplexity = 10, n_threads = 2)$P
+  Y <- matrix(rnorm(n * 2, sd = 4), n)
+  for (dof in c(0.5, 1, 2)) for (d in 1:2) {
+    Yd <- Y[, seq_len(d), drop = FALSE]
+    W <- (1 + as.matrix(dist(Yd))^2 / dof)^(-dof)
+    z_ref <- sum(W) - n
+    info <- sprintf("dof %s, %d-D", dof, d)
+    z3 <- gradient_at(P, Yd, repulsion = "fft", dof = dof)$Z
+    z5 <- gradient_at(P, Yd, repulsion = "fft", dof = dof, n_interp = 5, min_intervals = 200)$Z
+    expect_lt(abs(z3 / z_ref - 1), 1e-3, label = info)
+    expect_lt(abs(z5 / z_ref - 1), 1e-6, label = info)
+    # Same for any thread count.
+    expect_identical(gradient_at(P, Yd, repulsion = "fft", dof = dof, n_threads = 1)$Z, z3)
+  }
+})
+
 test_that("FFT repulsion at a large extent is at least as accurate as FIt-SNE's scheme", {
   # Extent 500: beyond the old cap of 500 intervals (boxes wider than a unit from about 455 on).
   # References: the exact sum, and FIt-SNE's interval rule without cap in double precision

@@ -16,12 +16,12 @@
 #include <vector>
 
 #include "nembed/affinity.hpp"
-#include "nembed/barnes_hut.hpp"
+#include "nembed/tsne_barnes_hut.hpp"
 #include "nembed/control.hpp"
-#include "nembed/fft_interp.hpp"
+#include "nembed/tsne_fft.hpp"
 #include "nembed/locality.hpp"
 #include "nembed/parallel.hpp"
-#include "nembed/repulsion_exact.hpp"
+#include "nembed/tsne_exact.hpp"
 #include "nembed/tsne_kernel.hpp"
 
 namespace nembed {
@@ -33,7 +33,8 @@ struct TsneParams {
   int early_iter = 250;         // iterations with early exaggeration (and the first momentum)
   double early_exaggeration = 12.0;
   double exaggeration = 1.0;    // after the early phase
-  double learning_rate = 200.0;
+  double learning_rate = 200.0;        // after the early phase
+  double early_learning_rate = 200.0;  // during it (R's "auto": n / early_exaggeration)
   double momentum = 0.5;
   double final_momentum = 0.8;
   double dof = 1.0;
@@ -142,6 +143,13 @@ class TsneOptimizer {
   std::vector<double> gradient() const { return in_caller_order(grad_); }
   double last_Z() const { return rep_.Z; }
 
+  // Time per phase of run()'s iterations, when switched on before run().
+  void time_phases(bool on) {
+    times_.on = on;
+    fft_.set_phase_times(on ? &times_ : nullptr);
+  }
+  const TsnePhaseTimes& phase_times() const { return times_; }
+
   // Computes the gradient at the current Y with attraction weight rho; optionally the KL
   // divergence of the (unexaggerated) P, which costs one log per edge and nothing O(n^2).
   template <class Exec>
@@ -149,18 +157,36 @@ class TsneOptimizer {
     switch (par_.repulsion) {
       case RepulsionMethod::exact:
         repulsion_exact<D>(Y_, n_, kern_, rep_, exec);
+        times_.lap(TsnePhase::repulsion);
         break;
       case RepulsionMethod::barnes_hut:
         repulsion_barnes_hut<D>(Y_, n_, kern_, par_.theta, tree_, rep_, exec);
+        times_.lap(TsnePhase::repulsion);
         break;
       case RepulsionMethod::fft:
         if constexpr (D <= 2) fft_.compute(Y_, n_, kern_, rep_, exec);
         break;
     }
     const double invZ = 1.0 / rep_.Z;
-    const std::size_t block = 1024;
-    std::vector<double> plogw(n_blocks(n_, block), 0.0);
-    for_each_block(exec, n_, block, [&](std::size_t b, std::size_t i0, std::size_t i1) {
+    const bool cauchy = kern_.cauchy();
+    const double plogw =
+        want_kl ? (cauchy ? attract<true, true>(rho, invZ, exec) : attract<true, false>(rho, invZ, exec))
+                : (cauchy ? attract<false, true>(rho, invZ, exec)
+                          : attract<false, false>(rho, invZ, exec));
+    times_.lap(TsnePhase::attraction);
+    if (!want_kl) return NAN;
+    // KL = sum p log p - sum p log w + log Z
+    return P_.sum_plogp - plogw + std::log(rep_.Z);
+  }
+
+  // Attraction sum_j p_ij t_ij (y_i - y_j) of every point, combined with the repulsion into the
+  // gradient; returns sum p log w when kKL. Instantiated per case so that the loop over P's
+  // non-zeros (a third of an iteration at 10^4 points) carries no branch on them, and the Cauchy
+  // kernel's t = 1 / (1 + d^2) skips the division by dof (exact: d^2 / 1 = d^2).
+  template <bool kKL, bool kCauchy, class Exec>
+  double attract(double rho, double invZ, const Exec& exec) {
+    const double dof = kern_.dof;
+    return sum_over_blocks(exec, n_, 1024, [&](std::size_t i0, std::size_t i1) {
       double acc = 0.0;
       for (std::size_t i = i0; i < i1; ++i) {
         double f[D] = {};
@@ -172,49 +198,30 @@ class TsneOptimizer {
             diff[c] = yi[c] - Y_[j * D + c];
             d2 += diff[c] * diff[c];
           }
-          const double t = kern_.t(d2);
+          const double t = kCauchy ? 1.0 / (1.0 + d2) : 1.0 / (1.0 + d2 / dof);
           const double pt = static_cast<double>(P_.val[q]) * t;
           for (int c = 0; c < D; ++c) f[c] += pt * diff[c];
-          if (want_kl) acc += static_cast<double>(P_.val[q]) * std::log(kern_.w_from_t(t));
+          if (kKL) acc += static_cast<double>(P_.val[q]) * std::log(kCauchy ? t : kern_.w_from_t(t));
         }
         for (int c = 0; c < D; ++c)
           grad_[i * D + c] = rho * f[c] - invZ * rep_.force[i * D + c];
       }
-      plogw[b] = acc;
+      return acc;
     });
-    if (!want_kl) return NAN;
-    double s = 0.0;
-    for (double v : plogw) s += v;
-    // KL = sum p log p - sum p log w + log Z
-    return P_.sum_plogp - s + std::log(rep_.Z);
   }
 
   // One gradient-descent step. Returns the KL divergence when want_kl, NaN otherwise.
   template <class Exec>
-  double step(double rho, double momentum, bool want_kl, const Exec& exec) {
+  double step(double rho, double momentum, double lr, bool want_kl, const Exec& exec) {
     const double kl = compute_gradient(rho, want_kl, exec);
-    const double lr = par_.learning_rate, maxstep = par_.max_step_norm;
+    const double maxstep = par_.max_step_norm;
     const std::size_t block = 4096;
     std::vector<double> mean_part(n_blocks(n_, block) * D, 0.0);
     for_each_block(exec, n_, block, [&](std::size_t b, std::size_t i0, std::size_t i1) {
       for (std::size_t i = i0; i < i1; ++i) {
-        double upd[D], nrm2 = 0.0;
-        for (int c = 0; c < D; ++c) {
-          const std::size_t q = i * D + c;
-          const double g = grad_[q];
-          gains_[q] = delta_bar_delta_gain(gains_[q], g, update_[q]);
-          upd[c] = momentum * update_[q] - lr * gains_[q] * g;
-          nrm2 += upd[c] * upd[c];
-        }
-        if (maxstep > 0 && nrm2 > maxstep * maxstep) {
-          const double s = maxstep / std::sqrt(nrm2);
-          for (int c = 0; c < D; ++c) upd[c] *= s;
-        }
-        for (int c = 0; c < D; ++c) {
-          update_[i * D + c] = upd[c];
-          Y_[i * D + c] += upd[c];
-          mean_part[b * D + c] += Y_[i * D + c];
-        }
+        gain_momentum_step<D>(&grad_[i * D], momentum, lr, maxstep, &gains_[i * D],
+                              &update_[i * D], &Y_[i * D]);
+        for (int c = 0; c < D; ++c) mean_part[b * D + c] += Y_[i * D + c];
       }
     });
     double mean[D] = {};
@@ -225,11 +232,13 @@ class TsneOptimizer {
       for (std::size_t i = i0; i < i1; ++i)
         for (int c = 0; c < D; ++c) Y_[i * D + c] -= mean[c];
     }, 4096);
+    times_.lap(TsnePhase::update);
     return kl;
   }
 
-  // The whole schedule: early exaggeration and first momentum for early_iter iterations, then
-  // exaggeration and final momentum. The KL reported during exaggeration is that of P itself.
+  // The whole schedule: early exaggeration, first momentum and early learning rate for early_iter
+  // iterations, then exaggeration, final momentum and learning rate. The KL reported during
+  // exaggeration is that of P itself.
   template <class Exec>
   TsneTrace run(const Exec& exec, Control& control, int iter_offset = 0) {
     TsneTrace tr;
@@ -251,14 +260,19 @@ class TsneOptimizer {
       const bool early = it < par_.early_iter;
       const double rho = early ? par_.early_exaggeration : par_.exaggeration;
       const double mom = early ? par_.momentum : par_.final_momentum;
+      const double lr = early ? par_.early_learning_rate : par_.learning_rate;
       // A step evaluates the gradient (and the KL, when asked) at the iterate it starts from,
       // i.e. after `it` iterations.
       const bool eval = par_.eval_every > 0 && it > 0 && it % par_.eval_every == 0;
+      times_.start();
       if (reorder_due(it)) reorder(exec, control);
-      const double kl = step(rho, mom, eval, exec);
+      times_.lap(TsnePhase::other);
+      const double kl = step(rho, mom, lr, eval, exec);
       if (eval) record(it, kl, early);
       control.check();
+      times_.lap(TsnePhase::other);
     }
+    times_.iterations += par_.n_iter;
     if (par_.eval_every > 0) {
       const bool early = par_.n_iter <= par_.early_iter;
       record(par_.n_iter,
@@ -300,6 +314,7 @@ class TsneOptimizer {
   TsneKernel kern_;
   std::vector<double> update_, gains_, grad_;
   Repulsion rep_;
+  TsnePhaseTimes times_;
   SpaceTree<D> tree_;
   FftRepulsion<(D <= 2 ? D : 2)> fft_;
 };

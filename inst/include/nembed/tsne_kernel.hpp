@@ -5,8 +5,12 @@
 #ifndef NEMBED_TSNE_KERNEL_HPP
 #define NEMBED_TSNE_KERNEL_HPP
 
+#include <chrono>
 #include <cmath>
+#include <ctime>
 #include <vector>
+
+#include "nembed/parallel.hpp"
 
 namespace nembed {
 
@@ -29,6 +33,41 @@ inline double delta_bar_delta_gain(double gain, double grad, double update) {
   return gain < 0.01 ? 0.01 : gain;
 }
 
+// One gradient-descent step of one point (t-SNE and its transform): delta-bar-delta gains,
+// momentum, then the step clipped to norm max_step (0: no clipping). Updates gains, update and y.
+template <int D>
+inline void gain_momentum_step(const double* grad, double momentum, double learning_rate,
+                               double max_step, double* gains, double* update, double* y) {
+  double upd[D], nrm2 = 0.0;
+  for (int c = 0; c < D; ++c) {
+    gains[c] = delta_bar_delta_gain(gains[c], grad[c], update[c]);
+    upd[c] = momentum * update[c] - learning_rate * gains[c] * grad[c];
+    nrm2 += upd[c] * upd[c];
+  }
+  if (max_step > 0 && nrm2 > max_step * max_step) {
+    const double s = max_step / std::sqrt(nrm2);
+    for (int c = 0; c < D; ++c) upd[c] *= s;
+  }
+  for (int c = 0; c < D; ++c) {
+    update[c] = upd[c];
+    y[c] += upd[c];
+  }
+}
+
+// Sum over the points of a per-block quantity: fn(begin, end) returns the partial sum of the
+// points [begin, end) of one fixed block; partials are added in block order, so the sum does not
+// depend on the thread count (parallel.hpp). Used for Z and the KL divergence's sum p log w.
+template <class Exec, class Fn>
+double sum_over_blocks(const Exec& exec, std::size_t n, std::size_t block, Fn&& fn) {
+  std::vector<double> part(n_blocks(n, block), 0.0);
+  for_each_block(exec, n, block, [&](std::size_t b, std::size_t i0, std::size_t i1) {
+    part[b] = fn(i0, i1);
+  });
+  double s = 0.0;
+  for (double v : part) s += v;
+  return s;
+}
+
 // One repulsive interaction of y_i with y_j (a point, or a cell's centre of mass standing for
 // `weight` points): z += weight * w, f += weight * w * t * (y_i - y_j). Shared by the exact sum and
 // Barnes-Hut so that both evaluate the kernel in the same way.
@@ -44,6 +83,43 @@ inline void add_repulsion(const TsneKernel& kern, const double* yi, const double
   z += w;
   for (int c = 0; c < D; ++c) f[c] += w * t * diff[c];
 }
+
+// Optional wall-clock time per phase of the t-SNE iterations (bench/tsne-breakdown.R). Off by
+// default, when a lap costs one test of a flag. lap(p) books the time since the previous lap (or
+// start()) to phase p.
+enum class TsnePhase { attraction, repulsion, locate, spread, fft, gather, forces, update, other };
+constexpr int kTsnePhases = 9;
+inline const char* tsne_phase_name(int p) {
+  static const char* names[kTsnePhases] = {"attraction", "repulsion", "locate", "spread", "fft",
+                                           "gather", "forces", "update", "other"};
+  return names[p];
+}
+
+// cpu_seconds is the process's CPU time (all threads), which a loaded machine inflates less than
+// wall time.
+struct TsnePhaseTimes {
+  using clock = std::chrono::steady_clock;
+  bool on = false;
+  double seconds[kTsnePhases] = {};
+  double cpu_seconds[kTsnePhases] = {};
+  int iterations = 0;
+  clock::time_point last;
+  std::clock_t last_cpu = 0;
+  void start() {
+    if (!on) return;
+    last = clock::now();
+    last_cpu = std::clock();
+  }
+  void lap(TsnePhase p) {
+    if (!on) return;
+    const clock::time_point t = clock::now();
+    const std::clock_t c = std::clock();
+    seconds[static_cast<int>(p)] += std::chrono::duration<double>(t - last).count();
+    cpu_seconds[static_cast<int>(p)] += static_cast<double>(c - last_cpu) / CLOCKS_PER_SEC;
+    last = t;
+    last_cpu = c;
+  }
+};
 
 // Result of a repulsion pass: unnormalised repulsive forces sum_j w_ij t_ij (y_i - y_j) (row-major
 // n x D) and Z = sum_{i != j} w_ij.

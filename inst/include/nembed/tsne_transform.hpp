@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "nembed/barnes_hut.hpp"
+#include "nembed/tsne_barnes_hut.hpp"
 #include "nembed/control.hpp"
 #include "nembed/parallel.hpp"
 #include "nembed/tsne_kernel.hpp"
@@ -58,22 +58,10 @@ void tsne_transform(const std::vector<double>& ref, std::size_t n, const std::ve
           const double t = kern.t(d2);
           for (int c = 0; c < D; ++c) att[c] += p[i * k + q] * t * diff[c];
         }
-        double upd[D], nrm2 = 0.0;
-        for (int c = 0; c < D; ++c) {
-          const std::size_t qd = i * D + c;
-          const double g = att[c] - rep[c] / z;
-          gains[qd] = delta_bar_delta_gain(gains[qd], g, update[qd]);
-          upd[c] = par.momentum * update[qd] - par.learning_rate * gains[qd] * g;
-          nrm2 += upd[c] * upd[c];
-        }
-        if (par.max_step_norm > 0 && nrm2 > par.max_step_norm * par.max_step_norm) {
-          const double s = par.max_step_norm / std::sqrt(nrm2);
-          for (int c = 0; c < D; ++c) upd[c] *= s;
-        }
-        for (int c = 0; c < D; ++c) {
-          update[i * D + c] = upd[c];
-          yi[c] += upd[c];
-        }
+        double g[D];
+        for (int c = 0; c < D; ++c) g[c] = att[c] - rep[c] / z;
+        gain_momentum_step<D>(g, par.momentum, par.learning_rate, par.max_step_norm,
+                              &gains[i * D], &update[i * D], yi);
       }
     }, 256);
     control.check();

@@ -1,8 +1,8 @@
 // Barnes-Hut t-SNE repulsion (van der Maaten 2014) in 1, 2 or 3 dimensions: a 2^D-tree built
 // top-down each iteration by partitioning point indices, then a parallel traversal per point that
 // summarises a cell by its centre of mass when its diameter / distance < theta.
-#ifndef NEMBED_BARNES_HUT_HPP
-#define NEMBED_BARNES_HUT_HPP
+#ifndef NEMBED_TSNE_BARNES_HUT_HPP
+#define NEMBED_TSNE_BARNES_HUT_HPP
 
 #include <algorithm>
 #include <array>
@@ -134,10 +134,8 @@ void repulsion_barnes_hut(const std::vector<double>& Y, std::size_t n, const Tsn
                           double theta, SpaceTree<D>& tree, Repulsion& out, const Exec& exec) {
   tree.build(Y, n);
   out.force.assign(n * D, 0.0);
-  const std::size_t block = 512;
-  std::vector<double> zpart(n_blocks(n, block), 0.0);
   const double theta2 = theta * theta;
-  for_each_block(exec, n, block, [&](std::size_t b, std::size_t i0, std::size_t i1) {
+  out.Z = sum_over_blocks(exec, n, 512, [&](std::size_t i0, std::size_t i1) {
     std::vector<int> stack;
     stack.reserve(256);
     double z = 0.0;
@@ -146,11 +144,8 @@ void repulsion_barnes_hut(const std::vector<double>& Y, std::size_t n, const Tsn
       tree.accumulate(i, Y, kern, theta2, z, f, stack);
       for (int c = 0; c < D; ++c) out.force[i * D + c] = f[c];
     }
-    zpart[b] = z;
+    return z;
   });
-  double Z = 0.0;
-  for (double z : zpart) Z += z;
-  out.Z = Z;
 }
 
 }  // namespace nembed

@@ -6,7 +6,9 @@
 // spread from points to the nodes of their box, convolved with the kernels on the grid by FFT
 // (FFTW in double precision, zero-padded circulant embedding), and interpolated back. As FIt-SNE:
 // K1 = t^(dof+1) with charges [1, y_1, .., y_D] gives the forces (y_i phi_1 - phi_y), K2 = t^dof
-// with charge [1] gives Z. (Convolving the vector kernels u_c K1(u) with charge 1 instead would
+// with charge [1] gives Z. Z needs no inverse transform: gathering interpolates with the weights
+// that spread, so sum_i phi_Z(y_i) = sum over nodes of charge x potential, which Parseval's
+// identity gives from the charge's spectrum and K2's. (Convolving the vector kernels u_c K1(u) with charge 1 instead would
 // save transforms, but interpolating u K1(u) is less accurate: 5% vs 3.5% relative error on a
 // clustered test layout.) Double precision keeps the difference y_i phi_1 - phi_y exact enough at
 // large extents, where single precision loses it. Spreading is parallel over box rows (the
@@ -18,8 +20,8 @@
 // max_intervals boxes (FIt-SNE has no cap; see FftParams). The kernels' spectra are kept while
 // the embedding stays inside the grid and fills most of it. Both kernels are even, so their
 // spectra are real and are stored as one real array each, pre-divided by the transform length.
-#ifndef NEMBED_FFT_INTERP_HPP
-#define NEMBED_FFT_INTERP_HPP
+#ifndef NEMBED_TSNE_FFT_HPP
+#define NEMBED_TSNE_FFT_HPP
 
 #include <fftw3.h>
 
@@ -68,7 +70,7 @@ template <int D>
 class FftRepulsion {
   static_assert(D == 1 || D == 2, "FFT interpolation supports 1 or 2 output dimensions");
   static constexpr int NK = 2;      // kernels K1 = t^(dof+1), K2 = t^dof
-  static constexpr int NT = D + 2;  // transforms: K1 and K2 with charge 1, K1 with each y_c
+  static constexpr int NT = D + 1;  // inverse transforms: K1 with charge 1, K1 with each y_c
 
  public:
   explicit FftRepulsion(FftParams par = FftParams()) : par_(par) {}
@@ -76,13 +78,29 @@ class FftRepulsion {
   FftRepulsion(const FftRepulsion&) = delete;
   FftRepulsion& operator=(const FftRepulsion&) = delete;
 
-  int grid_nodes() const { return m_; }
-
   template <class Exec>
   void compute(const std::vector<double>& Y, std::size_t n, const TsneKernel& kern,
                Repulsion& out, const Exec& exec) {
-    const int p = par_.n_interp;
-    // Bounding box: one range for all dimensions, as FIt-SNE.
+    const bool new_grid = fit_grid(Y, n, kern, exec);
+    locate(Y, n, exec);
+    lap(TsnePhase::locate);
+    if (new_grid) kernel_spectra(kern, h_ / par_.n_interp, exec);
+    lap(TsnePhase::fft);
+    const double centre = lo_ + 0.5 * nb_ * h_;
+    convolve(Y, n, centre, exec);
+    forces(Y, n, centre, out, exec);
+    lap(TsnePhase::forces);
+  }
+
+  // Books the phases of compute() to times (nullptr: no timing).
+  void set_phase_times(TsnePhaseTimes* times) { times_ = times; }
+
+ private:
+  // Keeps the grid while the points fit and still fill most of it; otherwise lays a new one with
+  // a 5% margin on each side (one range for all dimensions, as FIt-SNE). True for a new grid.
+  template <class Exec>
+  bool fit_grid(const std::vector<double>& Y, std::size_t n, const TsneKernel& kern,
+                const Exec& exec) {
     double ylo = 1e300, yhi = -1e300;
     for (std::size_t q = 0; q < n * D; ++q) {
       ylo = std::min(ylo, Y[q]);
@@ -90,28 +108,27 @@ class FftRepulsion {
     }
     if (!(yhi > ylo)) yhi = ylo + 1e-6;
     const double yspan = yhi - ylo;
-    // Keep the grid while the points fit and still fill most of it; otherwise lay a new one with a
-    // 5% margin on each side.
     const bool fits = m_ > 0 && ylo >= lo_ && yhi <= lo_ + nb_ * h_ && yspan > 0.8 * nb_ * h_ &&
                       kern.dof == dof_;
-    const bool new_grid = !fits;
-    if (new_grid) {
-      const double span = yspan * 1.1;
-      lo_ = ylo - 0.05 * yspan;
-      const double max_intervals = D == 1 ? 65536.0 : static_cast<double>(par_.max_intervals);
-      const double want = std::ceil(span * par_.intervals_per_unit);
-      nb_ = fft_friendly(std::max(par_.min_intervals,
-                                  static_cast<int>(std::min(want, max_intervals))));
-      h_ = span / nb_;
-      dof_ = kern.dof;
-      prepare(nb_ * p, exec.n_threads());
-    }
-    const double lo = lo_, h = h_;
-    const int nb = nb_;
-    const double spacing = h / p;
-    const std::size_t rs = row_stride();
+    if (fits) return false;
+    const double span = yspan * 1.1;
+    lo_ = ylo - 0.05 * yspan;
+    const double max_intervals = D == 1 ? 65536.0 : static_cast<double>(par_.max_intervals);
+    const double want = std::ceil(span * par_.intervals_per_unit);
+    nb_ = fft_friendly(std::max(par_.min_intervals,
+                                static_cast<int>(std::min(want, max_intervals))));
+    h_ = span / nb_;
+    dof_ = kern.dof;
+    prepare(nb_ * par_.n_interp, exec.n_threads());
+    return true;
+  }
 
-    // Box of each point and its Lagrange weights.
+  // Box of each point and its Lagrange weights; then a counting sort of the points by box row
+  // (last dimension), so spreading can be split by rows.
+  template <class Exec>
+  void locate(const std::vector<double>& Y, std::size_t n, const Exec& exec) {
+    const int p = par_.n_interp, nb = nb_;
+    const double lo = lo_, h = h_;
     box_.resize(n * D);
     wts_.resize(n * D * p);
     exec.parallel_for(0, n, [&](std::size_t i0, std::size_t i1) {
@@ -125,37 +142,106 @@ class FftRepulsion {
           lagrange(pos - b, p, &wts_[(i * D + c) * p]);
         }
     }, 1024);
-
-    // Counting sort of points by box row (last dimension), so spreading can be split by rows.
     row_start_.assign(nb + 1, 0);
     for (std::size_t i = 0; i < n; ++i) ++row_start_[box_[i * D + (D - 1)] + 1];
     for (int r = 0; r < nb; ++r) row_start_[r + 1] += row_start_[r];
     sorted_.resize(n);
-    {
-      std::vector<int> fill(row_start_.begin(), row_start_.end() - 1);
-      for (std::size_t i = 0; i < n; ++i) sorted_[fill[box_[i * D + (D - 1)]]++] = static_cast<int>(i);
+    std::vector<int> fill(row_start_.begin(), row_start_.end() - 1);
+    for (std::size_t i = 0; i < n; ++i) sorted_[fill[box_[i * D + (D - 1)]]++] = static_cast<int>(i);
+  }
+
+  // The interpolation stencil of point i, the one loop that spreading and gathering share: calls
+  // row(offset, wx, wy) for each of its grid rows (one in 1-D, n_interp in 2-D), with the offset
+  // of the row's first node in the real grid, the weights along the row and the row's weight
+  // (1 in 1-D).
+  template <class RowFn>
+  void for_each_stencil_row(std::size_t i, RowFn&& row) const {
+    const int p = par_.n_interp;
+    if (D == 1) {
+      row(static_cast<std::size_t>(box_[i] * p), &wts_[i * p], 1.0);
+    } else {
+      const std::size_t rs = row_stride();
+      const int bx = box_[i * D] * p, by = box_[i * D + 1] * p;
+      const double* wx = &wts_[(i * D) * p];
+      const double* wy = &wts_[(i * D + 1) * p];
+      for (int b = 0; b < p; ++b) row(static_cast<std::size_t>(by + b) * rs + bx, wx, wy[b]);
     }
+  }
 
-    // Kernels on node offsets and their spectra: only for a new grid.
-    if (new_grid) kernel_spectra(kern, spacing, exec);
+  // Spreads charges c0..c1-1 (0: the constant 1, else y_c - centre) onto the grids bufs[0..],
+  // zeroed first and laid out for the in-place real transform; one pass over the points for all
+  // charges, parallel over box rows, which own disjoint grid rows.
+  template <class Exec>
+  void spread(fftw_complex* const* bufs, int c0, int c1, const std::vector<double>& Y,
+              double centre, const Exec& exec) const {
+    const int p = par_.n_interp;
+    for (int c = c0; c < c1; ++c) std::memset(bufs[c - c0], 0, sizeof(fftw_complex) * spec_size());
+    exec.parallel_for(0, nb_, [&](std::size_t r0, std::size_t r1) {
+      for (std::size_t r = r0; r < r1; ++r)
+        for (int s = row_start_[r]; s < row_start_[r + 1]; ++s) {
+          const std::size_t i = sorted_[s];
+          for (int c = c0; c < c1; ++c) {
+            double* grid = reinterpret_cast<double*>(bufs[c - c0]);
+            const double q = c == 0 ? 1.0 : Y[i * D + c - 1] - centre;
+            for_each_stencil_row(i, [&](std::size_t off, const double* wx, double wy) {
+              double* g = grid + off;
+              const double qb = wy * q;
+              for (int a = 0; a < p; ++a) g[a] += wx[a] * qb;
+            });
+          }
+        }
+    }, 1);
+  }
 
-    // Charge 1 onto the grid and its transform, kept for the two kernels.
-    const double centre = lo + 0.5 * nb * h;
-    spread(cspec_, 0, Y, centre, exec);
+  // Task k of the transforms computes potential t = (k + 1) % NT: the charges y_c (t = c, forward
+  // and inverse transform) first and K1 * charge 1 (t = 0, an inverse of the kept transform) last,
+  // so that rounds of two tasks balance: 2 + 2 transforms, then 1 (not 1 + 2, then 2).
+  static int task_potential(int k) { return (k + 1) % NT; }
+
+  // Interpolates the potentials of tasks k0..k1-1, on the real grids work_[0..k1-k0), at every
+  // point into their columns of phi_, in one pass over the points.
+  template <class Exec>
+  void gather(int k0, int k1, std::size_t n, const Exec& exec) {
+    const int p = par_.n_interp;
+    exec.parallel_for(0, n, [&](std::size_t i0, std::size_t i1) {
+      for (std::size_t i = i0; i < i1; ++i)
+        for (int k = k0; k < k1; ++k) {
+          const double* pot = reinterpret_cast<const double*>(work_[k - k0]);
+          double v = 0.0;
+          for_each_stencil_row(i, [&](std::size_t off, const double* wx, double wy) {
+            const double* g = pot + off;
+            double vb = 0.0;
+            for (int a = 0; a < p; ++a) vb += wx[a] * g[a];
+            v += wy * vb;
+          });
+          phi_[i * NT + task_potential(k)] = v;
+        }
+    }, 2048);
+  }
+
+  // The NT potentials at the points (phi_, n x NT): K1 * charge 1, then K1 * charge y_c
+  // (c = 1..D), n_work_ tasks at a time; and z_nodes_ = sum over nodes of charge 1 x (K2 *
+  // charge 1), from the spectra.
+  template <class Exec>
+  void convolve(const std::vector<double>& Y, std::size_t n, double centre, const Exec& exec) {
+    spread(&cspec_, 0, 1, Y, centre, exec);
+    lap(TsnePhase::spread);
     forward(cspec_);
-
-    // Tasks: K1 * charge 1, K2 * charge 1, then K1 * charge y_c (c = 1..D), n_work_ at a time.
-    // Each ends with an inverse transform whose potential is gathered at the points.
+    z_nodes_ = parseval_z(exec);
+    lap(TsnePhase::fft);
     phi_.assign(n * NT, 0.0);
     const std::size_t nspec = spec_size();
-    for (int t0 = 0; t0 < NT; t0 += n_work_) {
-      const int t1 = std::min(NT, t0 + n_work_);
-      for (int t = std::max(t0, 2); t < t1; ++t) spread(work_[t - t0], t - 1, Y, centre, exec);
-      exec.parallel_for(t0, t1, [&](std::size_t a0, std::size_t a1) {
-        for (std::size_t t = a0; t < a1; ++t) {
-          fftw_complex* buf = work_[t - t0];
-          const double* ks = kspec_[t == 1 ? 1 : 0];
-          if (t < 2) {
+    for (int k0 = 0; k0 < NT; k0 += n_work_) {
+      const int k1 = std::min(NT, k0 + n_work_);
+      // Charges y_c of this round's tasks (c = k + 1 < NT) into their work buffers.
+      const int c1 = std::min(k1, NT - 1) + 1;
+      if (k0 + 1 < c1) spread(work_, k0 + 1, c1, Y, centre, exec);
+      lap(TsnePhase::spread);
+      exec.parallel_for(k0, k1, [&](std::size_t a0, std::size_t a1) {
+        for (std::size_t k = a0; k < a1; ++k) {
+          fftw_complex* buf = work_[k - k0];
+          const double* ks = kspec_[0];
+          if (task_potential(static_cast<int>(k)) == 0) {
             for (std::size_t q = 0; q < nspec; ++q) {
               buf[q][0] = cspec_[q][0] * ks[q];
               buf[q][1] = cspec_[q][1] * ks[q];
@@ -170,51 +256,46 @@ class FftRepulsion {
           inverse(buf);
         }
       }, 1);
-      for (int t = t0; t < t1; ++t) {
-        const double* pot = reinterpret_cast<const double*>(work_[t - t0]);
-        exec.parallel_for(0, n, [&](std::size_t i0, std::size_t i1) {
-          for (std::size_t i = i0; i < i1; ++i) {
-            double v = 0.0;
-            if (D == 1) {
-              const int base = box_[i] * p;
-              const double* w = &wts_[i * p];
-              for (int a = 0; a < p; ++a) v += w[a] * pot[base + a];
-            } else {
-              const int bx = box_[i * D] * p, by = box_[i * D + 1] * p;
-              const double* wx = &wts_[(i * D) * p];
-              const double* wy = &wts_[(i * D + 1) * p];
-              for (int b = 0; b < p; ++b) {
-                const double* row = pot + static_cast<std::size_t>(by + b) * rs + bx;
-                double vb = 0.0;
-                for (int a = 0; a < p; ++a) vb += wx[a] * row[a];
-                v += wy[b] * vb;
-              }
-            }
-            phi_[i * NT + t] = v;
-          }
-        }, 2048);
-      }
+      lap(TsnePhase::fft);
+      gather(k0, k1, n, exec);
+      lap(TsnePhase::gather);
     }
-
-    out.force.assign(n * D, 0.0);
-    const std::size_t block = 2048;
-    std::vector<double> zpart(n_blocks(n, block), 0.0);
-    for_each_block(exec, n, block, [&](std::size_t blk, std::size_t i0, std::size_t i1) {
-      double z = 0.0;
-      for (std::size_t i = i0; i < i1; ++i) {
-        // sum_j K1(y_i - y_j) (y_i - y_j) = y_i phi_1 - phi_y (charges relative to the centre)
-        for (int c = 0; c < D; ++c)
-          out.force[i * D + c] = (Y[i * D + c] - centre) * phi_[i * NT] - phi_[i * NT + 2 + c];
-        z += phi_[i * NT + 1];
-      }
-      zpart[blk] = z;
-    });
-    double Z = 0.0;
-    for (double z : zpart) Z += z;
-    out.Z = Z - static_cast<double>(n);  // remove the self terms K_Z(0) = 1
   }
 
- private:
+  // Forces and Z from the potentials: sum_j K1(y_i - y_j) (y_i - y_j) = y_i phi_1 - phi_y
+  // (charges relative to the centre), Z = sum_i phi_Z(y_i) = z_nodes_ less the self terms
+  // K_Z(0) = 1.
+  template <class Exec>
+  void forces(const std::vector<double>& Y, std::size_t n, double centre, Repulsion& out,
+              const Exec& exec) const {
+    out.force.assign(n * D, 0.0);
+    exec.parallel_for(0, n, [&](std::size_t i0, std::size_t i1) {
+      for (std::size_t i = i0; i < i1; ++i) {
+        for (int c = 0; c < D; ++c)
+          out.force[i * D + c] = (Y[i * D + c] - centre) * phi_[i * NT] - phi_[i * NT + 1 + c];
+      }
+    }, 2048);
+    out.Z = z_nodes_ - static_cast<double>(n);
+  }
+
+  // sum_x c(x) (K2 * c)(x) over the grid for the charge 1 in cspec_ (transformed): the sum of
+  // |C(k)|^2 K2^(k) over the full spectrum, whose columns 1..m-1 stand for two each in the stored
+  // half (the real transforms' conjugate symmetry); kspec_ is pre-divided by the length.
+  template <class Exec>
+  double parseval_z(const Exec& exec) const {
+    const std::size_t cols = static_cast<std::size_t>(m_ + 1);
+    const double* ks = kspec_[1];
+    return sum_over_blocks(exec, spec_size(), 1 << 14, [&](std::size_t q0, std::size_t q1) {
+      double z = 0.0;
+      for (std::size_t q = q0; q < q1; ++q) {
+        const std::size_t k1 = q % cols;
+        const double w = (k1 == 0 || k1 == cols - 1) ? 1.0 : 2.0;
+        z += w * (cspec_[q][0] * cspec_[q][0] + cspec_[q][1] * cspec_[q][1]) * ks[q];
+      }
+      return z;
+    });
+  }
+
   // Padded grid of L = 2m nodes per dimension. Real arrays use the in-place layout of FFTW's
   // real transforms: rows of 2(m + 1) doubles (L values and 2 of padding); spectra have L rows
   // of m + 1 complex values in 2-D (m + 1 values in 1-D).
@@ -248,38 +329,6 @@ class FftRepulsion {
     }
     fftw_execute_dft(cols_inv_, buf, buf);
     fftw_execute_dft_c2r(rows_inv_, buf, reinterpret_cast<double*>(buf));
-  }
-
-  // Spreads charge c (0: the constant 1, else y_c - centre) onto the zeroed grid in buf, laid
-  // out for the in-place real transform; parallel over box rows, which own disjoint grid rows.
-  template <class Exec>
-  void spread(fftw_complex* buf, int c, const std::vector<double>& Y, double centre,
-              const Exec& exec) const {
-    const int p = par_.n_interp;
-    const std::size_t rs = row_stride();
-    double* grid = reinterpret_cast<double*>(buf);
-    std::memset(buf, 0, sizeof(fftw_complex) * spec_size());
-    exec.parallel_for(0, nb_, [&](std::size_t r0, std::size_t r1) {
-      for (std::size_t r = r0; r < r1; ++r)
-        for (int s = row_start_[r]; s < row_start_[r + 1]; ++s) {
-          const std::size_t i = sorted_[s];
-          const double q = c == 0 ? 1.0 : Y[i * D + c - 1] - centre;
-          if (D == 1) {
-            const int base = box_[i] * p;
-            const double* w = &wts_[i * p];
-            for (int a = 0; a < p; ++a) grid[base + a] += w[a] * q;
-          } else {
-            const int bx = box_[i * D] * p, by = box_[i * D + 1] * p;
-            const double* wx = &wts_[(i * D) * p];
-            const double* wy = &wts_[(i * D + 1) * p];
-            for (int b = 0; b < p; ++b) {
-              double* row = grid + static_cast<std::size_t>(by + b) * rs + bx;
-              const double qb = wy[b] * q;
-              for (int a = 0; a < p; ++a) row[a] += wx[a] * qb;
-            }
-          }
-        }
-    }, 1);
   }
 
   static void lagrange(double u, int p, double* w) {
@@ -383,6 +432,10 @@ class FftRepulsion {
     }
   }
 
+  void lap(TsnePhase p) const {
+    if (times_) times_->lap(p);
+  }
+
   void destroy_plans() {
     for (fftw_plan* pl : {&fwd_, &inv_, &kfwd_, &rows_fwd_, &cols_fwd_, &cols_inv_, &rows_inv_}) {
       if (*pl) fftw_destroy_plan(*pl);
@@ -416,10 +469,11 @@ class FftRepulsion {
   }
 
   FftParams par_;
+  TsnePhaseTimes* times_ = nullptr;
   int m_ = 0;
   int nb_ = 0;
   int n_work_ = 0;
-  double lo_ = 0.0, h_ = 0.0, dof_ = 0.0;
+  double lo_ = 0.0, h_ = 0.0, dof_ = 0.0, z_nodes_ = 0.0;
   fftw_plan fwd_ = nullptr, inv_ = nullptr;  // 1-D transforms (in place)
   fftw_plan kfwd_ = nullptr, rows_fwd_ = nullptr, cols_fwd_ = nullptr, cols_inv_ = nullptr,
             rows_inv_ = nullptr;

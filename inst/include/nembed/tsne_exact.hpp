@@ -1,6 +1,6 @@
 // Exact O(n^2) t-SNE repulsion: the reference the approximations are tested against.
-#ifndef NEMBED_REPULSION_EXACT_HPP
-#define NEMBED_REPULSION_EXACT_HPP
+#ifndef NEMBED_TSNE_EXACT_HPP
+#define NEMBED_TSNE_EXACT_HPP
 
 #include <vector>
 
@@ -13,9 +13,7 @@ template <int D, class Exec>
 void repulsion_exact(const std::vector<double>& Y, std::size_t n, const TsneKernel& kern,
                      Repulsion& out, const Exec& exec) {
   out.force.assign(n * D, 0.0);
-  const std::size_t block = 256;
-  std::vector<double> zpart(n_blocks(n, block), 0.0);
-  for_each_block(exec, n, block, [&](std::size_t b, std::size_t i0, std::size_t i1) {
+  out.Z = sum_over_blocks(exec, n, 256, [&](std::size_t i0, std::size_t i1) {
     double z = 0.0;
     for (std::size_t i = i0; i < i1; ++i) {
       double f[D] = {};
@@ -25,11 +23,8 @@ void repulsion_exact(const std::vector<double>& Y, std::size_t n, const TsneKern
       }
       for (int c = 0; c < D; ++c) out.force[i * D + c] = f[c];
     }
-    zpart[b] = z;
+    return z;
   });
-  double Z = 0.0;
-  for (double z : zpart) Z += z;
-  out.Z = Z;
 }
 
 }  // namespace nembed
