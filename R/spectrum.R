@@ -100,7 +100,10 @@ embed_spectrum.default <- function(X, exaggeration = c(1, 2, 4, 8, 16, 32), s = 
       if (is.null(prev)) {
         if (!is.null(pca_start)) args$init <- pca_start * 1e-4
       } else {
-        args$init <- prev
+        # The previous panel's layout, shrunk to t-SNE's starting scale (sd 1e-4): the panels share
+        # their orientation, and each converges from the usual scale at its own learning rate
+        # (n / exaggeration) instead of first having to undo the previous panel's extent.
+        args$init <- prev / stats::sd(prev[, 1]) * 1e-4
         args$early_iter <- 0
       }
       emb <- do.call(embed_tsne, args)
