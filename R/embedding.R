@@ -145,6 +145,7 @@ prepare_embedding_input <- function(X, k, pca = TRUE, pca_dims = 50, metric = "e
                                     knn_method = "auto", n_threads = 1L, seed = NULL,
                                     verbose = FALSE) {
   timings <- list()
+  pca_dims <- check_count(pca_dims, "pca_dims", lower = 1)
   if (inherits(X, "nembed_affinities")) {
     X <- validate_affinities(X, "X")
     return(list(data = NULL, knn = X$knn, affinities = X, row_names = X$knn$row_names, n = X$n,

@@ -54,6 +54,8 @@ embed_spectrum.default <- function(X, exaggeration = c(1, 2, 4, 8, 16, 32), s = 
   n_threads <- default_threads(n_threads)
   seed <- resolve_seed(seed)
   check_flag(verbose, "verbose")
+  perplexity <- check_number(perplexity, "perplexity", lower = 1, lower_open = TRUE)
+  k <- check_count(k, "k")
   extra <- if (length(extra)) vapply(extra, check_choice, character(1),
                                      choices = c("umap", "fa2", "laplacian"), arg = "extra")
            else character()

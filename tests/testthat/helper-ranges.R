@@ -49,9 +49,12 @@ range_targets <- function() {
     distance_correlation = list(fun = "distance_correlation", args = list(X = X, embedding = X[, 1:2])),
     umap_ab_params = list(fun = "umap_ab_params", args = list()),
     noisy_circle = list(fun = "noisy_circle", args = list(n = 30, dim = 5)),
-    noisy_sphere = list(fun = "noisy_sphere", args = list(n = 30, dim = 5)),
-    noisy_torus = list(fun = "noisy_torus", args = list(n = 30, dim = 5)),
-    noisy_linked_circles = list(fun = "noisy_linked_circles", args = list(n = 30, dim = 5)),
+    noisy_sphere = list(fun = "noisy_sphere", args = list(n = 30, dim = 5), ranges = "noisy_circle",
+                        page = "noisy_circle"),
+    noisy_torus = list(fun = "noisy_torus", args = list(n = 30, dim = 5),
+                       ranges = c("noisy_circle", "noisy_torus"), page = "noisy_circle"),
+    noisy_linked_circles = list(fun = "noisy_linked_circles", args = list(n = 30, dim = 5),
+                                ranges = "noisy_circle", page = "noisy_circle"),
     detection_score = list(fun = "detection_score", args = list(), prepare = function(a) {
       a$ph <- nembed::persistent_homology(stats::dist(nembed::noisy_circle(n = 40, dim = 3, seed = 1)))
       a
@@ -127,29 +130,61 @@ range_sweep <- function() {
   do.call(rbind, out)
 }
 
-# The text of argument `arg` in the help page of `topic` (installed Rd database).
-range_rd_item <- function(topic, arg) {
-  db <- tools::Rd_db("nembed")
-  alias_of <- function(rd) unlist(lapply(rd[vapply(rd, function(x) identical(attr(x, "Rd_tag"), "\\alias"), logical(1))],
-                                         function(x) as.character(x)))
-  page <- Filter(function(rd) topic %in% alias_of(rd), db)
-  if (!length(page)) return(NA_character_)
-  rd <- page[[1]]
-  argsec <- rd[vapply(rd, function(x) identical(attr(x, "Rd_tag"), "\\arguments"), logical(1))]
-  for (sec in argsec) for (item in sec) {
-    if (!identical(attr(item, "Rd_tag"), "\\item")) next
-    names_txt <- paste(unlist(item[[1]]), collapse = "")
-    if (arg %in% trimws(strsplit(names_txt, ",")[[1]])) {
-      return(paste(unlist(item[[2]]), collapse = ""))
+# The documented ranges of a target: its entries of nembed:::param_ranges().
+range_table <- function(tn) {
+  t <- range_targets()[[tn]]
+  tab <- get("param_ranges", envir = asNamespace("nembed"))()
+  unlist(unname(tab[t$ranges %||% tn]), recursive = FALSE)
+}
+
+# The text of the "Valid ranges" section of a help page (installed Rd database), or NA.
+range_rd_section <- function(page) {
+  rd <- tools::Rd_db("nembed")[[paste0(page, ".Rd")]]
+  if (is.null(rd)) return(NA_character_)
+  for (sec in rd) {
+    if (!identical(attr(sec, "Rd_tag"), "\\section")) next
+    if (grepl("Valid ranges", paste(unlist(sec[[1]]), collapse = ""))) {
+      return(paste(unlist(sec[[2]]), collapse = ""))
     }
   }
   NA_character_
 }
 
-# A documented range: bounds, a sign, an interval or "whole number" wording.
-range_documented <- function(text) {
-  grepl(paste0("positive|non-negative|nonnegative|at least|at most|between|>=|<=|\\u2265|\\u2264|",
-               "greater than|less than|larger than|smaller than|\\[[^]]*,[^]]*[])]|\\([^)]*,[^)]*\\]|",
-               "in \\(0|in \\[0|> ?0|< ?1"),
-        text, ignore.case = TRUE)
+# Values just outside a documented range, each of which must be refused.
+range_outside_values <- function(r) {
+  eps <- function(b) max(1e-9, abs(b) * 1e-9)
+  out <- list(NA, "a")
+  if (!grepl("Inf", r$also %||% "")) out <- c(out, list(Inf))
+  if (is.finite(r$lower)) out <- c(out, list(if (r$lower_open) r$lower else r$lower - eps(r$lower)))
+  if (is.finite(r$upper)) out <- c(out, list(if (r$upper_open) r$upper else r$upper + eps(r$upper)))
+  if (r$type == "count") {
+    out <- c(out, list(if (is.finite(r$lower)) r$lower + 0.5 else 0.5))
+    if (is.finite(r$lower)) out <- c(out, list(r$lower - 1))
+    if (is.finite(r$upper)) out <- c(out, list(r$upper + 1))
+  }
+  if (r$type != "numbers") out <- c(out, list(c(1, 2)))
+  out
+}
+
+# Tries every outside value of every documented argument; returns the ones not refused.
+range_boundary_sweep <- function() {
+  ns <- asNamespace("nembed")
+  bad <- character()
+  for (tn in names(range_targets())) {
+    t <- range_targets()[[tn]]
+    fn <- get(t$fun, envir = ns)
+    base <- t$args
+    base$n_threads <- if ("n_threads" %in% names(formals(fn))) 1 else NULL
+    if (!is.null(t$prepare)) base <- t$prepare(base)
+    tab <- range_table(tn)
+    for (arg in intersect(names(tab), names(formals(fn)))) {
+      for (v in range_outside_values(tab[[arg]])) {
+        a <- base
+        a[arg] <- list(v)
+        o <- range_outcome(fn, a)
+        if (o != "error") bad <- c(bad, sprintf("%s(%s = %s): %s", tn, arg, deparse(v), substr(o, 1, 100)))
+      }
+    }
+  }
+  bad
 }
