@@ -59,6 +59,7 @@ range_targets <- function() {
       a$ph <- nembed::persistent_homology(stats::dist(nembed::noisy_circle(n = 40, dim = 3, seed = 1)))
       a
     }),
+    default_threads = list(fun = "default_threads", args = list()),
     hierarchical_gaussian_mixture = list(fun = "hierarchical_gaussian_mixture",
                                          args = list(n_units = 8, n_samples = 5))
   )
