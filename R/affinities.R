@@ -32,6 +32,7 @@
 affinities <- function(x, method = c("perplexity", "uniform", "umap"), perplexity = 30, k = NULL,
                        n_threads = NULL, verbose = FALSE, set_op_mix_ratio = 1, ...) {
   method <- check_choice(method, c("perplexity", "uniform", "umap"), "method")
+  set_op_mix_ratio <- check_number(set_op_mix_ratio, "set_op_mix_ratio", 0, 1)  # checked for every method
   n_threads <- default_threads(n_threads)
   if (inherits(x, "nembed_affinities")) {
     nembed_abort("`x` is already a `nembed_affinities` object; pass its `$knn` to rebuild affinities.",
@@ -82,8 +83,7 @@ affinities <- function(x, method = c("perplexity", "uniform", "umap"), perplexit
                                                                 n_threads = n_threads))),
     uniform = core_call(uniform_affinities_cpp(g$idx, list(n_threads = n_threads))),
     umap = core_call(umap_affinities_cpp(g$idx, g$dist, list(
-      set_op_mix_ratio = check_number(set_op_mix_ratio, "set_op_mix_ratio", 0, 1),
-      n_threads = n_threads)))
+      set_op_mix_ratio = set_op_mix_ratio, n_threads = n_threads)))
   )
   P <- new("dgCMatrix", i = res$i, p = res$p, x = res$x, Dim = c(g$n, g$n))
   if (!is.null(g$row_names)) dimnames(P) <- list(g$row_names, g$row_names)

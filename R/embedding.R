@@ -154,6 +154,7 @@ plot.nembed_embedding <- function(x, color = NULL, cex = 0.4, pch = 16, ..., col
 # The PCA and kNN times go to the context's clock.
 prepare_embedding_input <- function(X, k, ctx, pca = TRUE, pca_dims = 50, metric = "euclidean",
                                     knn_method = "auto") {
+  pca_dims <- check_count(pca_dims, "pca_dims", lower = 1)
   if (inherits(X, "nembed_affinities")) {
     X <- validate_affinities(X, "X")
     return(list(data = NULL, knn = X$knn, affinities = X, row_names = X$knn$row_names, n = X$n))

@@ -54,6 +54,8 @@ embed_spectrum.default <- function(X, exaggeration = c(1, 2, 4, 8, 16, 32), s = 
   ctx <- nembed_context(n_threads, seed, verbose)
   n_threads <- ctx$n_threads
   seed <- ctx$seed
+  perplexity <- check_number(perplexity, "perplexity", lower = 1, lower_open = TRUE)
+  k <- check_count(k, "k")
   extra <- if (length(extra)) vapply(extra, check_choice, character(1),
                                      choices = c("umap", "fa2", "laplacian"), arg = "extra")
            else character()

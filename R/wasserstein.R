@@ -434,6 +434,7 @@ hierarchical_gaussian_mixture <- function(n_units = 400, n_samples = 30, n_class
   n_samples <- check_count(n_samples, "n_samples", lower = 1)
   n_classes <- check_count(n_classes, "n_classes", lower = 1)
   dim <- check_count(dim, "dim", lower = 2)
+  seed <- check_count(seed, "seed", lower = 0, upper = .Machine$integer.max)
   if (n_units < n_classes) {
     nembed_abort(sprintf("`n_units` (%d) must be at least `n_classes` (%d).", n_units, n_classes),
                  "size", "n_units")
