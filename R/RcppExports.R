@@ -29,6 +29,18 @@ umap_affinities_cpp <- function(idx, dist, set_op_mix_ratio, n_threads) {
     .Call(`_nembed_umap_affinities_cpp`, idx, dist, set_op_mix_ratio, n_threads)
 }
 
+parametric_train_cpp <- function(X, p, i, x, sizes, options) {
+    .Call(`_nembed_parametric_train_cpp`, X, p, i, x, sizes, options)
+}
+
+parametric_forward_cpp <- function(X, weights, biases, options) {
+    .Call(`_nembed_parametric_forward_cpp`, X, weights, biases, options)
+}
+
+parametric_batch_gradient_cpp <- function(X, weights, biases, slots, options) {
+    .Call(`_nembed_parametric_batch_gradient_cpp`, X, weights, biases, slots, options)
+}
+
 pca_gram_cpp <- function(X, center, scale, k, n_threads) {
     .Call(`_nembed_pca_gram_cpp`, X, center, scale, k, n_threads)
 }
