@@ -28,8 +28,10 @@
 #'   sees values of order 1 whatever the data's units; relative variances are kept.
 #'
 #' @inheritParams embed_contrastive
-#' @param X Data: a numeric matrix, data frame or `dgCMatrix` (rows = points). A network needs
-#'   input features, so a graph, affinities or `dist` object is refused.
+#' @param X Data: a numeric matrix, data frame or `dgCMatrix` (rows = points), or a
+#'   `SingleCellExperiment` (the result is then stored as `reducedDim(X, "PARAMETRIC")` with its
+#'   record and model; see [nembed_sce]). A network needs input features, so a graph, affinities
+#'   or `dist` object is refused.
 #' @param loss `"infonce"` (default, InfoNC-t-SNE), `"neg"`, `"nce"` or `"umap"`.
 #' @param s Position on the spectrum as in [embed_contrastive()] (`"neg"`: normalisation
 #'   constant; `"infonce"`: exaggeration `4^s`, default 0).
@@ -43,7 +45,8 @@
 #'   components first (the stored rotation is applied to new data).
 #' @param early_exaggeration Run the first third of the epochs at `s = max(s, 1)` (only with `s`).
 #' @param n_components Output dimensions.
-#' @param ... Must be empty.
+#' @param ... Must be empty (for a `SingleCellExperiment`: the arguments above and those of
+#'   [nembed_sce]).
 #' @return A `nembed_embedding` (see [nembed_embedding]). Its record holds `model`: `weights`
 #'   (list of `in x out` matrices), `biases`, `activation = "relu"` and `input` (`center`,
 #'   `rotation` or `NULL`, `scale`), so that the embedding of new rows `Xn` is
@@ -60,7 +63,11 @@
 #'                         n_threads = 1, seed = 1)
 #' new <- embed_transform(emb, X[-train, ], n_threads = 1)
 #' head(new)
-embed_parametric <- function(X, loss = c("infonce", "neg", "nce", "umap"), s = NULL,
+embed_parametric <- function(X, ...) UseMethod("embed_parametric")
+
+#' @rdname embed_parametric
+#' @export
+embed_parametric.default <- function(X, loss = c("infonce", "neg", "nce", "umap"), s = NULL,
                              hidden = c(100, 100, 100), n_epochs = NULL, batch_size = 1024,
                              learning_rate = 1e-3, k = 15, pca = TRUE, pca_dims = 50,
                              n_negatives = 5, early_exaggeration = FALSE, n_components = 2,
@@ -152,6 +159,16 @@ embed_parametric <- function(X, loss = c("infonce", "neg", "nce", "umap"), s = N
     loss_name = paste(loss, "loss per pair")
   )
   new_embedding(r$Y, record, prep$row_names)
+}
+
+# A SingleCellExperiment: the embedding is stored as reducedDim(X, "PARAMETRIC") with its record,
+# which keeps the model (see ?nembed_sce). sce_embed_method() lives in sce.R, collated after this
+# file, so it is looked up at call time.
+#' @rdname nembed_sce
+#' @method embed_parametric SingleCellExperiment
+#' @export
+embed_parametric.SingleCellExperiment <- function(X, ...) {
+  sce_embed_method("embed_parametric", "PARAMETRIC")(X, ...)
 }
 
 # Hidden layer sizes: a non-empty vector of positive whole numbers.

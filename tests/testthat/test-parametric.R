@@ -187,3 +187,17 @@ test_that("bad input gives classed errors naming the argument", {
   err <- expect_error(embed_transform(emb, Xna), class = "nembed_error_value")
   expect_identical(err$arg, "X_new")
 })
+
+test_that("a SingleCellExperiment stores the embedding and keeps the model", {
+  skip_if_not_installed("SingleCellExperiment")
+  sce <- make_test_sce()
+  out <- embed_parametric(sce, dimred = "PCA", hidden = 16, n_epochs = 5, batch_size = 64,
+                          n_threads = 1, seed = 1)
+  Y <- SingleCellExperiment::reducedDim(out, "PARAMETRIC")
+  expect_identical(dim(Y), c(ncol(sce), 2L))
+  rec <- attr(Y, "nembed_record")
+  expect_identical(rec$method, "parametric")
+  # The stored model maps the input (here the stored PCA) to the stored coordinates.
+  pcs <- SingleCellExperiment::reducedDim(sce, "PCA")
+  expect_equal(unname(Y[, 1:2]), unname(r_forward(rec$model, pcs)), tolerance = 1e-4)
+})
