@@ -201,3 +201,34 @@ test_that("a SingleCellExperiment stores the embedding and keeps the model", {
   pcs <- SingleCellExperiment::reducedDim(sce, "PCA")
   expect_equal(unname(Y[, 1:2]), unname(r_forward(rec$model, pcs)), tolerance = 1e-4)
 })
+
+test_that("SIGINT stops a long parametric training within 2 s", {
+  skip_on_os("windows")
+  skip_if_not_installed("callr")
+  child <- function(flag) {
+    suppressPackageStartupMessages(library(nembed))
+    set.seed(1)
+    X <- matrix(stats::rnorm(5000 * 10), 5000)
+    file.create(flag)
+    started <- Sys.time()
+    outcome <- tryCatch({
+      embed_parametric(X, n_epochs = 100000, n_threads = 2, seed = 1)
+      "finished"
+    }, interrupt = function(e) "interrupted")
+    list(outcome = outcome, started = started, caught = Sys.time())
+  }
+  flag <- tempfile("nembed-parametric-interrupt-")
+  p <- callr::r_bg(child, args = list(flag), libpath = .libPaths(), supervise = TRUE)
+  on.exit(if (p$is_alive()) p$kill(), add = TRUE)
+  deadline <- Sys.time() + 60
+  while (!file.exists(flag) && p$is_alive() && Sys.time() < deadline) Sys.sleep(0.05)
+  Sys.sleep(3)  # kNN graph, then inside the training loop
+  expect_true(p$is_alive())
+  sent <- Sys.time()
+  p$interrupt()
+  p$wait(10000)
+  expect_false(p$is_alive())
+  res <- p$get_result()
+  expect_identical(res$outcome, "interrupted")
+  expect_lt(as.numeric(difftime(res$caught, sent, units = "secs")), 2)
+})
