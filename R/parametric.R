@@ -204,13 +204,16 @@ parametric_input <- function(Xm) {
 
 # Data in the input space of the network. already_rotated: Xm holds the PCA scores of training.
 parametric_apply_input <- function(X, input, already_rotated = FALSE) {
-  H <- if (!is.null(input$rotation)) {
-    if (already_rotated) unname(matrix(as.numeric(X), nrow(X)))
-    else sweep(X, 2, input$center) %*% input$rotation
+  if (!is.null(input$rotation) && already_rotated) {
+    H <- unname(matrix(as.numeric(X), nrow(X))) / input$scale
+  } else if (!is.null(input$rotation)) {
+    # (X - 1 c^T) R / s = X (R / s) - 1 (c^T R / s): no centred copy of the (wide) new data.
+    R <- input$rotation / input$scale
+    H <- unname(X %*% R)
+    H <- H - rep(drop(input$center %*% R), each = nrow(H))
   } else {
-    sweep(unname(X), 2, input$center)
+    H <- sweep(unname(X), 2, input$center) / input$scale
   }
-  H <- H / input$scale
   storage.mode(H) <- "double"
   H
 }
