@@ -9,12 +9,14 @@
 #
 #   Rscript bench/parametric.R                 (writes bench/results/parametric.{csv,md})
 #   NEMBED_BENCH_METHODS=parametric NEMBED_BENCH_EPOCHS=2 Rscript bench/parametric.R   (probe)
+#   NEMBED_BENCH_METHODS=parametric NEMBED_BENCH_LR=3e-3 Rscript bench/parametric.R   (other rate)
 suppressPackageStartupMessages(library(nembed))
 source("bench/common.R")
 n_threads <- 2L
 methods <- strsplit(Sys.getenv("NEMBED_BENCH_METHODS", "parametric,infonce,tsne"), ",")[[1]]
 epochs <- Sys.getenv("NEMBED_BENCH_EPOCHS", "")
 epochs <- if (nzchar(epochs)) as.integer(epochs) else NULL
+lr <- as.numeric(Sys.getenv("NEMBED_BENCH_LR", "1e-3"))  # the parametric learning rate
 fm <- load_fashion_mnist()
 train <- fm$split == "train"
 X_train <- fm$X[train, ]
@@ -52,11 +54,11 @@ row <- function(method, fit, tr) {
 load_before <- as.numeric(strsplit(readLines("/proc/loadavg"), " ")[[1]][1:3])
 rows <- list()
 if ("parametric" %in% methods) {
-  fit <- timed(embed_parametric(X_train, n_epochs = epochs, n_threads = n_threads, seed = 1,
-                                verbose = TRUE))
+  fit <- timed(embed_parametric(X_train, n_epochs = epochs, learning_rate = lr,
+                                n_threads = n_threads, seed = 1, verbose = TRUE))
   tr <- timed(embed_transform(fit$value, X_test, n_threads = n_threads))
-  rows$parametric <- row(sprintf("parametric InfoNC-t-SNE (%d epochs)",
-                                 embedding_record(fit$value)$params$n_epochs), fit, tr)
+  rows$parametric <- row(sprintf("parametric InfoNC-t-SNE (%d epochs, learning rate %g)",
+                                 embedding_record(fit$value)$params$n_epochs, lr), fit, tr)
   print(rows$parametric)
 }
 if ("infonce" %in% methods) {
