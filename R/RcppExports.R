@@ -33,8 +33,8 @@ parametric_train_cpp <- function(X, p, i, x, sizes, options) {
     .Call(`_nembed_parametric_train_cpp`, X, p, i, x, sizes, options)
 }
 
-parametric_forward_cpp <- function(X, weights, biases, options) {
-    .Call(`_nembed_parametric_forward_cpp`, X, weights, biases, options)
+parametric_transform_cpp <- function(X, center, rotation, scale, weights, biases, options) {
+    .Call(`_nembed_parametric_transform_cpp`, X, center, rotation, scale, weights, biases, options)
 }
 
 parametric_batch_gradient_cpp <- function(X, weights, biases, slots, options) {

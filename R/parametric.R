@@ -237,8 +237,10 @@ parametric_transform <- function(rec, X_new, n_threads = NULL) {
     nembed_abort(sprintf("`X_new` must have %d columns like the training data; it has %d.",
                          n_cols, ncol(X_new)), "size", "X_new")
   }
-  H <- parametric_apply_input(X_new, model$input)
-  Y <- parametric_forward_cpp(H, model$weights, model$biases, list(n_threads = n_threads))
+  rot <- model$input$rotation
+  Y <- parametric_transform_cpp(X_new, as.numeric(model$input$center),
+                                if (is.null(rot)) matrix(0, 0, 0) else rot, model$input$scale,
+                                model$weights, model$biases, list(n_threads = n_threads))
   record <- list(method = "parametric_transform",
                  params = list(n_threads = n_threads, seed = rec$params$seed),
                  timings = list(total = proc.time()[["elapsed"]] - t_start))

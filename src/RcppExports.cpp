@@ -130,17 +130,20 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
-// parametric_forward_cpp
-Rcpp::NumericMatrix parametric_forward_cpp(Rcpp::NumericMatrix X, Rcpp::List weights, Rcpp::List biases, Rcpp::List options);
-RcppExport SEXP _nembed_parametric_forward_cpp(SEXP XSEXP, SEXP weightsSEXP, SEXP biasesSEXP, SEXP optionsSEXP) {
+// parametric_transform_cpp
+Rcpp::NumericMatrix parametric_transform_cpp(Rcpp::NumericMatrix X, Rcpp::NumericVector center, Rcpp::NumericMatrix rotation, double scale, Rcpp::List weights, Rcpp::List biases, Rcpp::List options);
+RcppExport SEXP _nembed_parametric_transform_cpp(SEXP XSEXP, SEXP centerSEXP, SEXP rotationSEXP, SEXP scaleSEXP, SEXP weightsSEXP, SEXP biasesSEXP, SEXP optionsSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type X(XSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type center(centerSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type rotation(rotationSEXP);
+    Rcpp::traits::input_parameter< double >::type scale(scaleSEXP);
     Rcpp::traits::input_parameter< Rcpp::List >::type weights(weightsSEXP);
     Rcpp::traits::input_parameter< Rcpp::List >::type biases(biasesSEXP);
     Rcpp::traits::input_parameter< Rcpp::List >::type options(optionsSEXP);
-    rcpp_result_gen = Rcpp::wrap(parametric_forward_cpp(X, weights, biases, options));
+    rcpp_result_gen = Rcpp::wrap(parametric_transform_cpp(X, center, rotation, scale, weights, biases, options));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -486,7 +489,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_nembed_umap_memberships_cpp", (DL_FUNC) &_nembed_umap_memberships_cpp, 2},
     {"_nembed_umap_affinities_cpp", (DL_FUNC) &_nembed_umap_affinities_cpp, 4},
     {"_nembed_parametric_train_cpp", (DL_FUNC) &_nembed_parametric_train_cpp, 6},
-    {"_nembed_parametric_forward_cpp", (DL_FUNC) &_nembed_parametric_forward_cpp, 4},
+    {"_nembed_parametric_transform_cpp", (DL_FUNC) &_nembed_parametric_transform_cpp, 7},
     {"_nembed_parametric_batch_gradient_cpp", (DL_FUNC) &_nembed_parametric_batch_gradient_cpp, 5},
     {"_nembed_pca_gram_cpp", (DL_FUNC) &_nembed_pca_gram_cpp, 5},
     {"_nembed_spectral_distances_cpp", (DL_FUNC) &_nembed_spectral_distances_cpp, 9},

@@ -140,6 +140,38 @@ RowMat<T> mlp_transform(const Mlp<T>& net, const RowMat<T>& X, const Exec& exec)
   return Y;
 }
 
+// The map from the user's columns to the network's input: (x - center) R / scale, with R the PCA
+// rotation (empty: none).
+template <typename T>
+struct InputMap {
+  ColVec<T> center;
+  ColMat<T> R;
+  T scale = T(1);
+};
+
+// The forward pass of new data in its original columns: the input map and the network, block by
+// block in parallel (the wide projection is the larger part of the work for wide data).
+template <typename T, class Exec>
+RowMat<T> mlp_transform_mapped(const Mlp<T>& net, const InputMap<T>& map, const RowMat<T>& X,
+                               const Exec& exec) {
+  const std::size_t n = static_cast<std::size_t>(X.rows());
+  const Eigen::Index out = net.W.back().cols();
+  RowMat<T> Y(n, out);
+  const std::size_t block = 1024;
+  for_each_block(exec, n, block, [&](std::size_t, std::size_t s, std::size_t e) {
+    MlpTape<T> tape;
+    tape.A.resize(1);
+    RowMat<T> C = X.middleRows(s, e - s);
+    C.rowwise() -= map.center.transpose();
+    if (map.R.size() > 0) tape.A[0].noalias() = C * map.R;
+    else tape.A[0] = C;
+    tape.A[0] /= map.scale;
+    mlp_forward(net, tape);
+    Y.middleRows(s, e - s) = tape.A.back();
+  });
+  return Y;
+}
+
 // The value of one pair's loss (head yh, tail yl[0], negatives yl[1..m]) with the reference's
 // clamps, matching CnePairLoss::gradient term by term (a clamped term is constant there).
 template <typename T>
