@@ -45,6 +45,18 @@ spectral_init_cpp <- function(W, options) {
     .Call(`_nembed_spectral_init_cpp`, W, options)
 }
 
+parametric_train_cpp <- function(X, p, i, x, sizes, options) {
+    .Call(`_nembed_parametric_train_cpp`, X, p, i, x, sizes, options)
+}
+
+parametric_transform_cpp <- function(X, center, rotation, scale, weights, biases, options) {
+    .Call(`_nembed_parametric_transform_cpp`, X, center, rotation, scale, weights, biases, options)
+}
+
+parametric_batch_gradient_cpp <- function(X, weights, biases, slots, options) {
+    .Call(`_nembed_parametric_batch_gradient_cpp`, X, weights, biases, slots, options)
+}
+
 pca_gram_cpp <- function(X, center, scale, k, n_threads) {
     .Call(`_nembed_pca_gram_cpp`, X, center, scale, k, n_threads)
 }

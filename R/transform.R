@@ -68,6 +68,7 @@ embed_transform <- function(embedding, X_new, perplexity = 5, k = NULL, init_k =
                             n_threads = NULL, verbose = FALSE, n_epochs = NULL, seed = NULL) {
   t_start <- proc.time()[["elapsed"]]
   rec <- embedding_record(embedding)
+  if (identical(rec$method, "parametric")) return(parametric_transform(rec, X_new, n_threads))
   method <- rec$method %||% "unknown"
   if (!method %in% c("tsne", "umap", "contrastive")) {
     nembed_abort(sprintf("`embedding` must come from embed_tsne(), embed_umap() or embed_contrastive(); embed_transform() does not support \"%s\" embeddings.",

@@ -153,6 +153,54 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// parametric_train_cpp
+Rcpp::List parametric_train_cpp(Rcpp::NumericMatrix X, Rcpp::IntegerVector p, Rcpp::IntegerVector i, Rcpp::NumericVector x, Rcpp::IntegerVector sizes, Rcpp::List options);
+RcppExport SEXP _nembed_parametric_train_cpp(SEXP XSEXP, SEXP pSEXP, SEXP iSEXP, SEXP xSEXP, SEXP sizesSEXP, SEXP optionsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type X(XSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type p(pSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type i(iSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x(xSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type sizes(sizesSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type options(optionsSEXP);
+    rcpp_result_gen = Rcpp::wrap(parametric_train_cpp(X, p, i, x, sizes, options));
+    return rcpp_result_gen;
+END_RCPP
+}
+// parametric_transform_cpp
+Rcpp::NumericMatrix parametric_transform_cpp(Rcpp::NumericMatrix X, Rcpp::NumericVector center, Rcpp::NumericMatrix rotation, double scale, Rcpp::List weights, Rcpp::List biases, Rcpp::List options);
+RcppExport SEXP _nembed_parametric_transform_cpp(SEXP XSEXP, SEXP centerSEXP, SEXP rotationSEXP, SEXP scaleSEXP, SEXP weightsSEXP, SEXP biasesSEXP, SEXP optionsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type X(XSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type center(centerSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type rotation(rotationSEXP);
+    Rcpp::traits::input_parameter< double >::type scale(scaleSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type weights(weightsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type biases(biasesSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type options(optionsSEXP);
+    rcpp_result_gen = Rcpp::wrap(parametric_transform_cpp(X, center, rotation, scale, weights, biases, options));
+    return rcpp_result_gen;
+END_RCPP
+}
+// parametric_batch_gradient_cpp
+Rcpp::List parametric_batch_gradient_cpp(Rcpp::NumericMatrix X, Rcpp::List weights, Rcpp::List biases, Rcpp::IntegerMatrix slots, Rcpp::List options);
+RcppExport SEXP _nembed_parametric_batch_gradient_cpp(SEXP XSEXP, SEXP weightsSEXP, SEXP biasesSEXP, SEXP slotsSEXP, SEXP optionsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type X(XSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type weights(weightsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type biases(biasesSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerMatrix >::type slots(slotsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type options(optionsSEXP);
+    rcpp_result_gen = Rcpp::wrap(parametric_batch_gradient_cpp(X, weights, biases, slots, options));
+    return rcpp_result_gen;
+END_RCPP
+}
 // pca_gram_cpp
 Rcpp::List pca_gram_cpp(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eigen::VectorXd> center, const Eigen::Map<Eigen::VectorXd> scale, int k, int n_threads);
 RcppExport SEXP _nembed_pca_gram_cpp(SEXP XSEXP, SEXP centerSEXP, SEXP scaleSEXP, SEXP kSEXP, SEXP n_threadsSEXP) {
@@ -380,6 +428,9 @@ static const R_CallMethodDef CallEntries[] = {
     {"_nembed_knn_sparse_cpp", (DL_FUNC) &_nembed_knn_sparse_cpp, 2},
     {"_nembed_knn_query_cpp", (DL_FUNC) &_nembed_knn_query_cpp, 3},
     {"_nembed_spectral_init_cpp", (DL_FUNC) &_nembed_spectral_init_cpp, 2},
+    {"_nembed_parametric_train_cpp", (DL_FUNC) &_nembed_parametric_train_cpp, 6},
+    {"_nembed_parametric_transform_cpp", (DL_FUNC) &_nembed_parametric_transform_cpp, 7},
+    {"_nembed_parametric_batch_gradient_cpp", (DL_FUNC) &_nembed_parametric_batch_gradient_cpp, 5},
     {"_nembed_pca_gram_cpp", (DL_FUNC) &_nembed_pca_gram_cpp, 5},
     {"_nembed_spectral_distances_cpp", (DL_FUNC) &_nembed_spectral_distances_cpp, 3},
     {"_nembed_sgd_transform_cpp", (DL_FUNC) &_nembed_sgd_transform_cpp, 5},

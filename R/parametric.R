@@ -1,0 +1,250 @@
+# Parametric contrastive neighbour embeddings: a network learns the map from data to embedding.
+
+#' Parametric neighbour embeddings: learn a map from the data to 2-D
+#'
+#' Trains a multilayer perceptron (ReLU) from the (PCA-reduced) input to the embedding with the
+#' contrastive losses of [embed_contrastive()] on the same binary symmetric kNN graph, as the
+#' parametric mode of contrastive-ne (Damrich et al. 2023) does: every epoch the directed edges are
+#' shuffled and cut into batches of `batch_size` pairs, the batch's heads and tails go through the
+#' network, each head draws its `n_negatives` negatives from the batch, the loss is summed over
+#' the batch and back-propagated, and Adam updates the weights at the rate
+#' `learning_rate (1 - epoch / n_epochs)`. The result places new points with [embed_transform()]
+#' by one forward pass: no optimisation, no neighbour search.
+#'
+#' The forward and backward passes run in single precision as matrix products over fixed blocks
+#' of 256 pool rows, in parallel over `n_threads`; the blocks' gradients are added in a fixed
+#' order, so the same `seed` gives the same result whatever `n_threads` is.
+#'
+#' **Where the defaults differ from [embed_contrastive()], and why.**
+#' * The optimiser is Adam at `learning_rate = 1e-3` (contrastive-ne's parametric setting), not
+#'   SGD at 1: the parameters are shared weights, not coordinates.
+#' * `n_epochs` defaults to fewer epochs: every batch updates the map of all points, so the network
+#'   converges in far fewer passes than free coordinates (see the default below).
+#' * No early exaggeration by default: the network starts from a random map near the origin with
+#'   no initial layout to untangle, and with few epochs an early third would cost a third of the
+#'   run. `early_exaggeration = TRUE` restores the non-parametric rule.
+#' * No gradient clipping (Adam normalises the step); NCE's `log Z` is one more Adam parameter.
+#' * The input (after PCA) is divided by one scale, its root mean square, so that the first layer
+#'   sees values of order 1 whatever the data's units; relative variances are kept.
+#'
+#' @inheritParams embed_contrastive
+#' @param X Data: a numeric matrix, data frame or `dgCMatrix` (rows = points), or a
+#'   `SingleCellExperiment` (the result is then stored as `reducedDim(X, "PARAMETRIC")` with its
+#'   record and model; see [nembed_sce]). A network needs input features, so a graph, affinities
+#'   or `dist` object is refused.
+#' @param loss `"infonce"` (default, InfoNC-t-SNE), `"neg"`, `"nce"` or `"umap"`.
+#' @param s Position on the spectrum as in [embed_contrastive()] (`"neg"`: normalisation
+#'   constant; `"infonce"`: exaggeration `4^s`, default 0).
+#' @param hidden Sizes of the hidden layers (positive whole numbers); `c(100, 100, 100)` is
+#'   contrastive-ne's network.
+#' @param n_epochs Epochs; `NULL` chooses `min(100, max(10, ceiling(4e6 / edges)))`, i.e. about
+#'   4 million pair visits (100 epochs below 40,000 directed edges, 10 at 400,000 or more).
+#' @param batch_size Positive pairs per Adam step.
+#' @param learning_rate Initial Adam learning rate (contrastive-ne's 1e-3). On Fashion-MNIST
+#'   (60,000 images, 10 epochs) 3e-3 gave kNN accuracy 0.724 against 0.713 at 1e-3
+#'   (`bench/results/parametric.md`): with few epochs a larger rate helps.
+#' @param pca,pca_dims Reduce inputs with more than `pca_dims` columns to `pca_dims` principal
+#'   components first (the stored rotation is applied to new data).
+#' @param early_exaggeration Run the first third of the epochs at `s = max(s, 1)` (only with `s`).
+#' @param n_components Output dimensions.
+#' @param ... Must be empty (for a `SingleCellExperiment`: the arguments above and those of
+#'   [nembed_sce]).
+#' @return A `nembed_embedding` (see [nembed_embedding]). Its record holds `model`: `weights`
+#'   (list of `in x out` matrices), `biases`, `activation = "relu"` and `input` (`center`,
+#'   `rotation` or `NULL`, `scale`), so that the embedding of new rows `Xn` is
+#'   `H <- sweep(Xn, 2, center) %*% rotation / scale`, then `H <- pmax(H %*% W + b, 0)` per hidden
+#'   layer and `H %*% W + b` for the last; the loss per epoch (`loss`), `init` (the output of
+#'   the untrained network), timings and the kNN graph (`inputs$knn`).
+#' @references Damrich, Boehm, Hamprecht & Kobak (2023). From t-SNE to UMAP with contrastive
+#'   learning. ICLR.
+#' @export
+#' @examples
+#' X <- as.matrix(iris[!duplicated(iris[, 1:4]), 1:4])
+#' train <- seq(1, nrow(X), by = 2)
+#' emb <- embed_parametric(X[train, ], hidden = c(32, 32), n_epochs = 20, batch_size = 128,
+#'                         n_threads = 1, seed = 1)
+#' new <- embed_transform(emb, X[-train, ], n_threads = 1)
+#' head(new)
+embed_parametric <- function(X, ...) UseMethod("embed_parametric")
+
+#' @rdname embed_parametric
+#' @export
+embed_parametric.default <- function(X, loss = c("infonce", "neg", "nce", "umap"), s = NULL,
+                             hidden = c(100, 100, 100), n_epochs = NULL, batch_size = 1024,
+                             learning_rate = 1e-3, k = 15, pca = TRUE, pca_dims = 50,
+                             n_negatives = 5, early_exaggeration = FALSE, n_components = 2,
+                             n_threads = NULL, seed = NULL, verbose = FALSE, ...) {
+  reject_dots("embed_parametric", ...)
+  t_start <- proc.time()[["elapsed"]]
+  loss <- check_choice(loss, c("infonce", "neg", "nce", "umap"), "loss")
+  s <- check_number(s, "s", allow_null = TRUE)
+  hidden <- check_hidden(hidden)
+  n_epochs <- check_count(n_epochs, "n_epochs", allow_null = TRUE)
+  batch_size <- check_count(batch_size, "batch_size")
+  learning_rate <- check_number(learning_rate, "learning_rate", lower = 0, lower_open = TRUE,
+                                upper = 1e3)
+  k <- check_count(k, "k")
+  check_flag(pca, "pca")
+  pca_dims <- check_count(pca_dims, "pca_dims")
+  n_negatives <- check_count(n_negatives, "n_negatives")
+  check_flag(early_exaggeration, "early_exaggeration")
+  n_components <- check_count(n_components, "n_components")
+  n_threads <- default_threads(n_threads)
+  check_flag(verbose, "verbose")
+  seed <- resolve_seed(seed)
+  if (inherits(X, c("nembed_knn", "nembed_affinities", "dist")) ||
+      (is.list(X) && !is.data.frame(X))) {
+    nembed_abort("`X` must be a data matrix: a parametric embedding maps input features, so a graph, affinities or distances cannot train it.",
+                 "type", "X")
+  }
+
+  # ---- Glue to the shared helpers (PCA + kNN graph + binary symmetric graph); the skeleton's
+  # ---- context object replaces these lines at merge.
+  prep <- prepare_embedding_input(X, k = k, pca = pca, pca_dims = pca_dims, n_threads = n_threads,
+                                  seed = seed, verbose = verbose)
+  t0 <- proc.time()[["elapsed"]]
+  W <- as_weight_matrix(binary_knn_graph(prep$knn, k, n_threads), "X")
+  t_graph <- proc.time()[["elapsed"]] - t0
+  # ---- end of glue
+  n <- prep$n
+  n_input_cols <- if (!is.null(attr(prep$data, "rotation"))) nrow(attr(prep$data, "rotation"))
+                  else ncol(prep$data)
+  check_components(n_components, n)
+  t0 <- proc.time()[["elapsed"]]
+  input <- parametric_input(prep$data)
+  Xin <- parametric_apply_input(prep$data, input, already_rotated = TRUE)
+  t_init <- proc.time()[["elapsed"]] - t0
+
+  # The spectrum as in embed_contrastive() (contrastive-ne's process_spec_param).
+  m <- n_negatives
+  neg_c <- function(s) m * exp((1 - s) * log(100 * n) + s * log(n^2 / 5) - 2 * log(n))
+  if (loss == "infonce" && is.null(s)) s <- 0
+  spec <- switch(loss, neg = if (!is.null(s)) neg_c(s) else 1, nce = m, infonce = 4^s, umap = 1)
+  if (is.null(n_epochs)) {
+    n_epochs <- as.integer(min(100, max(10, ceiling(4e6 / max(1, length(W@x))))))
+  }
+  n_early <- 0L
+  spec_early <- spec
+  if (early_exaggeration && loss %in% c("neg", "infonce") && !is.null(s)) {
+    n_early <- n_epochs %/% 3L
+    spec_early <- if (loss == "neg") neg_c(max(s, 1)) else 4^max(s, 1)
+  }
+  sizes <- c(ncol(Xin), hidden, n_components)
+  tsmessage("parametric (", loss, "): network ", paste(sizes, collapse = "-"), ", ", n_epochs,
+            " epochs, batches of ", batch_size, verbose = verbose)
+  t0 <- proc.time()[["elapsed"]]
+  r <- parametric_train_cpp(Xin, W@p, W@i, W@x, as.integer(sizes),
+                            list(loss = match(loss, c("neg", "nce", "infonce", "umap")) - 1L,
+                                 n_epochs = n_epochs, n_early = n_early, spec = spec,
+                                 spec_early = spec_early, n_negatives = m,
+                                 batch_size = batch_size, learning_rate = learning_rate,
+                                 seed = seed %% 2^53, n_threads = n_threads,
+                                 verbose = verbose))
+  t_opt <- proc.time()[["elapsed"]] - t0
+  timings <- list(knn = (prep$timings$pca %||% 0) + (prep$timings$knn %||% 0),
+                  affinities = t_graph, init = t_init, optimisation = t_opt,
+                  total = proc.time()[["elapsed"]] - t_start)
+  record <- list(
+    method = "parametric",
+    params = list(loss = loss, s = s, hidden = hidden, n_negatives = m, k = k,
+                  n_epochs = n_epochs, n_early = n_early, batch_size = batch_size,
+                  learning_rate = learning_rate, pca = pca, pca_dims = pca_dims,
+                  n_components = n_components, seed = seed, n_threads = n_threads),
+    init = r$Y0,
+    loss = data.frame(iteration = seq_along(r$loss), value = r$loss),
+    timings = timings,
+    inputs = list(n = n, n_input_cols = n_input_cols, knn = prep$knn),
+    model = list(weights = r$weights, biases = r$biases, activation = "relu", input = input),
+    c = if (loss %in% c("neg", "nce")) r$spec else NA_real_,
+    log_z = if (loss == "nce") r$log_z else NA_real_,
+    rho = if (loss == "infonce") spec else NA_real_,
+    loss_name = paste(loss, "loss per pair")
+  )
+  new_embedding(r$Y, record, prep$row_names)
+}
+
+# A SingleCellExperiment: the embedding is stored as reducedDim(X, "PARAMETRIC") with its record,
+# which keeps the model (see ?nembed_sce). sce_embed_method() lives in sce.R, collated after this
+# file, so it is looked up at call time.
+#' @rdname nembed_sce
+#' @method embed_parametric SingleCellExperiment
+#' @export
+embed_parametric.SingleCellExperiment <- function(X, ...) {
+  sce_embed_method("embed_parametric", "PARAMETRIC")(X, ...)
+}
+
+# Hidden layer sizes: a non-empty vector of positive whole numbers.
+check_hidden <- function(hidden) {
+  if (!is.numeric(hidden) || length(hidden) < 1L || anyNA(hidden)) {
+    nembed_abort("`hidden` must be a non-empty vector of positive whole numbers (units per hidden layer).",
+                 "type", "hidden")
+  }
+  if (any(!is.finite(hidden)) || any(hidden != round(hidden)) || any(hidden < 1) ||
+      any(hidden > 1e5)) {
+    nembed_abort(sprintf("`hidden` must hold whole numbers between 1 and 100000; it is %s.",
+                         paste(format(hidden), collapse = ", ")), "value", "hidden")
+  }
+  as.integer(hidden)
+}
+
+# The network's input map: centre, PCA rotation (NULL without PCA) and one scale (the RMS of the
+# centred, rotated data), so the first layer sees values of order 1.
+parametric_input <- function(Xm) {
+  rot <- attr(Xm, "rotation")
+  if (!is.null(rot)) {
+    center <- attr(Xm, "center")
+    scores <- unname(matrix(as.numeric(Xm), nrow(Xm)))
+    scores <- sweep(scores, 2, colMeans(scores))  # PCA scores are centred; this makes it exact
+  } else {
+    center <- colMeans(Xm)
+    scores <- sweep(unname(Xm), 2, center)
+  }
+  scale <- sqrt(mean(scores^2))
+  if (!is.finite(scale) || scale <= 0) scale <- 1
+  list(center = unname(center), rotation = if (!is.null(rot)) unname(rot), scale = scale)
+}
+
+# Data in the input space of the network. already_rotated: Xm holds the PCA scores of training.
+parametric_apply_input <- function(X, input, already_rotated = FALSE) {
+  if (!is.null(input$rotation) && already_rotated) {
+    H <- unname(matrix(as.numeric(X), nrow(X))) / input$scale
+  } else if (!is.null(input$rotation)) {
+    # (X - 1 c^T) R / s = X (R / s) - 1 (c^T R / s): no centred copy of the (wide) new data.
+    R <- input$rotation / input$scale
+    H <- unname(X %*% R)
+    H <- H - rep(drop(input$center %*% R), each = nrow(H))
+  } else {
+    H <- sweep(unname(X), 2, input$center) / input$scale
+  }
+  storage.mode(H) <- "double"
+  H
+}
+
+# What embed_transform() runs for a parametric embedding: the stored input map and one forward
+# pass (no optimisation, no neighbour search). rec: the embedding's record.
+parametric_transform <- function(rec, X_new, n_threads = NULL) {
+  t_start <- proc.time()[["elapsed"]]
+  model <- rec$model
+  ok <- is.list(model) && is.list(model$weights) && is.list(model$biases) &&
+    length(model$weights) >= 1L && length(model$weights) == length(model$biases) &&
+    is.list(model$input) && is.numeric(model$input$scale)
+  if (!ok) {
+    nembed_abort("`embedding` is not a complete parametric model (weights, biases and input map).",
+                 "value", "embedding")
+  }
+  n_threads <- default_threads(n_threads)
+  X_new <- as_data_matrix(X_new, "X_new", min_rows = 1L)
+  n_cols <- rec$inputs$n_input_cols %||% length(model$input$center)
+  if (ncol(X_new) != n_cols) {
+    nembed_abort(sprintf("`X_new` must have %d columns like the training data; it has %d.",
+                         n_cols, ncol(X_new)), "size", "X_new")
+  }
+  rot <- model$input$rotation
+  Y <- parametric_transform_cpp(X_new, as.numeric(model$input$center),
+                                if (is.null(rot)) matrix(0, 0, 0) else rot, model$input$scale,
+                                model$weights, model$biases, list(n_threads = n_threads))
+  record <- list(method = "parametric_transform",
+                 params = list(n_threads = n_threads, seed = rec$params$seed),
+                 timings = list(total = proc.time()[["elapsed"]] - t_start))
+  new_embedding(Y, record, row_names = rownames(X_new))
+}

@@ -1,0 +1,234 @@
+# Parametric embeddings: the network's backward pass against finite differences, its loss value
+# against a closed-form R computation, the forward pass in R against embed_transform(), training,
+# determinism, saveRDS() round trip and bad input.
+
+# Three well separated Gaussian clusters in 12 dimensions.
+parametric_blobs <- function(n_per = 60, p = 12, seed = 3) {
+  set.seed(seed)
+  centres <- matrix(stats::rnorm(3 * p, sd = 6), 3, p)
+  lab <- rep(1:3, each = n_per)
+  X <- centres[lab, ] + matrix(stats::rnorm(length(lab) * p), length(lab), p)
+  list(X = X, labels = lab)
+}
+
+# The network's forward pass in plain R (double precision) from the stored model.
+r_forward <- function(model, X) {
+  H <- if (is.null(model$input$rotation)) sweep(X, 2, model$input$center) else
+    sweep(X, 2, model$input$center) %*% model$input$rotation
+  H <- H / model$input$scale
+  L <- length(model$weights)
+  for (l in seq_len(L)) {
+    H <- H %*% model$weights[[l]] + rep(model$biases[[l]], each = nrow(H))
+    if (l < L) H <- pmax(H, 0)
+  }
+  H
+}
+
+# The batch loss in R from the pool's outputs Y (2b x 2; heads then tails) and the b x m slots:
+# contrastive-ne's losses with its clamps (none of which is active in these tests).
+r_batch_loss <- function(Y, slots, loss, spec) {
+  b <- nrow(slots)
+  total <- 0
+  for (r in seq_len(b)) {
+    others <- c(b + r, slots[r, ])
+    d2 <- colSums((t(Y[others, , drop = FALSE]) - Y[r, ])^2)
+    phi <- 1 / (1 + d2)
+    total <- total + switch(loss,
+      infonce = 0.5 * (-log(phi[1]) + log(sum(phi)) / spec),
+      neg = , nce = {
+        eta <- 1 / (1 + spec * (d2 + 1))
+        -log(eta[1]) - sum(log(1 - eta[-1]))
+      },
+      umap = -log(phi[1]) - sum(log(1 - phi[-1])))
+  }
+  total
+}
+
+test_that("the backward pass matches finite differences of the loss, for every loss", {
+  set.seed(11)
+  sizes <- c(3, 5, 4, 2)
+  weights <- lapply(1:3, function(l) matrix(stats::rnorm(sizes[l] * sizes[l + 1], sd = 0.7),
+                                              sizes[l], sizes[l + 1]))
+  biases <- lapply(1:3, function(l) stats::rnorm(sizes[l + 1], sd = 0.3))
+  b <- 4
+  m <- 3
+  X <- matrix(stats::rnorm(2 * b * 3), 2 * b, 3)
+  slots <- t(sapply(seq_len(b), function(r) sample(setdiff(seq_len(2 * b), c(r, b + r)), m)))
+  codes <- c(neg = 0L, nce = 1L, infonce = 2L, umap = 3L)
+  specs <- c(neg = 0.3, nce = 2, infonce = 1.7, umap = 1)
+  for (loss in names(codes)) {
+    opts <- list(loss = codes[[loss]], spec = specs[[loss]])
+    res <- nembed:::parametric_batch_gradient_cpp(X, weights, biases, slots, opts)
+    # Forward pass and loss value against R.
+    model <- list(weights = weights, biases = biases,
+                  input = list(center = rep(0, 3), rotation = NULL, scale = 1))
+    Yr <- r_forward(model, X)
+    expect_equal(res$Y, Yr, tolerance = 1e-12, info = loss)
+    expect_equal(res$loss, r_batch_loss(Yr, slots, loss, specs[[loss]]), tolerance = 1e-10,
+                 info = loss)
+    # Central differences on every weight and bias.
+    f <- function(w, bb) nembed:::parametric_batch_gradient_cpp(X, w, bb, slots, opts)$loss
+    h <- 1e-6
+    for (l in 1:3) {
+      fd_W <- weights[[l]]
+      for (q in seq_along(weights[[l]])) {
+        wp <- weights; wm <- weights
+        wp[[l]][q] <- wp[[l]][q] + h
+        wm[[l]][q] <- wm[[l]][q] - h
+        fd_W[q] <- (f(wp, biases) - f(wm, biases)) / (2 * h)
+      }
+      fd_b <- biases[[l]]
+      for (q in seq_along(biases[[l]])) {
+        bp <- biases; bm <- biases
+        bp[[l]][q] <- bp[[l]][q] + h
+        bm[[l]][q] <- bm[[l]][q] - h
+        fd_b[q] <- (f(weights, bp) - f(weights, bm)) / (2 * h)
+      }
+      scale <- max(1, abs(fd_W), abs(fd_b))
+      # The per-pair gradient comes from CnePairLoss in single precision: ~1e-6 relative.
+      expect_lt(max(abs(res$weights[[l]] - fd_W)) / scale, 1e-4, label = paste(loss, "W", l))
+      expect_lt(max(abs(res$biases[[l]] - fd_b)) / scale, 1e-4, label = paste(loss, "b", l))
+      expect_gt(max(abs(fd_W)), 1e-3)  # the check is not vacuous
+    }
+  }
+})
+
+test_that("training lowers the loss and separates clusters; the record has the shared schema", {
+  d <- parametric_blobs()
+  emb <- embed_parametric(d$X, hidden = c(32, 32), n_epochs = 30, batch_size = 128,
+                          n_threads = 1, seed = 1)
+  rec <- embedding_record(emb)
+  expect_s3_class(emb, "nembed_embedding")
+  expect_true(all(c("method", "params", "init", "loss", "timings", "inputs", "model") %in%
+                    names(rec)))
+  expect_identical(rec$method, "parametric")
+  expect_true(all(c("seed", "n_threads") %in% names(rec$params)))
+  expect_identical(names(rec$loss), c("iteration", "value"))
+  expect_identical(names(rec$timings), c("knn", "affinities", "init", "optimisation", "total"))
+  expect_equal(nrow(rec$loss), 30)
+  expect_lt(mean(utils::tail(rec$loss$value, 5)), 0.8 * mean(utils::head(rec$loss$value, 2)))
+  expect_gt(knn_accuracy(emb, d$labels, n_threads = 1), 0.95)
+  for (loss in c("neg", "nce", "umap")) {
+    e <- embed_parametric(d$X, loss = loss, s = if (loss == "neg") 0.5, hidden = 16,
+                          n_epochs = 15, batch_size = 128, n_threads = 1, seed = 2)
+    r <- embedding_record(e)
+    expect_true(all(is.finite(as.matrix(e))), info = loss)
+    expect_lt(utils::tail(r$loss$value, 1), r$loss$value[1], label = loss)
+    if (loss == "nce") expect_true(is.finite(r$log_z))
+  }
+})
+
+test_that("embed_transform() is the forward pass of the stored model (with PCA)", {
+  set.seed(5)
+  d <- parametric_blobs(n_per = 40, p = 30)
+  train <- seq(1, nrow(d$X), by = 2)
+  emb <- embed_parametric(d$X[train, ], hidden = c(20, 20), pca_dims = 8, n_epochs = 10,
+                          batch_size = 64, n_threads = 1, seed = 3)
+  model <- embedding_record(emb)$model
+  expect_equal(dim(model$input$rotation), c(30, 8))
+  new <- embed_transform(emb, d$X[-train, ], n_threads = 2)
+  Yr <- r_forward(model, d$X[-train, ])
+  expect_equal(unname(as.matrix(new)), unname(Yr), tolerance = 1e-4)
+  # The training points placed again land where training put them (single precision).
+  again <- embed_transform(emb, d$X[train, ], n_threads = 1)
+  expect_equal(unname(as.matrix(again)), unname(as.matrix(emb)), tolerance = 1e-4)
+  # Placed points sit with their cluster.
+  acc <- mean(vapply(seq_len(nrow(new)), function(i) {
+    nn <- order(colSums((t(as.matrix(emb)) - as.numeric(as.matrix(new)[i, ]))^2))[1:5]
+    as.integer(names(which.max(table(d$labels[train][nn])))) == d$labels[-train][i]
+  }, logical(1)))
+  expect_gt(acc, 0.9)
+})
+
+test_that("same seed gives the same model for 1 and 2 threads; another seed differs", {
+  d <- parametric_blobs(n_per = 40)
+  # Batches of 512 pairs = 1,024 pool rows = 4 blocks, so 2 threads really split the work.
+  fit <- function(th, seed) embed_parametric(d$X, hidden = c(16, 16), n_epochs = 5,
+                                             batch_size = 512, n_threads = th, seed = seed)
+  a <- fit(1, 7)
+  b <- fit(2, 7)
+  expect_identical(as.matrix(a), as.matrix(b))
+  expect_identical(embedding_record(a)$model$weights, embedding_record(b)$model$weights)
+  expect_false(identical(as.matrix(a), as.matrix(fit(1, 8))))
+})
+
+test_that("a saved model places new points in a new R process", {
+  skip_if_not_installed("callr")
+  d <- parametric_blobs(n_per = 30)
+  emb <- embed_parametric(d$X, hidden = 16, n_epochs = 5, batch_size = 64, n_threads = 1, seed = 1)
+  f <- tempfile(fileext = ".rds")
+  on.exit(unlink(f))
+  saveRDS(emb, f)
+  Xn <- d$X[1:7, ] + 0.1
+  here <- as.matrix(embed_transform(emb, Xn, n_threads = 1))
+  there <- callr::r(function(f, Xn) {
+    as.matrix(nembed::embed_transform(readRDS(f), Xn, n_threads = 1))
+  }, args = list(f = f, Xn = Xn), libpath = .libPaths())
+  expect_identical(there, here)
+})
+
+test_that("bad input gives classed errors naming the argument", {
+  d <- parametric_blobs(n_per = 20)
+  fit <- function(...) embed_parametric(d$X, n_epochs = 2, batch_size = 32, n_threads = 1,
+                                        seed = 1, ...)
+  for (h in list(c(10, 0), 2.5, c(8, -1), "a", NA, numeric(0), Inf)) {
+    err <- expect_error(fit(hidden = h), class = "nembed_error")
+    expect_identical(err$arg, "hidden")
+  }
+  expect_error(embed_parametric(dist(d$X), n_epochs = 2), class = "nembed_error_type")
+  emb <- fit(hidden = 8)
+  err <- expect_error(embed_transform(emb, d$X[, -1]), class = "nembed_error_size")
+  expect_identical(err$arg, "X_new")
+  Xna <- d$X[1:3, ]
+  Xna[2, 2] <- NA
+  err <- expect_error(embed_transform(emb, Xna), class = "nembed_error_value")
+  expect_identical(err$arg, "X_new")
+  Xna[2, 2] <- Inf
+  err <- expect_error(embed_transform(emb, Xna), class = "nembed_error_value")
+  expect_identical(err$arg, "X_new")
+})
+
+test_that("a SingleCellExperiment stores the embedding and keeps the model", {
+  skip_if_not_installed("SingleCellExperiment")
+  sce <- make_test_sce()
+  out <- embed_parametric(sce, dimred = "PCA", hidden = 16, n_epochs = 5, batch_size = 64,
+                          n_threads = 1, seed = 1)
+  Y <- SingleCellExperiment::reducedDim(out, "PARAMETRIC")
+  expect_identical(dim(Y), c(ncol(sce), 2L))
+  rec <- attr(Y, "nembed_record")
+  expect_identical(rec$method, "parametric")
+  # The stored model maps the input (here the stored PCA) to the stored coordinates.
+  pcs <- SingleCellExperiment::reducedDim(sce, "PCA")
+  expect_equal(unname(Y[, 1:2]), unname(r_forward(rec$model, pcs)), tolerance = 1e-4)
+})
+
+test_that("SIGINT stops a long parametric training within 2 s", {
+  skip_on_os("windows")
+  skip_if_not_installed("callr")
+  child <- function(flag) {
+    suppressPackageStartupMessages(library(nembed))
+    set.seed(1)
+    X <- matrix(stats::rnorm(5000 * 10), 5000)
+    file.create(flag)
+    started <- Sys.time()
+    outcome <- tryCatch({
+      embed_parametric(X, n_epochs = 100000, n_threads = 2, seed = 1)
+      "finished"
+    }, interrupt = function(e) "interrupted")
+    list(outcome = outcome, started = started, caught = Sys.time())
+  }
+  flag <- tempfile("nembed-parametric-interrupt-")
+  p <- callr::r_bg(child, args = list(flag), libpath = .libPaths(), supervise = TRUE)
+  on.exit(if (p$is_alive()) p$kill(), add = TRUE)
+  deadline <- Sys.time() + 60
+  while (!file.exists(flag) && p$is_alive() && Sys.time() < deadline) Sys.sleep(0.05)
+  Sys.sleep(3)  # kNN graph, then inside the training loop
+  expect_true(p$is_alive())
+  sent <- Sys.time()
+  p$interrupt()
+  p$wait(10000)
+  expect_false(p$is_alive())
+  res <- p$get_result()
+  expect_identical(res$outcome, "interrupted")
+  expect_lt(as.numeric(difftime(res$caught, sent, units = "secs")), 2)
+})
