@@ -22,7 +22,7 @@
 #'   converges in far fewer passes than free coordinates (see the default below).
 #' * No early exaggeration by default: the network starts from a random map near the origin with
 #'   no initial layout to untangle, and with few epochs an early third would cost a third of the
-#'   run. `early_exaggeration = TRUE` restores the non-parametric rule.
+#'   run. `early_phase = TRUE` restores the non-parametric rule.
 #' * No gradient clipping (Adam normalises the step); NCE's `log Z` is one more Adam parameter.
 #' * The input (after PCA) is divided by one scale, its root mean square, so that the first layer
 #'   sees values of order 1 whatever the data's units; relative variances are kept.
@@ -45,7 +45,7 @@
 #'   (`bench/results/parametric.md`): with few epochs a larger rate helps.
 #' @param pca,pca_dims Reduce inputs with more than `pca_dims` columns to `pca_dims` principal
 #'   components first (the stored rotation is applied to new data).
-#' @param early_exaggeration Run the first third of the epochs at `s = max(s, 1)` (only with `s`).
+#' @param early_phase Run the first third of the epochs at `s = max(s, 1)` (only with `s`).
 #' @param n_components Output dimensions.
 #' @param ... Must be empty (for a `SingleCellExperiment`: the arguments above and those of
 #'   [nembed_sce]).
@@ -70,12 +70,11 @@ embed_parametric <- function(X, ...) UseMethod("embed_parametric")
 #' @rdname embed_parametric
 #' @export
 embed_parametric.default <- function(X, loss = c("infonce", "neg", "nce", "umap"), s = NULL,
-                             hidden = c(100, 100, 100), n_epochs = NULL, batch_size = 1024,
-                             learning_rate = 1e-3, k = 15, pca = TRUE, pca_dims = 50,
-                             n_negatives = 5, early_exaggeration = FALSE, n_components = 2,
-                             n_threads = NULL, seed = NULL, verbose = FALSE, ...) {
+                                     hidden = c(100, 100, 100), n_epochs = NULL, batch_size = 1024,
+                                     learning_rate = 1e-3, k = 15, pca = TRUE, pca_dims = 50,
+                                     n_negatives = 5, early_phase = FALSE, n_components = 2,
+                                     n_threads = NULL, seed = NULL, verbose = FALSE, ...) {
   reject_dots("embed_parametric", ...)
-  t_start <- proc.time()[["elapsed"]]
   loss <- check_choice(loss, c("infonce", "neg", "nce", "umap"), "loss")
   s <- check_number(s, "s", allow_null = TRUE)
   hidden <- check_hidden(hidden)
@@ -87,80 +86,53 @@ embed_parametric.default <- function(X, loss = c("infonce", "neg", "nce", "umap"
   check_flag(pca, "pca")
   pca_dims <- check_count(pca_dims, "pca_dims")
   n_negatives <- check_count(n_negatives, "n_negatives")
-  check_flag(early_exaggeration, "early_exaggeration")
+  check_flag(early_phase, "early_phase")
   n_components <- check_count(n_components, "n_components")
-  n_threads <- default_threads(n_threads)
-  check_flag(verbose, "verbose")
-  seed <- resolve_seed(seed)
   if (inherits(X, c("nembed_knn", "nembed_affinities", "dist")) ||
       (is.list(X) && !is.data.frame(X))) {
     nembed_abort("`X` must be a data matrix: a parametric embedding maps input features, so a graph, affinities or distances cannot train it.",
                  "type", "X")
   }
-
-  # ---- Glue to the shared helpers (PCA + kNN graph + binary symmetric graph); the skeleton's
-  # ---- context object replaces these lines at merge.
-  prep <- prepare_embedding_input(X, k = k, pca = pca, pca_dims = pca_dims, n_threads = n_threads,
-                                  seed = seed, verbose = verbose)
-  t0 <- proc.time()[["elapsed"]]
-  W <- as_weight_matrix(binary_knn_graph(prep$knn, k, n_threads), "X")
-  t_graph <- proc.time()[["elapsed"]] - t0
-  # ---- end of glue
+  ctx <- nembed_context(n_threads, seed, verbose)
+  prep <- prepare_embedding_input(X, k, ctx, pca = pca, pca_dims = pca_dims)
   n <- prep$n
-  n_input_cols <- if (!is.null(attr(prep$data, "rotation"))) nrow(attr(prep$data, "rotation"))
-                  else ncol(prep$data)
   check_components(n_components, n)
-  t0 <- proc.time()[["elapsed"]]
-  input <- parametric_input(prep$data)
-  Xin <- parametric_apply_input(prep$data, input, already_rotated = TRUE)
-  t_init <- proc.time()[["elapsed"]] - t0
-
-  # The spectrum as in embed_contrastive() (contrastive-ne's process_spec_param).
-  m <- n_negatives
-  neg_c <- function(s) m * exp((1 - s) * log(100 * n) + s * log(n^2 / 5) - 2 * log(n))
-  if (loss == "infonce" && is.null(s)) s <- 0
-  spec <- switch(loss, neg = if (!is.null(s)) neg_c(s) else 1, nce = m, infonce = 4^s, umap = 1)
-  if (is.null(n_epochs)) {
-    n_epochs <- as.integer(min(100, max(10, ceiling(4e6 / max(1, length(W@x))))))
-  }
-  n_early <- 0L
-  spec_early <- spec
-  if (early_exaggeration && loss %in% c("neg", "infonce") && !is.null(s)) {
-    n_early <- n_epochs %/% 3L
-    spec_early <- if (loss == "neg") neg_c(max(s, 1)) else 4^max(s, 1)
-  }
-  sizes <- c(ncol(Xin), hidden, n_components)
-  tsmessage("parametric (", loss, "): network ", paste(sizes, collapse = "-"), ", ", n_epochs,
-            " epochs, batches of ", batch_size, verbose = verbose)
-  t0 <- proc.time()[["elapsed"]]
-  r <- parametric_train_cpp(Xin, W@p, W@i, W@x, as.integer(sizes),
-                            list(loss = match(loss, c("neg", "nce", "infonce", "umap")) - 1L,
-                                 n_epochs = n_epochs, n_early = n_early, spec = spec,
-                                 spec_early = spec_early, n_negatives = m,
-                                 batch_size = batch_size, learning_rate = learning_rate,
-                                 seed = seed %% 2^53, n_threads = n_threads,
-                                 verbose = verbose))
-  t_opt <- proc.time()[["elapsed"]] - t0
-  timings <- list(knn = (prep$timings$pca %||% 0) + (prep$timings$knn %||% 0),
-                  affinities = t_graph, init = t_init, optimisation = t_opt,
-                  total = proc.time()[["elapsed"]] - t_start)
-  record <- list(
-    method = "parametric",
-    params = list(loss = loss, s = s, hidden = hidden, n_negatives = m, k = k,
-                  n_epochs = n_epochs, n_early = n_early, batch_size = batch_size,
-                  learning_rate = learning_rate, pca = pca, pca_dims = pca_dims,
-                  n_components = n_components, seed = seed, n_threads = n_threads),
-    init = r$Y0,
-    loss = data.frame(iteration = seq_along(r$loss), value = r$loss),
-    timings = timings,
-    inputs = list(n = n, n_input_cols = n_input_cols, knn = prep$knn),
-    model = list(weights = r$weights, biases = r$biases, activation = "relu", input = input),
-    c = if (loss %in% c("neg", "nce")) r$spec else NA_real_,
-    log_z = if (loss == "nce") r$log_z else NA_real_,
-    rho = if (loss == "infonce") spec else NA_real_,
-    loss_name = paste(loss, "loss per pair")
-  )
-  new_embedding(r$Y, record, prep$row_names)
+  run_embedding(ctx, "parametric", prep,
+    graph = function(prep) contrastive_graph(prep, k, ctx),
+    # The network's start is its weights (PyTorch's default draw in the core); the input map
+    # (centre, PCA rotation, one scale) is this stage.
+    init = function(prep, W) list(Y = parametric_input(prep$data), method = "network"),
+    optimise = function(prep, W, input) {
+      Xin <- parametric_apply_input(prep$data, input, already_rotated = TRUE)
+      if (is.null(n_epochs)) {
+        n_epochs <- as.integer(min(100, max(10, ceiling(4e6 / max(1, length(W@x))))))
+      }
+      sp <- contrastive_spec(loss, s, NULL, n_negatives, n, n_epochs, early_phase)
+      sizes <- c(ncol(Xin), hidden, n_components)
+      tsmessage("parametric (", loss, "): network ", paste(sizes, collapse = "-"), ", ", n_epochs,
+                " epochs, batches of ", batch_size, verbose = ctx$verbose)
+      r <- core_call(parametric_train_cpp(Xin, W@p, W@i, W@x, as.integer(sizes), list(
+        loss = match(loss, c("neg", "nce", "infonce", "umap")) - 1L, n_epochs = n_epochs,
+        n_early = sp$n_early, spec = sp$spec, spec_early = sp$spec_early,
+        n_negatives = n_negatives, batch_size = batch_size, learning_rate = learning_rate,
+        seed = ctx$seed, n_threads = ctx$n_threads, verbose = ctx$verbose)))
+      n_input_cols <- if (!is.null(attr(prep$data, "rotation"))) nrow(attr(prep$data, "rotation"))
+                      else ncol(prep$data)
+      list(Y = r$Y,
+           params = list(loss = loss, s = sp$s, hidden = hidden, n_negatives = n_negatives, k = k,
+                         n_epochs = n_epochs, n_early = sp$n_early, batch_size = batch_size,
+                         learning_rate = learning_rate, pca = pca, pca_dims = pca_dims,
+                         n_components = n_components),
+           loss = data.frame(iteration = seq_along(r$loss), value = r$loss),
+           loss_name = paste(loss, "loss per pair"),
+           extra = list(model = list(weights = r$weights, biases = r$biases, activation = "relu",
+                                     input = input, n_input_cols = n_input_cols),
+                        init_coords = r$Y0,
+                        c = if (loss %in% c("neg", "nce")) r$spec else NA_real_,
+                        log_z = if (loss == "nce") r$log_z else NA_real_,
+                        rho = if (loss == "infonce") sp$spec else NA_real_,
+                        knn = prep$knn))
+    })
 }
 
 # A SingleCellExperiment: the embedding is stored as reducedDim(X, "PARAMETRIC") with its record,
@@ -234,13 +206,13 @@ parametric_transform <- function(rec, X_new, n_threads = NULL) {
   }
   n_threads <- default_threads(n_threads)
   X_new <- as_data_matrix(X_new, "X_new", min_rows = 1L)
-  n_cols <- rec$inputs$n_input_cols %||% length(model$input$center)
+  n_cols <- model$n_input_cols %||% length(model$input$center)
   if (ncol(X_new) != n_cols) {
     nembed_abort(sprintf("`X_new` must have %d columns like the training data; it has %d.",
                          n_cols, ncol(X_new)), "size", "X_new")
   }
   rot <- model$input$rotation
-  Y <- parametric_transform_cpp(X_new, as.numeric(model$input$center),
+  Y <- core_call(parametric_transform_cpp(X_new, as.numeric(model$input$center),
                                 if (is.null(rot)) matrix(0, 0, 0) else rot, model$input$scale,
                                 model$weights, model$biases, list(n_threads = n_threads))
   record <- list(method = "parametric_transform",

@@ -3,7 +3,7 @@
 # methods has one name, one meaning and one default. A method that needs another default for a
 # shared argument is listed in `contract_exceptions` with the reason; anything else fails here.
 
-embed_methods <- c("embed_tsne", "embed_umap", "embed_contrastive", "embed_fa2",
+embed_methods <- c("embed_tsne", "embed_umap", "embed_contrastive", "embed_fa2", "embed_parametric",
                    "embed_laplacian", "embed_spectrum", "embed_pca", "embed_wasserstein")
 
 # Shared argument -> its one default.
@@ -102,6 +102,7 @@ test_that("every embed_* returns its class with the fixed record", {
     embed_fa2 = embed_fa2(X, n_iter = 20, n_threads = 1, seed = 1),
     embed_laplacian = embed_laplacian(X, n_threads = 1, seed = 1),
     embed_pca = embed_pca(X, n_threads = 1),
+    embed_parametric = embed_parametric(X, hidden = 8, n_epochs = 3, n_threads = 1, seed = 1),
     embed_wasserstein = embed_wasserstein(X, groups, perplexity = 3, n_iter = 100,
                                           n_threads = 1, seed = 1)
   )

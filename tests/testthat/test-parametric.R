@@ -104,7 +104,7 @@ test_that("training lowers the loss and separates clusters; the record has the s
   expect_identical(rec$method, "parametric")
   expect_true(all(c("seed", "n_threads") %in% names(rec$params)))
   expect_identical(names(rec$loss), c("iteration", "value"))
-  expect_identical(names(rec$timings), c("knn", "affinities", "init", "optimisation", "total"))
+  expect_identical(names(rec$timings), c("pca", "knn", "affinities", "init", "optimisation", "total"))
   expect_equal(nrow(rec$loss), 30)
   expect_lt(mean(utils::tail(rec$loss$value, 5)), 0.8 * mean(utils::head(rec$loss$value, 2)))
   expect_gt(knn_accuracy(emb, d$labels, n_threads = 1), 0.95)
