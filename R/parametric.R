@@ -214,7 +214,7 @@ parametric_transform <- function(rec, X_new, n_threads = NULL) {
   rot <- model$input$rotation
   Y <- core_call(parametric_transform_cpp(X_new, as.numeric(model$input$center),
                                 if (is.null(rot)) matrix(0, 0, 0) else rot, model$input$scale,
-                                model$weights, model$biases, list(n_threads = n_threads))
+                                model$weights, model$biases, list(n_threads = n_threads)))
   record <- list(method = "parametric_transform",
                  params = list(n_threads = n_threads, seed = rec$params$seed),
                  timings = list(total = proc.time()[["elapsed"]] - t_start))
