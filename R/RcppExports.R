@@ -57,8 +57,8 @@ parametric_batch_gradient_cpp <- function(X, weights, biases, slots, options) {
     .Call(`_nembed_parametric_batch_gradient_cpp`, X, weights, biases, slots, options)
 }
 
-pca_gram_cpp <- function(X, center, scale, k, n_threads) {
-    .Call(`_nembed_pca_gram_cpp`, X, center, scale, k, n_threads)
+pca_gram_cpp <- function(X, center, scale, options) {
+    .Call(`_nembed_pca_gram_cpp`, X, center, scale, options)
 }
 
 spectral_distances_cpp <- function(idx, dist, options) {
@@ -109,11 +109,11 @@ check_csc_cpp <- function(p, i, x, n) {
     .Call(`_nembed_check_csc_cpp`, p, i, x, n)
 }
 
-wasserstein_gaussian_cpp <- function(X, groups, n_units, lambda, n_threads, verbose) {
-    .Call(`_nembed_wasserstein_gaussian_cpp`, X, groups, n_units, lambda, n_threads, verbose)
+wasserstein_gaussian_cpp <- function(X, groups, options) {
+    .Call(`_nembed_wasserstein_gaussian_cpp`, X, groups, options)
 }
 
-wasserstein_gaussian_moments_cpp <- function(means, covs, lambda, n_threads) {
-    .Call(`_nembed_wasserstein_gaussian_moments_cpp`, means, covs, lambda, n_threads)
+wasserstein_gaussian_moments_cpp <- function(means, covs, options) {
+    .Call(`_nembed_wasserstein_gaussian_moments_cpp`, means, covs, options)
 }
 

@@ -55,7 +55,7 @@ pca <- function(X, n_components = 50, center = TRUE, scale = FALSE, seed = 1, n_
     ud <- sweep(s$u, 2, d, "*")
     v <- s$v
   } else if (!sparse && min(dim(X)) <= 4000L) {
-    s <- core_call(pca_gram_cpp(X, mu, sdv, nc, n_threads))
+    s <- core_call(pca_gram_cpp(X, mu, sdv, list(k = nc, n_threads = n_threads)))
     d <- s$d
     ud <- s$u_d
     v <- s$v

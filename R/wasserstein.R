@@ -77,8 +77,8 @@ wasserstein_distances <- function(X, groups, method = c("gaussian", "exact"), la
   } else {
     tsmessage("Gaussian Wasserstein distances between ", length(units$names), " units",
               verbose = verbose)
-    d <- core_call(wasserstein_gaussian_cpp(Xm, units$index, length(units$names), lambda, n_threads,
-                                  verbose))$dist
+    d <- core_call(wasserstein_gaussian_cpp(Xm, units$index, list(
+      n_units = length(units$names), lambda = lambda, n_threads = n_threads, verbose = verbose)))$dist
   }
   new_unit_dist(d, units$names, units$size, lambda, paste0("wasserstein_", method))
 }
@@ -118,7 +118,8 @@ gaussian_wasserstein_moments <- function(means, covs, lambda = 0.5, n_threads = 
   means <- as.matrix(means)
   if (is.list(covs)) covs <- simplify2array(lapply(covs, as.matrix), higher = TRUE)
   covs <- array(as.numeric(covs), c(ncol(means), ncol(means), nrow(means)))
-  d <- core_call(wasserstein_gaussian_moments_cpp(means, covs, lambda, n_threads))
+  d <- core_call(wasserstein_gaussian_moments_cpp(means, covs, list(lambda = lambda,
+                                                                n_threads = n_threads)))
   labels <- rownames(means) %||% as.character(seq_len(nrow(means)))
   new_unit_dist(d, labels, rep(NA_integer_, nrow(means)), lambda, "wasserstein_gaussian")
 }

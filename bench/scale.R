@@ -102,10 +102,10 @@ quality <- function(res, file, n_sample = 5000) {
   set.seed(2)
   s <- sort(sample.int(n, min(n_sample, n)))
   # 11 neighbours including the point itself (distance 0), which is dropped.
-  nb2 <- nembed:::knn_query_cpp(res$Y, res$Y[s, , drop = FALSE], 11L, "euclidean", n_threads, FALSE)$idx[, -1]
+  nb2 <- nembed:::knn_query_cpp(res$Y, res$Y[s, , drop = FALSE], list(k = 11L, metric = "euclidean", n_threads = n_threads))$idx[, -1]
   lab <- inp$labels
   acc <- mean(nembed:::majority_vote(matrix(lab[nb2], nrow = length(s)), max(lab)) == lab[s])
-  nbh <- nembed:::knn_query_cpp(inp$X, inp$X[s, , drop = FALSE], 11L, "euclidean", n_threads, FALSE)$idx[, -1]
+  nbh <- nembed:::knn_query_cpp(inp$X, inp$X[s, , drop = FALSE], list(k = 11L, metric = "euclidean", n_threads = n_threads))$idx[, -1]
   rec <- mean(vapply(seq_along(s), function(i) length(intersect(nb2[i, ], nbh[i, ])) / 10, numeric(1)))
   c(knn_accuracy = round(acc, 4), knn_recall = round(rec, 4))
 }

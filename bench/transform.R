@@ -18,7 +18,7 @@ y_test <- fm$labels[!train]
 
 # Accuracy of test points voted by their 10 nearest training points in 2-D.
 test_accuracy <- function(Y_train, Y_test) {
-  nb <- nembed:::knn_query_cpp(Y_train, Y_test, 10L, "euclidean", n_threads, FALSE)$idx
+  nb <- nembed:::knn_query_cpp(Y_train, Y_test, list(k = 10L, metric = "euclidean", n_threads = n_threads))$idx
   lab <- as.integer(y_train)
   mean(nembed:::majority_vote(matrix(lab[nb], nrow = nrow(Y_test)), nlevels(y_train)) ==
          as.integer(y_test))

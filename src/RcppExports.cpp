@@ -62,13 +62,13 @@ BEGIN_RCPP
 END_RCPP
 }
 // contrastive_sgd_cpp
-Rcpp::List contrastive_sgd_cpp(Rcpp::NumericMatrix Y, Rcpp::S4 W, Rcpp::List options);
+Rcpp::List contrastive_sgd_cpp(Rcpp::NumericMatrix Y, SEXP W, Rcpp::List options);
 RcppExport SEXP _nembed_contrastive_sgd_cpp(SEXP YSEXP, SEXP WSEXP, SEXP optionsSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type Y(YSEXP);
-    Rcpp::traits::input_parameter< Rcpp::S4 >::type W(WSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type W(WSEXP);
     Rcpp::traits::input_parameter< Rcpp::List >::type options(optionsSEXP);
     rcpp_result_gen = Rcpp::wrap(contrastive_sgd_cpp(Y, W, options));
     return rcpp_result_gen;
@@ -92,13 +92,13 @@ BEGIN_RCPP
 END_RCPP
 }
 // forceatlas2_cpp
-Rcpp::NumericMatrix forceatlas2_cpp(Rcpp::NumericMatrix Y, Rcpp::S4 W, Rcpp::List options);
+Rcpp::NumericMatrix forceatlas2_cpp(Rcpp::NumericMatrix Y, SEXP W, Rcpp::List options);
 RcppExport SEXP _nembed_forceatlas2_cpp(SEXP YSEXP, SEXP WSEXP, SEXP optionsSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type Y(YSEXP);
-    Rcpp::traits::input_parameter< Rcpp::S4 >::type W(WSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type W(WSEXP);
     Rcpp::traits::input_parameter< Rcpp::List >::type options(optionsSEXP);
     rcpp_result_gen = Rcpp::wrap(forceatlas2_cpp(Y, W, options));
     return rcpp_result_gen;
@@ -142,12 +142,12 @@ BEGIN_RCPP
 END_RCPP
 }
 // spectral_init_cpp
-Rcpp::List spectral_init_cpp(Rcpp::S4 W, Rcpp::List options);
+Rcpp::List spectral_init_cpp(SEXP W, Rcpp::List options);
 RcppExport SEXP _nembed_spectral_init_cpp(SEXP WSEXP, SEXP optionsSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
-    Rcpp::traits::input_parameter< Rcpp::S4 >::type W(WSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type W(WSEXP);
     Rcpp::traits::input_parameter< Rcpp::List >::type options(optionsSEXP);
     rcpp_result_gen = Rcpp::wrap(spectral_init_cpp(W, options));
     return rcpp_result_gen;
@@ -202,17 +202,16 @@ BEGIN_RCPP
 END_RCPP
 }
 // pca_gram_cpp
-Rcpp::List pca_gram_cpp(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eigen::VectorXd> center, const Eigen::Map<Eigen::VectorXd> scale, int k, int n_threads);
-RcppExport SEXP _nembed_pca_gram_cpp(SEXP XSEXP, SEXP centerSEXP, SEXP scaleSEXP, SEXP kSEXP, SEXP n_threadsSEXP) {
+Rcpp::List pca_gram_cpp(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eigen::VectorXd> center, const Eigen::Map<Eigen::VectorXd> scale, Rcpp::List options);
+RcppExport SEXP _nembed_pca_gram_cpp(SEXP XSEXP, SEXP centerSEXP, SEXP scaleSEXP, SEXP optionsSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type X(XSEXP);
     Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type center(centerSEXP);
     Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type scale(scaleSEXP);
-    Rcpp::traits::input_parameter< int >::type k(kSEXP);
-    Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
-    rcpp_result_gen = Rcpp::wrap(pca_gram_cpp(X, center, scale, k, n_threads));
+    Rcpp::traits::input_parameter< Rcpp::List >::type options(optionsSEXP);
+    rcpp_result_gen = Rcpp::wrap(pca_gram_cpp(X, center, scale, options));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -331,13 +330,13 @@ BEGIN_RCPP
 END_RCPP
 }
 // umap_sgd_cpp
-Rcpp::NumericMatrix umap_sgd_cpp(Rcpp::NumericMatrix Y, Rcpp::S4 W, Rcpp::List options);
+Rcpp::NumericMatrix umap_sgd_cpp(Rcpp::NumericMatrix Y, SEXP W, Rcpp::List options);
 RcppExport SEXP _nembed_umap_sgd_cpp(SEXP YSEXP, SEXP WSEXP, SEXP optionsSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type Y(YSEXP);
-    Rcpp::traits::input_parameter< Rcpp::S4 >::type W(WSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type W(WSEXP);
     Rcpp::traits::input_parameter< Rcpp::List >::type options(optionsSEXP);
     rcpp_result_gen = Rcpp::wrap(umap_sgd_cpp(Y, W, options));
     return rcpp_result_gen;
@@ -386,32 +385,28 @@ BEGIN_RCPP
 END_RCPP
 }
 // wasserstein_gaussian_cpp
-Rcpp::List wasserstein_gaussian_cpp(const Eigen::Map<Eigen::MatrixXd> X, const Rcpp::IntegerVector groups, int n_units, double lambda, int n_threads, bool verbose);
-RcppExport SEXP _nembed_wasserstein_gaussian_cpp(SEXP XSEXP, SEXP groupsSEXP, SEXP n_unitsSEXP, SEXP lambdaSEXP, SEXP n_threadsSEXP, SEXP verboseSEXP) {
+Rcpp::List wasserstein_gaussian_cpp(const Eigen::Map<Eigen::MatrixXd> X, const Rcpp::IntegerVector groups, Rcpp::List options);
+RcppExport SEXP _nembed_wasserstein_gaussian_cpp(SEXP XSEXP, SEXP groupsSEXP, SEXP optionsSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type X(XSEXP);
     Rcpp::traits::input_parameter< const Rcpp::IntegerVector >::type groups(groupsSEXP);
-    Rcpp::traits::input_parameter< int >::type n_units(n_unitsSEXP);
-    Rcpp::traits::input_parameter< double >::type lambda(lambdaSEXP);
-    Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
-    Rcpp::traits::input_parameter< bool >::type verbose(verboseSEXP);
-    rcpp_result_gen = Rcpp::wrap(wasserstein_gaussian_cpp(X, groups, n_units, lambda, n_threads, verbose));
+    Rcpp::traits::input_parameter< Rcpp::List >::type options(optionsSEXP);
+    rcpp_result_gen = Rcpp::wrap(wasserstein_gaussian_cpp(X, groups, options));
     return rcpp_result_gen;
 END_RCPP
 }
 // wasserstein_gaussian_moments_cpp
-Rcpp::NumericVector wasserstein_gaussian_moments_cpp(const Eigen::Map<Eigen::MatrixXd> means, const Rcpp::NumericVector covs, double lambda, int n_threads);
-RcppExport SEXP _nembed_wasserstein_gaussian_moments_cpp(SEXP meansSEXP, SEXP covsSEXP, SEXP lambdaSEXP, SEXP n_threadsSEXP) {
+Rcpp::NumericVector wasserstein_gaussian_moments_cpp(const Eigen::Map<Eigen::MatrixXd> means, const Rcpp::NumericVector covs, Rcpp::List options);
+RcppExport SEXP _nembed_wasserstein_gaussian_moments_cpp(SEXP meansSEXP, SEXP covsSEXP, SEXP optionsSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type means(meansSEXP);
     Rcpp::traits::input_parameter< const Rcpp::NumericVector >::type covs(covsSEXP);
-    Rcpp::traits::input_parameter< double >::type lambda(lambdaSEXP);
-    Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
-    rcpp_result_gen = Rcpp::wrap(wasserstein_gaussian_moments_cpp(means, covs, lambda, n_threads));
+    Rcpp::traits::input_parameter< Rcpp::List >::type options(optionsSEXP);
+    rcpp_result_gen = Rcpp::wrap(wasserstein_gaussian_moments_cpp(means, covs, options));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -431,7 +426,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_nembed_parametric_train_cpp", (DL_FUNC) &_nembed_parametric_train_cpp, 6},
     {"_nembed_parametric_transform_cpp", (DL_FUNC) &_nembed_parametric_transform_cpp, 7},
     {"_nembed_parametric_batch_gradient_cpp", (DL_FUNC) &_nembed_parametric_batch_gradient_cpp, 5},
-    {"_nembed_pca_gram_cpp", (DL_FUNC) &_nembed_pca_gram_cpp, 5},
+    {"_nembed_pca_gram_cpp", (DL_FUNC) &_nembed_pca_gram_cpp, 4},
     {"_nembed_spectral_distances_cpp", (DL_FUNC) &_nembed_spectral_distances_cpp, 3},
     {"_nembed_sgd_transform_cpp", (DL_FUNC) &_nembed_sgd_transform_cpp, 5},
     {"_nembed_tsne_cpp", (DL_FUNC) &_nembed_tsne_cpp, 8},
@@ -444,8 +439,8 @@ static const R_CallMethodDef CallEntries[] = {
     {"_nembed_umap_pair_gradient_cpp", (DL_FUNC) &_nembed_umap_pair_gradient_cpp, 4},
     {"_nembed_check_knn_cpp", (DL_FUNC) &_nembed_check_knn_cpp, 4},
     {"_nembed_check_csc_cpp", (DL_FUNC) &_nembed_check_csc_cpp, 4},
-    {"_nembed_wasserstein_gaussian_cpp", (DL_FUNC) &_nembed_wasserstein_gaussian_cpp, 6},
-    {"_nembed_wasserstein_gaussian_moments_cpp", (DL_FUNC) &_nembed_wasserstein_gaussian_moments_cpp, 4},
+    {"_nembed_wasserstein_gaussian_cpp", (DL_FUNC) &_nembed_wasserstein_gaussian_cpp, 3},
+    {"_nembed_wasserstein_gaussian_moments_cpp", (DL_FUNC) &_nembed_wasserstein_gaussian_moments_cpp, 3},
     {NULL, NULL, 0}
 };
 

@@ -16,7 +16,7 @@ using namespace nembed;
 // partition sum sum_{i != j} phi_ij of the final layout (exact up to 5,000 points, else from
 // 2,000 rows).
 // [[Rcpp::export]]
-Rcpp::List contrastive_sgd_cpp(Rcpp::NumericMatrix Y, Rcpp::S4 W, Rcpp::List options) {
+Rcpp::List contrastive_sgd_cpp(Rcpp::NumericMatrix Y, SEXP W, Rcpp::List options) {
   NEMBED_GLUE_BEGIN
   OptionReader opt(options);
   CneOptions par;

@@ -11,7 +11,7 @@ using namespace nembed;
 // Runs ForceAtlas2 from the 2-D layout Y on the symmetric weighted graph W (dgCMatrix). options:
 // n_iter, scaling_ratio, gravity, strong_gravity, theta, jitter_tolerance, n_threads, verbose.
 // [[Rcpp::export]]
-Rcpp::NumericMatrix forceatlas2_cpp(Rcpp::NumericMatrix Y, Rcpp::S4 W, Rcpp::List options) {
+Rcpp::NumericMatrix forceatlas2_cpp(Rcpp::NumericMatrix Y, SEXP W, Rcpp::List options) {
   NEMBED_GLUE_BEGIN
   OptionReader opt(options);
   ForceAtlas2Params par;

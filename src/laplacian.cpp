@@ -11,7 +11,7 @@ using namespace nembed;
 // Bottom eigenpairs of the normalised Laplacian of the symmetric weight matrix W (dgCMatrix).
 // options: n_components, seed, dense_limit, tol, n_threads, verbose.
 // [[Rcpp::export]]
-Rcpp::List spectral_init_cpp(Rcpp::S4 W, Rcpp::List options) {
+Rcpp::List spectral_init_cpp(SEXP W, Rcpp::List options) {
   NEMBED_GLUE_BEGIN
   OptionReader opt(options);
   LaplacianParams par;

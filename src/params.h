@@ -38,7 +38,8 @@ class OptionReader {
     }
   }
 
-  // Reads option `name` into `field` when present; field's type decides the conversion. Takes
+  // Reads option `name` into `field` when present (a NULL value counts as absent, so R can pass
+  // `x = NULL` for "the default"); field's type decides the conversion. Takes
   // any number of (name, field) pairs.
   template <class T, class... More>
   void read(const std::string& name, T& field, More&... more) {

@@ -2,19 +2,22 @@
 #include <RcppEigen.h>
 
 #include "nembed/pca.hpp"
+#include "params.h"
 #include "rcpp_executor.h"
 
 using namespace nembed;
 
 // X: n x p; center, scale: per column. Returns d (singular values), rotation (p x k) and
-// scores (n x k) of the standardised data.
+// scores (n x k) of the standardised data. options: k (components), n_threads, verbose.
 // [[Rcpp::export]]
 Rcpp::List pca_gram_cpp(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eigen::VectorXd> center,
-                        const Eigen::Map<Eigen::VectorXd> scale, int k, int n_threads) {
+                        const Eigen::Map<Eigen::VectorXd> scale, Rcpp::List options) {
   NEMBED_GLUE_BEGIN
-  RcppParallelExecutor exec(n_threads);
-  RControl control(false);
-  PcaResult r = pca_gram(X, Eigen::VectorXd(center), Eigen::VectorXd(scale), k, exec, control);
+  OptionReader opt(options);
+  int k = 2;
+  opt.read("k", k);
+  GlueRun run(opt);
+  PcaResult r = pca_gram(X, Eigen::VectorXd(center), Eigen::VectorXd(scale), k, run.exec, run.control);
   return Rcpp::List::create(Rcpp::Named("d") = Rcpp::wrap(r.d), Rcpp::Named("v") = Rcpp::wrap(r.rotation),
                             Rcpp::Named("u_d") = Rcpp::wrap(r.scores));
   NEMBED_GLUE_END

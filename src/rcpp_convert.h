@@ -8,6 +8,7 @@
 #include <cassert>
 #include <vector>
 
+#include "nembed/control.hpp"
 #include "nembed/graph.hpp"
 #include "nembed/validate.hpp"
 
@@ -49,8 +50,10 @@ inline CsrGraph csr_from_r(const Rcpp::IntegerVector& p, const Rcpp::IntegerVect
                            const Rcpp::NumericVector& x, std::size_t n);
 
 // The same from the dgCMatrix itself (as_weight_matrix() made it one in R).
-inline CsrGraph csr_from_r(const Rcpp::S4& W) {
-  if (!W.is("dgCMatrix")) throw Error("type", "W", "the graph must be a dgCMatrix");
+inline CsrGraph csr_from_r(SEXP graph) {
+  if (!Rf_isS4(graph) || !Rcpp::S4(graph).is("dgCMatrix"))
+    throw Error("type", "W", "the graph must be a dgCMatrix");
+  const Rcpp::S4 W(graph);
   const Rcpp::IntegerVector dim = W.slot("Dim");
   return csr_from_r(W.slot("p"), W.slot("i"), W.slot("x"), static_cast<std::size_t>(dim[0]));
 }

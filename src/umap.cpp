@@ -13,7 +13,7 @@ using namespace nembed;
 // Optimises the layout Y (n x dim) on the symmetric fuzzy graph W (dgCMatrix). options: n_epochs,
 // a, b, gamma, negative_rate, learning_rate, seed, n_threads, verbose.
 // [[Rcpp::export]]
-Rcpp::NumericMatrix umap_sgd_cpp(Rcpp::NumericMatrix Y, Rcpp::S4 W, Rcpp::List options) {
+Rcpp::NumericMatrix umap_sgd_cpp(Rcpp::NumericMatrix Y, SEXP W, Rcpp::List options) {
   NEMBED_GLUE_BEGIN
   OptionReader opt(options);
   SgdOptions sgd;
