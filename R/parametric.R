@@ -111,8 +111,8 @@ embed_parametric.default <- function(X, loss = c("infonce", "neg", "nce", "umap"
       sizes <- c(ncol(Xin), hidden, n_components)
       tsmessage("parametric (", loss, "): network ", paste(sizes, collapse = "-"), ", ", n_epochs,
                 " epochs, batches of ", batch_size, verbose = ctx$verbose)
-      r <- core_call(parametric_train_cpp(Xin, W@p, W@i, W@x, as.integer(sizes), list(
-        loss = match(loss, c("neg", "nce", "infonce", "umap")) - 1L, n_epochs = n_epochs,
+      r <- core_call(parametric_train_cpp(Xin, W, as.integer(sizes), list(
+        loss = loss, n_epochs = n_epochs,
         n_early = sp$n_early, spec = sp$spec, spec_early = sp$spec_early,
         n_negatives = n_negatives, batch_size = batch_size, learning_rate = learning_rate,
         seed = ctx$seed, n_threads = ctx$n_threads, verbose = ctx$verbose)))

@@ -32,12 +32,7 @@ Rcpp::List contrastive_sgd_cpp(Rcpp::NumericMatrix Y, SEXP W, Rcpp::List options
   const std::size_t n = Y.nrow(), dim = Y.ncol();
   const CsrGraph g = csr_from_r(W);
   std::vector<int> heads, tails;
-  for (std::size_t c = 0; c < n; ++c)
-    for (std::size_t q = g.ptr[c]; q < g.ptr[c + 1]; ++q)
-      if (g.val[q] > 0 && static_cast<std::size_t>(g.idx[q]) != c) {
-        heads.push_back(static_cast<int>(c));
-        tails.push_back(g.idx[q]);
-      }
+  positive_edges(g, heads, tails);
   std::vector<float> y = rowmajor<float>(Y);
   const int d = static_cast<int>(dim);
   CneResult r = d == 2 ? contrastive_batch_sgd<2>(y, d, heads, tails, par, log_z0, exec, control)

@@ -6,36 +6,15 @@
 #include <string>
 #include <vector>
 
+#include "nembed/graph.hpp"
 #include "nembed/parametric.hpp"
+#include "params.h"
+#include "rcpp_convert.h"
 #include "rcpp_executor.h"
 
 using namespace nembed;
 
 namespace {
-
-[[noreturn]] void glue_error(const std::string& kind, const std::string& arg, const std::string& msg) {
-  throw Rcpp::exception(("nembed[" + kind + "|" + arg + "] " + msg).c_str(), false);
-}
-
-// Reads a named option list: every name must be one of `known`.
-class OptionReader {
- public:
-  OptionReader(const Rcpp::List& opts, std::vector<std::string> known) : opts_(opts) {
-    if (opts.size() == 0) return;
-    Rcpp::CharacterVector nm = opts.names();
-    for (R_xlen_t q = 0; q < opts.size(); ++q) {
-      const std::string s = Rcpp::as<std::string>(nm[q]);
-      if (std::find(known.begin(), known.end(), s) == known.end())
-        glue_error("value", "options", "unknown option `" + s + "`");
-    }
-  }
-  double num(const char* name, double def) const {
-    return opts_.containsElementNamed(name) ? Rcpp::as<double>(opts_[name]) : def;
-  }
-
- private:
-  const Rcpp::List& opts_;
-};
 
 template <typename T>
 RowMat<T> rowmat_from_r(const Rcpp::NumericMatrix& X) {
@@ -57,13 +36,13 @@ Rcpp::NumericMatrix rowmat_to_r(const RowMat<T>& Y) {
 template <typename T>
 Mlp<T> mlp_from_r(const Rcpp::List& weights, const Rcpp::List& biases) {
   if (weights.size() != biases.size() || weights.size() == 0)
-    glue_error("value", "model", "weights and biases must be non-empty lists of the same length");
+    throw Error("value", "model", "weights and biases must be non-empty lists of the same length");
   Mlp<T> net;
   for (R_xlen_t l = 0; l < weights.size(); ++l) {
     Rcpp::NumericMatrix W = weights[l];
     Rcpp::NumericVector b = biases[l];
     if (b.size() != W.ncol() || (l > 0 && W.nrow() != net.W.back().cols()))
-      glue_error("value", "model", "layer " + std::to_string(l + 1) + " has inconsistent sizes");
+      throw Error("value", "model", "layer " + std::to_string(l + 1) + " has inconsistent sizes");
     ColMat<T> Wl(W.nrow(), W.ncol());
     for (int c = 0; c < W.ncol(); ++c)
       for (int r = 0; r < W.nrow(); ++r) Wl(r, c) = static_cast<T>(W(r, c));
@@ -93,52 +72,33 @@ Rcpp::List mlp_to_r(const Mlp<T>& net) {
 }  // namespace
 
 // Trains the network (layer sizes `sizes`, input ncol(X)) on the directed edges of the binary
-// symmetric graph (dgCMatrix p, i, x) between the rows of X. options: loss (0 neg, 1 nce,
-// 2 infonce, 3 umap), n_epochs, n_early, spec, spec_early, n_negatives, batch_size,
-// learning_rate, seed, n_threads, verbose.
+// symmetric graph W (dgCMatrix) between the rows of X. options: loss ("neg", "nce", "infonce",
+// "umap"), n_epochs, n_early, spec, spec_early, n_negatives, batch_size, learning_rate, seed,
+// n_threads, verbose.
 // [[Rcpp::export]]
-Rcpp::List parametric_train_cpp(Rcpp::NumericMatrix X, Rcpp::IntegerVector p, Rcpp::IntegerVector i,
-                                Rcpp::NumericVector x, Rcpp::IntegerVector sizes,
+Rcpp::List parametric_train_cpp(Rcpp::NumericMatrix X, SEXP W, Rcpp::IntegerVector sizes,
                                 Rcpp::List options) {
   NEMBED_GLUE_BEGIN
-  const OptionReader o(options, {"loss", "n_epochs", "n_early", "spec", "spec_early",
-                                 "n_negatives", "batch_size", "learning_rate", "seed",
-                                 "n_threads", "verbose"});
-  ParametricOptions opt;
-  const int loss = static_cast<int>(o.num("loss", 2));
-  if (loss < 0 || loss > 3) glue_error("value", "loss", "loss code must be 0..3");
-  const char* labels[] = {"parametric neg", "parametric nce", "parametric infonce",
-                          "parametric umap-loss"};
-  opt.kind = static_cast<CneKind>(loss);
-  opt.label = labels[loss];
-  opt.n_epochs = static_cast<int>(o.num("n_epochs", opt.n_epochs));
-  opt.n_early = static_cast<int>(o.num("n_early", opt.n_early));
-  opt.spec = o.num("spec", opt.spec);
-  opt.spec_early = o.num("spec_early", opt.spec);
-  opt.n_negatives = static_cast<int>(o.num("n_negatives", opt.n_negatives));
-  opt.batch_size = static_cast<std::size_t>(o.num("batch_size", 1024));
-  opt.learning_rate = o.num("learning_rate", opt.learning_rate);
-  opt.seed = static_cast<std::uint64_t>(o.num("seed", 1));
-  const int n_threads = static_cast<int>(o.num("n_threads", 1));
-  const bool verbose = o.num("verbose", 0) != 0;
+  OptionReader opt(options);
+  ParametricOptions par;
+  opt.read_enum("loss", par.kind, loss_names);
+  par.label = std::string("parametric ") + enum_name(loss_names, par.kind);
+  par.spec_early = -1.0;  // not given: the spec of the whole run
+  opt.read("n_epochs", par.n_epochs, "n_early", par.n_early, "spec", par.spec, "spec_early",
+           par.spec_early, "n_negatives", par.n_negatives, "batch_size", par.batch_size,
+           "learning_rate", par.learning_rate, "seed", par.seed);
+  if (par.spec_early < 0) par.spec_early = par.spec;
+  GlueRun run(opt);
   std::vector<int> sz(sizes.begin(), sizes.end());
   if (sz.size() < 2 || sz[0] != X.ncol())
-    glue_error("size", "sizes", "layer sizes must start with ncol(X) and have an output layer");
-  const std::size_t n = X.nrow();
+    throw Error("size", "sizes", "layer sizes must start with ncol(X) and have an output layer");
   std::vector<int> heads, tails;
-  for (std::size_t c = 0; c < n; ++c)
-    for (int q = p[c]; q < p[c + 1]; ++q)
-      if (x[q] > 0 && static_cast<std::size_t>(i[q]) != c) {
-        heads.push_back(static_cast<int>(c));
-        tails.push_back(i[q]);
-      }
-  RcppParallelExecutor exec(n_threads);
-  RControl control(verbose);
-  Mlp<float> net = mlp_init<float>(sz, opt.seed);
+  positive_edges(csr_from_r(W), heads, tails);
+  Mlp<float> net = mlp_init<float>(sz, par.seed);
   const RowMat<float> Xf = rowmat_from_r<float>(X);
-  const RowMat<float> Y0 = mlp_transform(net, Xf, exec);
-  ParametricResult r = parametric_train(net, Xf, heads, tails, opt, 0.0, exec, control);
-  const RowMat<float> Y = mlp_transform(net, Xf, exec);
+  const RowMat<float> Y0 = mlp_transform(net, Xf, run.exec);
+  ParametricResult r = parametric_train(net, Xf, heads, tails, par, 0.0, run.exec, run.control);
+  const RowMat<float> Y = mlp_transform(net, Xf, run.exec);
   Rcpp::List model = mlp_to_r(net);
   return Rcpp::List::create(Rcpp::Named("Y") = rowmat_to_r(Y), Rcpp::Named("Y0") = rowmat_to_r(Y0),
                             Rcpp::Named("weights") = model["weights"],
@@ -157,18 +117,18 @@ Rcpp::NumericMatrix parametric_transform_cpp(Rcpp::NumericMatrix X, Rcpp::Numeri
                                              Rcpp::List weights, Rcpp::List biases,
                                              Rcpp::List options) {
   NEMBED_GLUE_BEGIN
-  const OptionReader o(options, {"n_threads"});
-  RcppParallelExecutor exec(static_cast<int>(o.num("n_threads", 1)));
+  GlueRun run(options);
+  const auto& exec = run.exec;
   const Mlp<float> net = mlp_from_r<float>(weights, biases);
   if (center.size() != X.ncol())
-    glue_error("size", "X_new", "X has " + std::to_string(X.ncol()) + " columns, the model " +
+    throw Error("size", "X_new", "X has " + std::to_string(X.ncol()) + " columns, the model " +
                                     std::to_string(center.size()));
   InputMap<float> map;
   map.center.resize(center.size());
   for (R_xlen_t c = 0; c < center.size(); ++c) map.center(c) = static_cast<float>(center[c]);
   if (rotation.nrow() > 0) {
     if (rotation.nrow() != X.ncol())
-      glue_error("size", "model", "the rotation does not match the columns of X");
+      throw Error("size", "model", "the rotation does not match the columns of X");
     map.R.resize(rotation.nrow(), rotation.ncol());
     for (int c = 0; c < rotation.ncol(); ++c)
       for (int r = 0; r < rotation.nrow(); ++r) map.R(r, c) = static_cast<float>(rotation(r, c));
@@ -176,31 +136,32 @@ Rcpp::NumericMatrix parametric_transform_cpp(Rcpp::NumericMatrix X, Rcpp::Numeri
   map.scale = static_cast<float>(scale);
   const Eigen::Index in = map.R.size() > 0 ? map.R.cols() : X.ncol();
   if (net.W[0].rows() != in)
-    glue_error("size", "model", "the network's input does not match the input map");
+    throw Error("size", "model", "the network's input does not match the input map");
   return rowmat_to_r(mlp_transform_mapped(net, map, rowmat_from_r<float>(X), exec));
   NEMBED_GLUE_END
 }
 
 // Test hook: loss and gradient, in double, of one batch through the network. X: the 2b pool rows
 // (heads, then tails); slots: b x m matrix of 1-based pool slots of the negatives. options: loss
-// (code as above), spec.
+// (a name as in parametric_train_cpp), spec.
 // [[Rcpp::export]]
 Rcpp::List parametric_batch_gradient_cpp(Rcpp::NumericMatrix X, Rcpp::List weights,
                                          Rcpp::List biases, Rcpp::IntegerMatrix slots,
                                          Rcpp::List options) {
   NEMBED_GLUE_BEGIN
-  const OptionReader o(options, {"loss", "spec"});
+  OptionReader opt(options);
+  CnePairLoss loss;
+  opt.read_enum("loss", loss.kind, loss_names);
+  opt.read("spec", loss.spec);
+  opt.done();
   const Mlp<double> net = mlp_from_r<double>(weights, biases);
   const std::size_t b = slots.nrow();
   const int m = slots.ncol();
   if (static_cast<std::size_t>(X.nrow()) != 2 * b)
-    glue_error("size", "X", "X must have 2 x nrow(slots) rows");
+    throw Error("size", "X", "X must have 2 x nrow(slots) rows");
   std::vector<int> sl(b * m);
   for (std::size_t r = 0; r < b; ++r)
     for (int q = 0; q < m; ++q) sl[r * m + q] = slots(r, q) - 1;
-  CnePairLoss loss;
-  loss.kind = static_cast<CneKind>(static_cast<int>(o.num("loss", 2)));
-  loss.spec = o.num("spec", 1.0);
   std::vector<MlpTape<double>> tapes;
   std::vector<Mlp<double>> partial;
   Mlp<double> grad;

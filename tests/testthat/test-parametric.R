@@ -57,7 +57,7 @@ test_that("the backward pass matches finite differences of the loss, for every l
   codes <- c(neg = 0L, nce = 1L, infonce = 2L, umap = 3L)
   specs <- c(neg = 0.3, nce = 2, infonce = 1.7, umap = 1)
   for (loss in names(codes)) {
-    opts <- list(loss = codes[[loss]], spec = specs[[loss]])
+    opts <- list(loss = loss, spec = specs[[loss]])
     res <- nembed:::parametric_batch_gradient_cpp(X, weights, biases, slots, opts)
     # Forward pass and loss value against R.
     model <- list(weights = weights, biases = biases,

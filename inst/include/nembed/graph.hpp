@@ -140,6 +140,19 @@ CsrGraph symmetrize(std::size_t n, std::size_t k, const std::vector<int>& nbr,
   return detail::symmetrize_impl<std::uint64_t>(n, k, nbr, w, combine, exec);
 }
 
+// The directed edges (r -> c) with positive weight and r != c, in row order: the pairs that
+// mini-batch SGD (contrastive, parametric) samples from a symmetric graph.
+inline void positive_edges(const CsrGraph& g, std::vector<int>& heads, std::vector<int>& tails) {
+  heads.clear();
+  tails.clear();
+  for (std::size_t r = 0; r < g.n; ++r)
+    for (std::size_t q = g.ptr[r]; q < g.ptr[r + 1]; ++q)
+      if (g.val[q] > 0 && static_cast<std::size_t>(g.idx[q]) != r) {
+        heads.push_back(static_cast<int>(r));
+        tails.push_back(g.idx[q]);
+      }
+}
+
 // Connected components of the graph with an edge wherever the weight is positive. label[v] is v's
 // component, numbered 0, 1, ... in order of each component's smallest vertex.
 struct Components {

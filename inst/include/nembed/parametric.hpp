@@ -188,7 +188,7 @@ double cne_pair_loss_value(const CnePairLoss& loss, const T* yh, const T* const*
   auto clamp01 = [&](double v) { return std::min(1.0, std::max(low, v)); };
   const double eps = loss.eps;
   double value = 0.0;
-  if (loss.kind == CneKind::infonce) {
+  if (loss.kind == LossKind::infonce) {
     double S = 0.0;
     for (int l = 0; l <= m; ++l) S += clamp01(1.0 / (eps + d2(yl[l])));
     value = -std::log(clamp01(1.0 / (eps + d2(yl[0])))) + std::log(S) / loss.spec;
@@ -196,7 +196,7 @@ double cne_pair_loss_value(const CnePairLoss& loss, const T* yh, const T* const*
   }
   for (int l = 0; l <= m; ++l) {
     const double q = d2(yl[l]) + eps;
-    const double p = loss.kind == CneKind::umap ? 1.0 / q : 1.0 / (1.0 + loss.spec * q);
+    const double p = loss.kind == LossKind::umap ? 1.0 / q : 1.0 / (1.0 + loss.spec * q);
     value -= l == 0 ? std::log(clamp01(p)) : std::log(clamp01(1.0 - p));
   }
   return value;
@@ -279,7 +279,7 @@ struct ParametricOptions {
   int n_epochs = 100;
   int n_early = 0;                // the first n_early epochs use spec_early
   double spec = 1.0, spec_early = 1.0;
-  CneKind kind = CneKind::infonce;
+  LossKind kind = LossKind::infonce;
   int n_negatives = 5;
   std::size_t batch_size = 1024;
   double learning_rate = 1e-3;
@@ -377,12 +377,12 @@ ParametricResult parametric_train(Mlp<float>& net, const RowMat<float>& X,
       }
       const int me = cne_negative_count(opt.n_negatives, bb);
       const double m_nce = std::min<double>(opt.n_negatives, 2.0 * static_cast<double>(bb) - 1.0);
-      loss.spec = opt.kind == CneKind::nce ? m_nce * std::exp(res.log_z) : spec;
+      loss.spec = opt.kind == LossKind::nce ? m_nce * std::exp(res.log_z) : spec;
       double dz = 0.0;
       epoch_sum += parametric_batch_gradient<float>(net, Xpool, bb, *slots, me, loss, tapes,
                                                     partial, grad, Y, dY, &dz, exec);
       adam.step(net, grad, lr, opt);
-      if (opt.kind == CneKind::nce) res.log_z = adam.step_scalar(res.log_z, dz, lr, opt);
+      if (opt.kind == LossKind::nce) res.log_z = adam.step_scalar(res.log_z, dz, lr, opt);
       control.check();
     }
     res.epoch_loss.push_back(epoch_sum / static_cast<double>(E));
@@ -392,7 +392,7 @@ ParametricResult parametric_train(Mlp<float>& net, const RowMat<float>& X,
                       std::to_string(opt.n_epochs) + ", loss " +
                       std::to_string(res.epoch_loss.back()));
   }
-  res.spec = opt.kind == CneKind::nce
+  res.spec = opt.kind == LossKind::nce
                  ? std::min<double>(opt.n_negatives, 2.0 * static_cast<double>(b) - 1.0) *
                        std::exp(res.log_z)
                  : opt.spec;
