@@ -45,8 +45,8 @@ spectral_init_cpp <- function(W, options) {
     .Call(`_nembed_spectral_init_cpp`, W, options)
 }
 
-parametric_train_cpp <- function(X, p, i, x, sizes, options) {
-    .Call(`_nembed_parametric_train_cpp`, X, p, i, x, sizes, options)
+parametric_train_cpp <- function(X, W, sizes, options) {
+    .Call(`_nembed_parametric_train_cpp`, X, W, sizes, options)
 }
 
 parametric_transform_cpp <- function(X, center, rotation, scale, weights, biases, options) {

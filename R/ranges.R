@@ -71,11 +71,18 @@ param_ranges <- function() {
       b = pos(upper = 10, null = "fitted from `min_dist` and `spread`"),
       n_components = param_range("count", 1), n_threads = range_threads(), seed = range_seed()),
     embed_contrastive = list(
-      s = param_range("number", null = "the loss's default", note = "typically in [-1, 2]"),
+      s = param_range("number", null = "the loss's default", note = "typically in \\[-1, 2\\]"),
       Zbar = pos(null = "derived from `s`"), n_negatives = param_range("count", 1), k = range_k(),
       n_epochs = range_iter(null = "750"), learning_rate = range_learning_rate(upper = 1e6),
       batch_size = param_range("count", 1), n_components = param_range("count", 1),
       n_threads = range_threads(), seed = range_seed()),
+    embed_parametric = list(
+      s = param_range("number", null = "the loss's default", note = "typically in \\[-1, 2\\]"),
+      hidden = param_range("numbers", 1, 1e5, note = "whole numbers: units per hidden layer"),
+      n_epochs = range_iter(null = "min(100, max(10, 4e6 / edges))"), batch_size = param_range("count", 1),
+      learning_rate = range_learning_rate(upper = 1e3), k = range_k(),
+      pca_dims = param_range("count", 1), n_negatives = param_range("count", 1),
+      n_components = param_range("count", 1), n_threads = range_threads(), seed = range_seed()),
     embed_fa2 = list(
       k = range_k(), n_iter = range_iter(0), scaling_ratio = pos(upper = 1e6),
       gravity = nonneg(upper = 1e6), theta = nonneg(), jitter_tolerance = pos(),
@@ -193,6 +200,10 @@ NULL
 #' @name embed_contrastive
 #' @rdname embed_contrastive
 #' @section Valid ranges: `r range_section("embed_contrastive")`
+NULL
+#' @name embed_parametric
+#' @rdname embed_parametric
+#' @section Valid ranges: `r range_section("embed_parametric")`
 NULL
 #' @name embed_fa2
 #' @rdname embed_fa2

@@ -154,18 +154,16 @@ BEGIN_RCPP
 END_RCPP
 }
 // parametric_train_cpp
-Rcpp::List parametric_train_cpp(Rcpp::NumericMatrix X, Rcpp::IntegerVector p, Rcpp::IntegerVector i, Rcpp::NumericVector x, Rcpp::IntegerVector sizes, Rcpp::List options);
-RcppExport SEXP _nembed_parametric_train_cpp(SEXP XSEXP, SEXP pSEXP, SEXP iSEXP, SEXP xSEXP, SEXP sizesSEXP, SEXP optionsSEXP) {
+Rcpp::List parametric_train_cpp(Rcpp::NumericMatrix X, SEXP W, Rcpp::IntegerVector sizes, Rcpp::List options);
+RcppExport SEXP _nembed_parametric_train_cpp(SEXP XSEXP, SEXP WSEXP, SEXP sizesSEXP, SEXP optionsSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type X(XSEXP);
-    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type p(pSEXP);
-    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type i(iSEXP);
-    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x(xSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type W(WSEXP);
     Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type sizes(sizesSEXP);
     Rcpp::traits::input_parameter< Rcpp::List >::type options(optionsSEXP);
-    rcpp_result_gen = Rcpp::wrap(parametric_train_cpp(X, p, i, x, sizes, options));
+    rcpp_result_gen = Rcpp::wrap(parametric_train_cpp(X, W, sizes, options));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -423,7 +421,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_nembed_knn_sparse_cpp", (DL_FUNC) &_nembed_knn_sparse_cpp, 2},
     {"_nembed_knn_query_cpp", (DL_FUNC) &_nembed_knn_query_cpp, 3},
     {"_nembed_spectral_init_cpp", (DL_FUNC) &_nembed_spectral_init_cpp, 2},
-    {"_nembed_parametric_train_cpp", (DL_FUNC) &_nembed_parametric_train_cpp, 6},
+    {"_nembed_parametric_train_cpp", (DL_FUNC) &_nembed_parametric_train_cpp, 4},
     {"_nembed_parametric_transform_cpp", (DL_FUNC) &_nembed_parametric_transform_cpp, 7},
     {"_nembed_parametric_batch_gradient_cpp", (DL_FUNC) &_nembed_parametric_batch_gradient_cpp, 5},
     {"_nembed_pca_gram_cpp", (DL_FUNC) &_nembed_pca_gram_cpp, 4},

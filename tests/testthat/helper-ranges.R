@@ -28,6 +28,8 @@ range_targets <- function() {
     }),
     embed_umap = list(fun = "embed_umap.default", args = list(X = X, n_epochs = 20)),
     embed_contrastive = list(fun = "embed_contrastive.default", args = list(X = X, n_epochs = 5)),
+    embed_parametric = list(fun = "embed_parametric.default",
+                            args = list(X = X, hidden = 4, n_epochs = 2, batch_size = 32)),
     embed_fa2 = list(fun = "embed_fa2.default", args = list(X = X, k = 5, n_iter = 20)),
     embed_laplacian = list(fun = "embed_laplacian.default", args = list(X = X, k = 10)),
     embed_pca = list(fun = "embed_pca.default", args = list(X = X)),
