@@ -38,7 +38,7 @@ summary <- c(
   sprintf("points: %d, input: PCA-50 of 784 pixels, threads: %d", nrow(emb), n_threads),
   sprintf("time: PCA %.1f s; t-SNE %.1f s (kNN %.1f s, affinities %.1f s, optimisation %.1f s)",
           t_pca, t_tsne, tm$knn %||% NA, tm$affinities %||% NA, tm$optimisation),
-  sprintf("final KL divergence: %.4f", tail(rec$loss$kl, 1)),
+  sprintf("final KL divergence: %.4f", tail(rec$loss$value, 1)),
   sprintf("kNN accuracy (k = 10): %.4f", acc),
   sprintf("kNN recall (k = 10, vs PCA-50): %.4f", rec_k),
   sprintf("picture: %s", png_file)
