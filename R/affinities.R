@@ -23,6 +23,7 @@
 #' @return A `nembed_affinities` object: a list with `P` (a symmetric `dgCMatrix`), `method`,
 #'   `perplexity`, `k`, the `knn` graph it was built on, and per-point calibration results
 #'   (`beta` and `entropy` or `rho` and `sigma`).
+#' @section Valid ranges: `r range_section("affinities")`
 #' @export
 #' @examples
 #' X <- as.matrix(iris[!duplicated(iris[, 1:4]), 1:4])

@@ -105,6 +105,7 @@ check_choice <- function(x, choices, arg) {
 #'
 #' @param n_threads `NULL` or a whole number >= 1.
 #' @return The number of threads as an integer.
+#' @section Valid ranges: `r range_section("default_threads")`
 #' @export
 #' @examples
 #' default_threads()

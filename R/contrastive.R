@@ -83,6 +83,7 @@
 #'   reference data [embed_transform()] needs to place new points.
 #' @references Damrich, Boehm, Hamprecht & Kobak (2023). From t-SNE to UMAP with contrastive
 #'   learning. ICLR.
+#' @section Valid ranges: `r range_section("embed_contrastive")`
 #' @export
 #' @examples
 #' X <- as.matrix(iris[!duplicated(iris[, 1:4]), 1:4])

@@ -10,6 +10,7 @@
 #' @param which `"all"`, `"train"` or `"test"`.
 #' @return A list with `X` (a numeric matrix, one row per image, 784 columns), `labels` (a factor)
 #'   and `split` (a factor, `"train"` or `"test"`).
+#' @section Valid ranges: `r range_section("load_fashion_mnist")`
 #' @export
 #' @examples
 #' if (file.exists("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz")) {

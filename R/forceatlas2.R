@@ -28,6 +28,7 @@
 #'   and timings.
 #' @references Jacomy, Venturini, Heymann & Bastian (2014). ForceAtlas2, a continuous graph layout
 #'   algorithm for handy network visualization designed for the Gephi software. PLoS ONE 9(6).
+#' @section Valid ranges: `r range_section("embed_fa2")`
 #' @export
 #' @examples
 #' X <- as.matrix(iris[!duplicated(iris[, 1:4]), 1:4])

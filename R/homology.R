@@ -38,6 +38,7 @@
 #'   `"ripserr"`, the engine that ran). Features of zero lifetime are not listed.
 #'   It has [plot()][plot.nembed_persistence] and `autoplot()` methods.
 #' @seealso [detection_score()], [spectral_distances()].
+#' @section Valid ranges: `r range_section("persistent_homology")`
 #' @export
 #' @examples
 #' \donttest{
@@ -251,6 +252,7 @@ as_distance_object <- function(d, arg) {
 #' @references Damrich, S., Berens, P. & Kobak, D. (2024). Persistent homology for
 #'   high-dimensional data based on spectral methods. NeurIPS 2024 (code: berenslab/eff-ph,
 #'   `outlier_score` after `filter_dgms(dob = 1.25, binary = TRUE)`).
+#' @section Valid ranges: `r range_section("detection_score")`
 #' @export
 #' @examples
 #' ph <- data.frame(dimension = 1L, birth = c(0.2, 0.3, 0.25), death = c(1.2, 0.4, 0.3))

@@ -28,6 +28,7 @@
 #'   Fashion-MNIST 70,000 x 50 (PCA), measured against the exact graph; `bench/knn.R`.
 #' @return A `nembed_knn` object: a list with `idx` (n x k integer, 1-based) and `dist` (n x k)
 #'   matrices sorted by distance, plus `metric`, `method`, `k`, `n` and `row_names`.
+#' @section Valid ranges: `r range_section("knn_graph")`
 #' @export
 #' @examples
 #' X <- as.matrix(iris[, 1:4])

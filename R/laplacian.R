@@ -37,6 +37,7 @@ NULL
 #' @return A `nembed_embedding` (see [nembed_embedding]); its record holds the eigenvalues of `L`,
 #'   the graph and the solver used. A graph with more than one connected component has no unique
 #'   non-trivial eigenvectors: it raises an error of class `nembed_error_graph` (use a larger `k`).
+#' @section Valid ranges: `r range_section("embed_laplacian")`
 #' @export
 #' @examples
 #' # a noisy spiral: one connected kNN graph

@@ -57,6 +57,7 @@
 #'   the untrained network), timings and the kNN graph (`inputs$knn`).
 #' @references Damrich, Boehm, Hamprecht & Kobak (2023). From t-SNE to UMAP with contrastive
 #'   learning. ICLR.
+#' @section Valid ranges: `r range_section("embed_parametric")`
 #' @export
 #' @examples
 #' X <- as.matrix(iris[!duplicated(iris[, 1:4]), 1:4])

@@ -28,6 +28,7 @@
 #' @param n_threads Number of threads for the Gram route; see [default_threads()].
 #' @return A matrix of scores (n x n_components, columns `PC1`, ...) with attributes `sdev`,
 #'   `rotation` and `center`.
+#' @section Valid ranges: `r range_section("pca")`
 #' @export
 #' @examples
 #' Z <- pca(as.matrix(iris[, 1:4]), n_components = 2)
@@ -101,6 +102,7 @@ pca <- function(X, n_components = 50, center = TRUE, scale = FALSE, seed = 1, n_
 #'   components). Its record ([embedding_record()]) holds `sdev`, `percent_var` (the share of the
 #'   total variance of the (centred, scaled) columns each component explains), `rotation` and
 #'   `center`.
+#' @section Valid ranges: `r range_section("embed_pca")`
 #' @export
 #' @examples
 #' X <- as.matrix(iris[, 1:4])

@@ -29,6 +29,7 @@ exact_neighbours <- function(X, k, n_threads, arg) {
 #' @param k Number of neighbours.
 #' @param n_threads See [default_threads()].
 #' @return A number between 0 and 1.
+#' @section Valid ranges: `r range_section("knn_accuracy")`
 #' @export
 #' @examples
 #' knn_accuracy(as.matrix(iris[, 1:2]), iris$Species, k = 10, n_threads = 1)
@@ -66,6 +67,7 @@ majority_vote <- function(nb_labels, L) {
 #'   `nembed_knn` graph of it with at least `k` neighbours.
 #' @inheritParams knn_accuracy
 #' @return A number between 0 and 1.
+#' @section Valid ranges: `r range_section("knn_recall")`
 #' @export
 #' @examples
 #' X <- as.matrix(iris[!duplicated(iris[, 1:4]), 1:4])
@@ -95,6 +97,7 @@ knn_recall <- function(X, embedding, k = 10, n_threads = NULL) {
 #' @param n_pairs Number of random pairs.
 #' @param seed Seed for drawing the pairs.
 #' @return A number between -1 and 1.
+#' @section Valid ranges: `r range_section("distance_correlation")`
 #' @export
 #' @examples
 #' X <- as.matrix(iris[, 1:4])

@@ -363,6 +363,7 @@ knn_graph.SingleCellExperiment <- function(X, ..., dimred = NULL, n_dimred = NUL
 #' @source Trapnell C. et al. (2014). The dynamics and regulators of cell fate decisions are
 #'   revealed by pseudotemporal ordering of single cells. *Nature Biotechnology* 32, 381-386.
 #' @seealso [nembed_sce] for embedding it, `vignette("single-cell", package = "nembed")`.
+#' @section Valid ranges: `r range_section("load_hsmm")`
 #' @export
 #' @examples
 #' # Loading Bioconductor and the 47,192 x 271 matrix takes several seconds:

@@ -18,6 +18,7 @@
 #' @param sigma Standard deviation of the Gaussian noise, >= 0.
 #' @param seed Random seed, or `NULL`.
 #' @return An `n` x `dim` numeric matrix.
+#' @section Valid ranges: `r paste0(range_section("noisy_circle"), range_section("noisy_torus"))`
 #' @export
 #' @examples
 #' X <- noisy_circle(n = 100, dim = 50, sigma = 0.1, seed = 1)

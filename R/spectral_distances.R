@@ -76,6 +76,7 @@
 #'   von Luxburg, U., Radl, A. & Hein, M. (2014). Hitting and commute times in large random
 #'   neighborhood graphs. JMLR 15.
 #' @seealso [persistent_homology()], [detection_score()], [noisy_circle()].
+#' @section Valid ranges: `r range_section("spectral_distances")`
 #' @export
 #' @examples
 #' X <- noisy_circle(n = 200, dim = 10, sigma = 0.1, seed = 1)

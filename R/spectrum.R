@@ -37,6 +37,7 @@
 #'   `id` (point index), the spectrum parameter (`exaggeration` or `s`; `NA` for extra panels),
 #'   `method` and `panel` (a factor in run order, for `ggplot2::facet_wrap(~panel)`). The run
 #'   records are in `attr(, "records")`, the input after PCA in `attr(, "data")`.
+#' @section Valid ranges: `r range_section("embed_spectrum")`
 #' @export
 #' @examples
 #' X <- as.matrix(iris[!duplicated(iris[, 1:4]), 1:4])

@@ -54,6 +54,7 @@
 #' @param seed UMAP, contrastive: seed of the negative sampling; `NULL` for the embedding's seed.
 #' @return A `nembed_embedding` of the new points (one row per row of `X_new`); its record holds
 #'   the parameters used and the initial positions (`init`).
+#' @section Valid ranges: `r range_section("embed_transform")`
 #' @export
 #' @examples
 #' X <- as.matrix(iris[!duplicated(iris[, 1:4]), 1:4])

@@ -118,6 +118,7 @@
 #'   ([embedding_record()]) holds the parameters, the KL trace (`loss`), timings per phase, the
 #'   initialisation and the `affinities` for reuse with [continue_tsne()] or other embeddings.
 #' @seealso [continue_tsne()] to optimise further (e.g. with late exaggeration).
+#' @section Valid ranges: `r range_section("embed_tsne")`
 #' @export
 #' @examples
 #' X <- as.matrix(iris[!duplicated(iris[, 1:4]), 1:4])
@@ -278,6 +279,7 @@ run_tsne_optimizer <- function(ctx, P, Y0, params, iter_offset, previous_loss = 
 #' @param dof `NULL` to keep the previous kernel, or a new degree of freedom.
 #' @param n_threads,verbose See [embed_tsne()].
 #' @return A new `nembed_embedding` whose loss trace continues the old one.
+#' @section Valid ranges: `r range_section("continue_tsne")`
 #' @export
 #' @examples
 #' X <- as.matrix(iris[!duplicated(iris[, 1:4]), 1:4])

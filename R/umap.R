@@ -69,6 +69,7 @@
 #'   needs to place new points.
 #' @seealso [embed_contrastive()] for UMAP's loss on the contrastive spectrum, [umap_ab_params()],
 #'   [embed_transform()] to add new points.
+#' @section Valid ranges: `r range_section("embed_umap")`
 #' @export
 #' @examples
 #' X <- as.matrix(iris[!duplicated(iris[, 1:4]), 1:4])
@@ -168,6 +169,7 @@ embed_umap.default <- function(X, k = 14, min_dist = 0.1, spread = 1, n_epochs =
 #'
 #' @param spread,min_dist See [embed_umap()].
 #' @return A named numeric vector `c(a = , b = )`.
+#' @section Valid ranges: `r range_section("umap_ab_params")`
 #' @export
 #' @examples
 #' umap_ab_params(spread = 1, min_dist = 0.1)

@@ -46,6 +46,7 @@
 #'   `"wasserstein_exact"`).
 #' @references Bachmann F, Hennig P, Kobak D (2022). Wasserstein t-SNE. ECML-PKDD 2022.
 #' @seealso [embed_wasserstein()], [hierarchical_gaussian_mixture()]
+#' @section Valid ranges: `r range_section("wasserstein_distances")`
 #' @export
 #' @examples
 #' d <- wasserstein_distances(iris[, 1:4], iris$Species, n_threads = 1)
@@ -210,6 +211,7 @@ exact_w2_sq <- function(a, b) {
 #'   and columns `group` (the unit name, a factor), `x`, `y` and `size` (samples in the unit).
 #'   `embedding_record()` gives the run's record; its `distances` element is the `dist` used.
 #' @seealso [plot_units()] to draw each unit's samples or Gaussian ellipse at its position.
+#' @section Valid ranges: `r range_section("embed_wasserstein")`
 #' @export
 #' @examples
 #' hgm <- hierarchical_gaussian_mixture(n_units = 40, n_samples = 20, seed = 1)
@@ -279,6 +281,7 @@ embed_wasserstein.default <- function(X, groups, method = "gaussian", lambda = 0
 #' @param cex Size of the sample points.
 #' @param ... Passed to [graphics::plot()] (e.g. `main`, `xlab`, `axes`).
 #' @return `embedding`, invisibly.
+#' @section Valid ranges: `r range_section("plot_units")`
 #' @export
 #' @examples
 #' hgm <- hierarchical_gaussian_mixture(n_units = 40, n_samples = 20, seed = 1)
@@ -423,6 +426,7 @@ autoplot.nembed_wasserstein <- function(object, color = NULL, ..., colour = NULL
 #' @return A list with `X` (a `n_units * n_samples` by `dim` matrix), `groups` (a factor naming
 #'   each sample's unit, `"unit001"`, ...), and `unit_labels` (a factor with one class label per
 #'   unit, named by unit, in the order of `levels(groups)`).
+#' @section Valid ranges: `r range_section("hierarchical_gaussian_mixture")`
 #' @export
 #' @examples
 #' hgm <- hierarchical_gaussian_mixture()

@@ -46,3 +46,20 @@ save_table <- function(tab, name, command) {
   writeLines(md, file.path("bench/results", paste0(name, ".md")))
   print(tab, row.names = FALSE)
 }
+
+# Accuracy of test points voted by their 10 nearest training points in the embedding (the train
+# labels vote; kNN accuracy of a transform or a parametric map).
+test_accuracy <- function(Y_train, Y_test, y_train, y_test, n_threads = 2) {
+  nb <- nembed:::knn_query_cpp(Y_train, Y_test, list(k = 10L, metric = "euclidean",
+                                                     n_threads = n_threads))$idx
+  lab <- as.integer(y_train)
+  mean(nembed:::majority_vote(matrix(lab[nb], nrow = nrow(Y_test)), nlevels(y_train)) ==
+         as.integer(y_test))
+}
+
+# The value of `expr` and the seconds it took.
+timed <- function(expr) {
+  t0 <- proc.time()[["elapsed"]]
+  v <- expr
+  list(value = v, seconds = proc.time()[["elapsed"]] - t0)
+}

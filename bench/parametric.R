@@ -23,25 +23,14 @@ X_train <- fm$X[train, ]
 X_test <- fm$X[!train, ]
 y_train <- fm$labels[train]
 y_test <- fm$labels[!train]
+test_accuracy_of <- function(Y_train, Y_test) test_accuracy(Y_train, Y_test, y_train, y_test, n_threads)
 
-test_accuracy <- function(Y_train, Y_test) {
-  nb <- nembed:::knn_query_cpp(Y_train, Y_test, 10L, "euclidean", n_threads, FALSE)$idx
-  lab <- as.integer(y_train)
-  mean(nembed:::majority_vote(matrix(lab[nb], nrow = nrow(Y_test)), nlevels(y_train)) ==
-         as.integer(y_test))
-}
-
-timed <- function(expr) {
-  t0 <- proc.time()[["elapsed"]]
-  v <- expr
-  list(value = v, seconds = proc.time()[["elapsed"]] - t0)
-}
 
 row <- function(method, fit, tr) {
   Y_train <- as.matrix(fit$value)
   Y_test <- as.matrix(tr$value)
   acc_train <- knn_accuracy(Y_train, y_train, n_threads = n_threads)
-  acc_test <- test_accuracy(Y_train, Y_test)
+  acc_test <- test_accuracy_of(Y_train, Y_test)
   tm <- embedding_record(fit$value)$timings
   data.frame(method = method, embed_seconds = round(fit$seconds, 1),
              optimisation_seconds = round(tm$optimisation %||% tm$optimize %||% NA, 1),

@@ -15,24 +15,12 @@ X_train <- fm$X[train, ]
 X_test <- fm$X[!train, ]
 y_train <- fm$labels[train]
 y_test <- fm$labels[!train]
+test_accuracy_of <- function(Y_train, Y_test) test_accuracy(Y_train, Y_test, y_train, y_test, n_threads)
 
-# Accuracy of test points voted by their 10 nearest training points in 2-D.
-test_accuracy <- function(Y_train, Y_test) {
-  nb <- nembed:::knn_query_cpp(Y_train, Y_test, list(k = 10L, metric = "euclidean", n_threads = n_threads))$idx
-  lab <- as.integer(y_train)
-  mean(nembed:::majority_vote(matrix(lab[nb], nrow = nrow(Y_test)), nlevels(y_train)) ==
-         as.integer(y_test))
-}
-
-timed <- function(expr) {
-  t0 <- proc.time()[["elapsed"]]
-  v <- expr
-  list(value = v, seconds = proc.time()[["elapsed"]] - t0)
-}
 
 row <- function(method, fit, tr, Y_train, Y_test) {
   acc_train <- knn_accuracy(Y_train, y_train, n_threads = n_threads)
-  acc_test <- test_accuracy(Y_train, Y_test)
+  acc_test <- test_accuracy_of(Y_train, Y_test)
   data.frame(method = method, embed_seconds = round(fit$seconds, 1),
              transform_seconds = round(tr$seconds, 1),
              transform_fraction = round(tr$seconds / fit$seconds, 3),

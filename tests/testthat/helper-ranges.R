@@ -111,8 +111,10 @@ range_outcome <- function(fun, args) {
   "finite"
 }
 
-# The whole sweep; returns a data frame (target, arg, value, outcome).
-range_sweep <- function() {
+# Calls every target with one argument replaced by each of the values `values(target, fn)`
+# gives (a named list: argument -> list of values); returns a data frame (target, arg, value,
+# outcome).
+range_calls <- function(values) {
   ns <- asNamespace("nembed")
   out <- list()
   for (tn in names(range_targets())) {
@@ -121,8 +123,9 @@ range_sweep <- function() {
     base <- t$args
     base$n_threads <- if ("n_threads" %in% names(formals(fn))) 1 else NULL
     if (!is.null(t$prepare)) base <- t$prepare(base)
-    for (arg in setdiff(range_numeric_args(fn), names(t$args))) {
-      for (v in range_abusive_values()) {
+    vals <- values(tn, fn)
+    for (arg in names(vals)) {
+      for (v in vals[[arg]]) {
         a <- base
         a[arg] <- list(v)
         out[[length(out) + 1L]] <- data.frame(target = tn, arg = arg, value = deparse(v),
@@ -131,6 +134,14 @@ range_sweep <- function() {
     }
   }
   do.call(rbind, out)
+}
+
+# Every numeric argument (not given by the target) with every abusive value.
+range_sweep <- function() {
+  range_calls(function(tn, fn) {
+    args <- setdiff(range_numeric_args(fn), names(range_targets()[[tn]]$args))
+    stats::setNames(rep(list(range_abusive_values()), length(args)), args)
+  })
 }
 
 # The documented ranges of a target: its entries of nembed:::param_ranges().
@@ -171,23 +182,10 @@ range_outside_values <- function(r) {
 
 # Tries every outside value of every documented argument; returns the ones not refused.
 range_boundary_sweep <- function() {
-  ns <- asNamespace("nembed")
-  bad <- character()
-  for (tn in names(range_targets())) {
-    t <- range_targets()[[tn]]
-    fn <- get(t$fun, envir = ns)
-    base <- t$args
-    base$n_threads <- if ("n_threads" %in% names(formals(fn))) 1 else NULL
-    if (!is.null(t$prepare)) base <- t$prepare(base)
+  res <- range_calls(function(tn, fn) {
     tab <- range_table(tn)
-    for (arg in intersect(names(tab), names(formals(fn)))) {
-      for (v in range_outside_values(tab[[arg]])) {
-        a <- base
-        a[arg] <- list(v)
-        o <- range_outcome(fn, a)
-        if (o != "error") bad <- c(bad, sprintf("%s(%s = %s): %s", tn, arg, deparse(v), substr(o, 1, 100)))
-      }
-    }
-  }
-  bad
+    lapply(tab[intersect(names(tab), names(formals(fn)))], range_outside_values)
+  })
+  res <- res[res$outcome != "error", ]
+  sprintf("%s(%s = %s): %s", res$target, res$arg, res$value, substr(res$outcome, 1, 100))
 }

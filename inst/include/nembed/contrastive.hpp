@@ -343,6 +343,51 @@ struct CneResult {
   double log_z = 0.0;  // NCE
 };
 
+// contrastive-ne's epoch schedule, shared by the non-parametric SGD and the parametric network:
+// per epoch a fresh shuffle of the E edges from Rng(seed, epoch), one draw of negative slots for
+// the full batches (and one for a shorter last batch), the early phase's spectrum, and NCE's
+// constant from the current log Z. step(epoch, edges, bb, slots, m_eff) runs one mini-batch on
+// the bb edge numbers at `edges` with loss.spec set; end_epoch(epoch) runs after each epoch.
+// Returns the full batch size b.
+template <class Opt, class Step, class EndEpoch>
+std::size_t cne_epoch_schedule(std::size_t E, const Opt& opt, CnePairLoss& loss,
+                               const double& log_z, Step&& step, EndEpoch&& end_epoch) {
+  const std::size_t b = std::max<std::size_t>(1, std::min(opt.batch_size, E));
+  std::vector<std::size_t> perm(E);
+  std::vector<int> slots_full, slots_last;
+  loss.kind = opt.kind;
+  for (int epoch = 0; epoch < opt.n_epochs; ++epoch) {
+    const double spec = epoch < opt.n_early ? opt.spec_early : opt.spec;
+    Rng rng(opt.seed, static_cast<std::uint64_t>(epoch));
+    for (std::size_t e = 0; e < E; ++e) perm[e] = e;
+    for (std::size_t e = E; e > 1; --e) std::swap(perm[e - 1], perm[rng.below(e)]);
+    cne_negative_slots(b, opt.n_negatives, rng, slots_full);
+    for (std::size_t s0 = 0; s0 < E; s0 += b) {
+      const std::size_t bb = std::min(b, E - s0);
+      const std::vector<int>* slots = &slots_full;
+      if (bb != b) {
+        cne_negative_slots(bb, opt.n_negatives, rng, slots_last);
+        slots = &slots_last;
+      }
+      const int me = cne_negative_count(opt.n_negatives, bb);
+      // NCE's estimator uses min(m, 2b - 1) negatives, also in the full-batch case (2b - 2 drawn).
+      const double m_nce = std::min<double>(opt.n_negatives, 2.0 * static_cast<double>(bb) - 1.0);
+      loss.spec = opt.kind == LossKind::nce ? m_nce * std::exp(log_z) : spec;
+      step(epoch, perm.data() + s0, bb, *slots, me);
+    }
+    end_epoch(epoch);
+  }
+  return b;
+}
+
+// NCE's final constant c = min(m, 2b - 1) Z for full batches of b; the given spectrum otherwise.
+template <class Opt>
+double cne_final_spec(const Opt& opt, std::size_t b, double log_z) {
+  return opt.kind == LossKind::nce
+             ? std::min<double>(opt.n_negatives, 2.0 * static_cast<double>(b) - 1.0) * std::exp(log_z)
+             : opt.spec;
+}
+
 // Runs the mini-batch SGD on Y (n x D, row-major) over the directed edges heads[e] -> tails[e].
 template <int DIM, class Exec>
 CneResult contrastive_batch_sgd(std::vector<float>& Y, int D, const std::vector<int>& heads,
@@ -356,61 +401,45 @@ CneResult contrastive_batch_sgd(std::vector<float>& Y, int D, const std::vector<
   CneBatchWork w;
   w.G.assign(n * DD, 0.0f);
   w.stamp.assign(n, 0u);
-  std::vector<std::size_t> perm(E);
-  std::vector<int> bh, bt, touched, slots_full, slots_last;
-  const std::size_t b = std::max<std::size_t>(1, std::min(opt.batch_size, E));
-  bh.reserve(b);
-  bt.reserve(b);
+  std::vector<int> bh, bt, touched;
   CnePairLoss loss;
-  loss.kind = opt.kind;
   const int every = std::max(1, opt.n_epochs / 10);
-  for (int epoch = 0; epoch < opt.n_epochs; ++epoch) {
-    const float lr = opt.learning_rate *
-                     (1.0f - static_cast<float>(epoch) / static_cast<float>(opt.n_epochs));
-    const double spec = epoch < opt.n_early ? opt.spec_early : opt.spec;
-    Rng rng(opt.seed, static_cast<std::uint64_t>(epoch));
-    for (std::size_t e = 0; e < E; ++e) perm[e] = e;
-    for (std::size_t e = E; e > 1; --e) std::swap(perm[e - 1], perm[rng.below(e)]);
-    cne_negative_slots(b, opt.n_negatives, rng, slots_full);
-    for (std::size_t s0 = 0; s0 < E; s0 += b) {
-      const std::size_t bb = std::min(b, E - s0);
-      bh.resize(bb);
-      bt.resize(bb);
-      for (std::size_t r = 0; r < bb; ++r) {
-        bh[r] = heads[perm[s0 + r]];
-        bt[r] = tails[perm[s0 + r]];
-      }
-      const std::vector<int>* slots = &slots_full;
-      if (bb != b) {
-        cne_negative_slots(bb, opt.n_negatives, rng, slots_last);
-        slots = &slots_last;
-      }
-      const int me = cne_negative_count(opt.n_negatives, bb);
-      // NCE's estimator uses min(m, 2b - 1) negatives, also in the full-batch case (2b - 2 drawn).
-      const double m_nce = std::min<double>(opt.n_negatives, 2.0 * static_cast<double>(bb) - 1.0);
-      loss.spec = opt.kind == LossKind::nce ? m_nce * std::exp(res.log_z) : spec;
-      const double dz = cne_batch_gradient<DIM>(Y, DD, bh.data(), bt.data(), bb, *slots, me, loss,
-                                                w, touched, exec);
-      for (int p : touched) {
-        float* yp = Y.data() + static_cast<std::size_t>(p) * DD;
-        const float* Gp = w.G.data() + static_cast<std::size_t>(p) * DD;
-        for (int d = 0; d < DD; ++d) yp[d] -= lr * clip4(Gp[d], opt.clip);
-      }
-      if (opt.kind == LossKind::nce) {
-        const double g = std::max(-static_cast<double>(opt.clip),
-                                  std::min(static_cast<double>(opt.clip), dz));
-        res.log_z -= opt.z_learning_rate * g;
-      }
-    }
-    control.check();
-    if (control.verbose() && ((epoch + 1) % every == 0 || epoch + 1 == opt.n_epochs))
-      control.message(opt.label + ": epoch " + std::to_string(epoch + 1) + " / " +
-                      std::to_string(opt.n_epochs));
-  }
-  res.spec = opt.kind == LossKind::nce
-                 ? std::min<double>(opt.n_negatives, 2.0 * static_cast<double>(b) - 1.0) *
-                       std::exp(res.log_z)
-                 : opt.spec;
+  float lr = opt.learning_rate;
+  int lr_epoch = -1;
+  const std::size_t b = cne_epoch_schedule(
+      E, opt, loss, res.log_z,
+      [&](int epoch, const std::size_t* edges, std::size_t bb, const std::vector<int>& slots, int me) {
+        if (epoch != lr_epoch) {  // linear decay per epoch
+          lr = opt.learning_rate *
+               (1.0f - static_cast<float>(epoch) / static_cast<float>(opt.n_epochs));
+          lr_epoch = epoch;
+        }
+        bh.resize(bb);
+        bt.resize(bb);
+        for (std::size_t r = 0; r < bb; ++r) {
+          bh[r] = heads[edges[r]];
+          bt[r] = tails[edges[r]];
+        }
+        const double dz = cne_batch_gradient<DIM>(Y, DD, bh.data(), bt.data(), bb, slots, me, loss,
+                                                  w, touched, exec);
+        for (int p : touched) {
+          float* yp = Y.data() + static_cast<std::size_t>(p) * DD;
+          const float* Gp = w.G.data() + static_cast<std::size_t>(p) * DD;
+          for (int d = 0; d < DD; ++d) yp[d] -= lr * clip4(Gp[d], opt.clip);
+        }
+        if (opt.kind == LossKind::nce) {
+          const double g = std::max(-static_cast<double>(opt.clip),
+                                    std::min(static_cast<double>(opt.clip), dz));
+          res.log_z -= opt.z_learning_rate * g;
+        }
+      },
+      [&](int epoch) {
+        control.check();
+        if (control.verbose() && ((epoch + 1) % every == 0 || epoch + 1 == opt.n_epochs))
+          control.message(opt.label + ": epoch " + std::to_string(epoch + 1) + " / " +
+                          std::to_string(opt.n_epochs));
+      });
+  res.spec = cne_final_spec(opt, b, res.log_z);
   return res;
 }
 

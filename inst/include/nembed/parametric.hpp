@@ -343,59 +343,41 @@ ParametricResult parametric_train(Mlp<float>& net, const RowMat<float>& X,
   ParametricResult res;
   res.log_z = log_z0;
   if (E == 0 || opt.n_epochs <= 0) return res;
-  const std::size_t b = std::max<std::size_t>(1, std::min(opt.batch_size, E));
-  std::vector<std::size_t> perm(E);
-  std::vector<int> slots_full, slots_last;
   std::vector<MlpTape<float>> tapes;
   std::vector<Mlp<float>> partial;
   Mlp<float> grad;
   RowMat<float> Xpool, Y, dY;
   Adam<float> adam;
   CnePairLoss loss;
-  loss.kind = opt.kind;
   const int every = std::max(1, opt.n_epochs / 10);
-  for (int epoch = 0; epoch < opt.n_epochs; ++epoch) {
-    const double lr = opt.learning_rate *
-                      (1.0 - static_cast<double>(epoch) / static_cast<double>(opt.n_epochs));
-    const double spec = epoch < opt.n_early ? opt.spec_early : opt.spec;
-    Rng rng(opt.seed, static_cast<std::uint64_t>(epoch));
-    for (std::size_t e = 0; e < E; ++e) perm[e] = e;
-    for (std::size_t e = E; e > 1; --e) std::swap(perm[e - 1], perm[rng.below(e)]);
-    cne_negative_slots(b, opt.n_negatives, rng, slots_full);
-    double epoch_sum = 0.0;
-    for (std::size_t s0 = 0; s0 < E; s0 += b) {
-      const std::size_t bb = std::min(b, E - s0);
-      Xpool.resize(2 * bb, X.cols());
-      for (std::size_t r = 0; r < bb; ++r) {
-        Xpool.row(r) = X.row(heads[perm[s0 + r]]);
-        Xpool.row(bb + r) = X.row(tails[perm[s0 + r]]);
-      }
-      const std::vector<int>* slots = &slots_full;
-      if (bb != b) {
-        cne_negative_slots(bb, opt.n_negatives, rng, slots_last);
-        slots = &slots_last;
-      }
-      const int me = cne_negative_count(opt.n_negatives, bb);
-      const double m_nce = std::min<double>(opt.n_negatives, 2.0 * static_cast<double>(bb) - 1.0);
-      loss.spec = opt.kind == LossKind::nce ? m_nce * std::exp(res.log_z) : spec;
-      double dz = 0.0;
-      epoch_sum += parametric_batch_gradient<float>(net, Xpool, bb, *slots, me, loss, tapes,
-                                                    partial, grad, Y, dY, &dz, exec);
-      adam.step(net, grad, lr, opt);
-      if (opt.kind == LossKind::nce) res.log_z = adam.step_scalar(res.log_z, dz, lr, opt);
-      control.check();
-    }
-    res.epoch_loss.push_back(epoch_sum / static_cast<double>(E));
-    res.epochs_done = epoch + 1;
-    if (control.verbose() && ((epoch + 1) % every == 0 || epoch + 1 == opt.n_epochs))
-      control.message(opt.label + ": epoch " + std::to_string(epoch + 1) + " / " +
-                      std::to_string(opt.n_epochs) + ", loss " +
-                      std::to_string(res.epoch_loss.back()));
-  }
-  res.spec = opt.kind == LossKind::nce
-                 ? std::min<double>(opt.n_negatives, 2.0 * static_cast<double>(b) - 1.0) *
-                       std::exp(res.log_z)
-                 : opt.spec;
+  double epoch_sum = 0.0;
+  const std::size_t b = cne_epoch_schedule(
+      E, opt, loss, res.log_z,
+      [&](int epoch, const std::size_t* edges, std::size_t bb, const std::vector<int>& slots, int me) {
+        const double lr = opt.learning_rate *
+                          (1.0 - static_cast<double>(epoch) / static_cast<double>(opt.n_epochs));
+        Xpool.resize(2 * bb, X.cols());
+        for (std::size_t r = 0; r < bb; ++r) {
+          Xpool.row(r) = X.row(heads[edges[r]]);
+          Xpool.row(bb + r) = X.row(tails[edges[r]]);
+        }
+        double dz = 0.0;
+        epoch_sum += parametric_batch_gradient<float>(net, Xpool, bb, slots, me, loss, tapes,
+                                                      partial, grad, Y, dY, &dz, exec);
+        adam.step(net, grad, lr, opt);
+        if (opt.kind == LossKind::nce) res.log_z = adam.step_scalar(res.log_z, dz, lr, opt);
+        control.check();
+      },
+      [&](int epoch) {
+        res.epoch_loss.push_back(epoch_sum / static_cast<double>(E));
+        epoch_sum = 0.0;
+        res.epochs_done = epoch + 1;
+        if (control.verbose() && ((epoch + 1) % every == 0 || epoch + 1 == opt.n_epochs))
+          control.message(opt.label + ": epoch " + std::to_string(epoch + 1) + " / " +
+                          std::to_string(opt.n_epochs) + ", loss " +
+                          std::to_string(res.epoch_loss.back()));
+      });
+  res.spec = cne_final_spec(opt, b, res.log_z);
   return res;
 }
 
