@@ -63,3 +63,11 @@ timed <- function(expr) {
   v <- expr
   list(value = v, seconds = proc.time()[["elapsed"]] - t0)
 }
+
+# Fashion-MNIST's 60,000 training and 10,000 test images, with their labels.
+fashion_split <- function() {
+  fm <- load_fashion_mnist()
+  train <- fm$split == "train"
+  list(X_train = fm$X[train, ], X_test = fm$X[!train, ], y_train = fm$labels[train],
+       y_test = fm$labels[!train])
+}

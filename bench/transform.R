@@ -9,12 +9,11 @@
 suppressPackageStartupMessages(library(nembed))
 source("bench/common.R")
 n_threads <- 2L
-fm <- load_fashion_mnist()
-train <- fm$split == "train"
-X_train <- fm$X[train, ]
-X_test <- fm$X[!train, ]
-y_train <- fm$labels[train]
-y_test <- fm$labels[!train]
+fs <- fashion_split()
+X_train <- fs$X_train
+X_test <- fs$X_test
+y_train <- fs$y_train
+y_test <- fs$y_test
 test_accuracy_of <- function(Y_train, Y_test) test_accuracy(Y_train, Y_test, y_train, y_test, n_threads)
 
 

@@ -324,18 +324,23 @@ double cne_batch_gradient(const std::vector<float>& Y, int D, const int* heads, 
   return dz;
 }
 
-struct CneOptions {
+// What contrastive-ne's epoch schedule (cne_epoch_schedule) reads; each optimiser adds its step's
+// settings (CneOptions here, ParametricOptions in parametric.hpp).
+struct CneSchedule {
   int n_epochs = 750;
   int n_early = 0;              // the first n_early epochs use spec_early
   double spec = 1.0, spec_early = 1.0;
   LossKind kind = LossKind::neg;
   int n_negatives = 5;
   std::size_t batch_size = 1024;
+  std::uint64_t seed = 1;
+  std::string label = "contrastive";
+};
+
+struct CneOptions : CneSchedule {
   float learning_rate = 1.0f;
   float clip = 4.0f;
   double z_learning_rate = 0.001;  // NCE: constant rate of log Z, one step per batch
-  std::uint64_t seed = 1;
-  std::string label = "contrastive";
 };
 
 struct CneResult {

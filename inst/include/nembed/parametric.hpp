@@ -275,17 +275,16 @@ double parametric_batch_gradient(const Mlp<T>& net, const RowMat<T>& Xpool, std:
   return value;
 }
 
-struct ParametricOptions {
-  int n_epochs = 100;
-  int n_early = 0;                // the first n_early epochs use spec_early
-  double spec = 1.0, spec_early = 1.0;
-  LossKind kind = LossKind::infonce;
-  int n_negatives = 5;
-  std::size_t batch_size = 1024;
+// The schedule of the contrastive SGD (contrastive.hpp) with Adam's settings; InfoNCE and 100
+// epochs by default.
+struct ParametricOptions : CneSchedule {
   double learning_rate = 1e-3;
   double beta1 = 0.9, beta2 = 0.999, adam_eps = 1e-8;
-  std::uint64_t seed = 1;
-  std::string label = "parametric";
+  ParametricOptions() {
+    n_epochs = 100;
+    kind = LossKind::infonce;
+    label = "parametric";
+  }
 };
 
 struct ParametricResult {
