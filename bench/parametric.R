@@ -17,11 +17,7 @@ methods <- strsplit(Sys.getenv("NEMBED_BENCH_METHODS", "parametric,infonce,tsne"
 epochs <- Sys.getenv("NEMBED_BENCH_EPOCHS", "")
 epochs <- if (nzchar(epochs)) as.integer(epochs) else NULL
 lr <- as.numeric(Sys.getenv("NEMBED_BENCH_LR", "1e-3"))  # the parametric learning rate
-fs <- fashion_split()
-X_train <- fs$X_train
-X_test <- fs$X_test
-y_train <- fs$y_train
-y_test <- fs$y_test
+list2env(fashion_split(), environment())  # X_train, X_test, y_train, y_test
 test_accuracy_of <- function(Y_train, Y_test) test_accuracy(Y_train, Y_test, y_train, y_test, n_threads)
 
 

@@ -9,11 +9,7 @@
 suppressPackageStartupMessages(library(nembed))
 source("bench/common.R")
 n_threads <- 2L
-fs <- fashion_split()
-X_train <- fs$X_train
-X_test <- fs$X_test
-y_train <- fs$y_train
-y_test <- fs$y_test
+list2env(fashion_split(), environment())  # X_train, X_test, y_train, y_test
 test_accuracy_of <- function(Y_train, Y_test) test_accuracy(Y_train, Y_test, y_train, y_test, n_threads)
 
 
