@@ -9,14 +9,14 @@
 #
 #   Rscript bench/parametric.R                 (writes bench/results/parametric.{csv,md})
 #   NEMBED_BENCH_METHODS=parametric NEMBED_BENCH_EPOCHS=2 Rscript bench/parametric.R   (probe)
-#   NEMBED_BENCH_METHODS=parametric NEMBED_BENCH_LR=3e-3 Rscript bench/parametric.R   (other rate)
+#   NEMBED_BENCH_METHODS=parametric NEMBED_BENCH_LR=1e-3 Rscript bench/parametric.R   (contrastive-ne's rate)
 suppressPackageStartupMessages(library(nembed))
 source("bench/common.R")
 n_threads <- 2L
 methods <- strsplit(Sys.getenv("NEMBED_BENCH_METHODS", "parametric,infonce,tsne"), ",")[[1]]
 epochs <- Sys.getenv("NEMBED_BENCH_EPOCHS", "")
 epochs <- if (nzchar(epochs)) as.integer(epochs) else NULL
-lr <- as.numeric(Sys.getenv("NEMBED_BENCH_LR", "1e-3"))  # the parametric learning rate
+lr <- as.numeric(Sys.getenv("NEMBED_BENCH_LR", "3e-3"))  # the parametric learning rate (the default)
 list2env(fashion_split(), environment())  # X_train, X_test, y_train, y_test
 test_accuracy_of <- function(Y_train, Y_test) test_accuracy(Y_train, Y_test, y_train, y_test, n_threads)
 
