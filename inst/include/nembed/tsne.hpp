@@ -13,9 +13,9 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
-#include "nembed/affinity.hpp"
 #include "nembed/tsne_barnes_hut.hpp"
 #include "nembed/control.hpp"
 #include "nembed/tsne_fft.hpp"
@@ -27,6 +27,8 @@
 namespace nembed {
 
 enum class RepulsionMethod { exact, barnes_hut, fft };
+inline constexpr std::pair<const char*, RepulsionMethod> repulsion_names[] = {
+    {"exact", RepulsionMethod::exact}, {"bh", RepulsionMethod::barnes_hut}, {"fft", RepulsionMethod::fft}};
 
 struct TsneParams {
   int n_iter = 750;
