@@ -188,7 +188,7 @@ class TsneOptimizer {
   template <bool kKL, bool kCauchy, class Exec>
   double attract(double rho, double invZ, const Exec& exec) {
     const double dof = kern_.dof;
-    return sum_over_blocks(exec, n_, 1024, [&](std::size_t i0, std::size_t i1) {
+    return block_sum(exec, n_, 1024, [&](std::size_t i0, std::size_t i1) {
       double acc = 0.0;
       for (std::size_t i = i0; i < i1; ++i) {
         double f[D] = {};
