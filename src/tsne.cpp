@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <type_traits>
 
 #include "nembed/affinities.hpp"
 #include "nembed/tsne.hpp"
@@ -17,9 +18,12 @@ using namespace nembed;
 namespace {
 
 // The optimiser's options (names as TsneParams' fields; repulsion by repulsion_names;
-// n_interp, min_intervals, intervals_per_unit set its FftParams).
-TsneParams read_tsne_params(OptionReader& opt) {
+// n_interp, min_intervals, intervals_per_unit set its FftParams), and the calling glue
+// function's own (name, field) pairs in `own`.
+template <class... Own>
+TsneParams read_tsne_params(OptionReader& opt, Own&... own) {
   TsneParams p;
+  if constexpr (sizeof...(Own) > 0) opt.read(own...);
   // Records made before the per-phase schedule have one rate for both phases.
   double early_learning_rate = NAN;
   opt.read("n_iter", p.n_iter, "early_iter", p.early_iter, "early_exaggeration",
@@ -43,29 +47,15 @@ TsnePhaseTimes& last_phase_times() {
   return times;
 }
 
-template <int D>
-Rcpp::List run_tsne(SparseP P, const Rcpp::NumericMatrix& Y0, const TsneParams& par,
-                    const RcppParallelExecutor& exec, Control& control, int iter_offset) {
-  const std::size_t n = P.n;
-  TsneOptimizer<D> opt(std::move(P), rowmajor(Y0), par, exec, control);
-  const bool timing = std::getenv("NEMBED_TSNE_PROFILE") != nullptr;
-  opt.time_phases(timing);
-  TsneTrace tr = opt.run(exec, control, iter_offset);
-  if (timing) last_phase_times() = opt.phase_times();
-  return Rcpp::List::create(Rcpp::Named("Y") = to_matrix(opt.Y(), n, D),
-                            Rcpp::Named("iter") = Rcpp::wrap(tr.iter),
-                            Rcpp::Named("kl") = Rcpp::wrap(tr.kl),
-                            Rcpp::Named("Z") = Rcpp::wrap(tr.Z));
-}
-
-template <int D>
-Rcpp::List gradient_at(SparseP P, const Rcpp::NumericMatrix& Y, const TsneParams& par,
-                       double rho, const RcppParallelExecutor& exec) {
-  const std::size_t n = P.n;
-  TsneOptimizer<D> opt(std::move(P), rowmajor(Y), par, exec);
-  const double kl = opt.compute_gradient(rho, true, exec);
-  return Rcpp::List::create(Rcpp::Named("gradient") = to_matrix(opt.gradient(), n, D),
-                            Rcpp::Named("kl") = kl, Rcpp::Named("Z") = opt.last_Z());
+// Calls fn(std::integral_constant<int, D>) for the layout's dimension D (1, 2 or 3): the one
+// place the glue turns the run-time dimension into the core's template argument.
+template <class Fn>
+auto with_dim(int dim, Fn&& fn) {
+  switch (dim) {
+    case 1: return fn(std::integral_constant<int, 1>());
+    case 2: return fn(std::integral_constant<int, 2>());
+    default: return fn(std::integral_constant<int, 3>());
+  }
 }
 
 }  // namespace
@@ -78,21 +68,27 @@ Rcpp::List tsne_cpp(const Rcpp::IntegerVector Pp, const Rcpp::IntegerVector Pi,
                     const Rcpp::NumericVector Px, const Rcpp::NumericMatrix Y0,
                     const Rcpp::List options) {
   NEMBED_GLUE_BEGIN
-  OptionReader opt(options);
-  const TsneParams par = read_tsne_params(opt);
   int iter_offset = 0;
-  opt.read("iter_offset", iter_offset);
+  OptionReader opt(options);
+  const TsneParams par = read_tsne_params(opt, "iter_offset", iter_offset);
   GlueRun run(opt);
   const std::size_t n = Y0.nrow();
   // validate_affinities() ran in R; debug builds check the slots again.
   assert(check_csc_arrays(Pp.begin(), Pp.size(), Pi.begin(), Pi.size(), Px.begin(), Px.size(),
                           n).empty());
-  SparseP P = make_sparse_p(n, Pp.begin(), Pi.begin(), Px.begin());
-  switch (Y0.ncol()) {
-    case 1: return run_tsne<1>(std::move(P), Y0, par, run.exec, run.control, iter_offset);
-    case 2: return run_tsne<2>(std::move(P), Y0, par, run.exec, run.control, iter_offset);
-    default: return run_tsne<3>(std::move(P), Y0, par, run.exec, run.control, iter_offset);
-  }
+  return with_dim(Y0.ncol(), [&](auto dim) {
+    constexpr int D = decltype(dim)::value;
+    TsneOptimizer<D> tsne(make_sparse_p(n, Pp.begin(), Pi.begin(), Px.begin()), rowmajor(Y0), par,
+                          run.exec, run.control);
+    const bool timing = std::getenv("NEMBED_TSNE_PROFILE") != nullptr;
+    tsne.time_phases(timing);
+    const TsneTrace tr = tsne.run(run.exec, run.control, iter_offset);
+    if (timing) last_phase_times() = tsne.phase_times();
+    return Rcpp::List::create(Rcpp::Named("Y") = to_matrix(tsne.Y(), n, D),
+                              Rcpp::Named("iter") = Rcpp::wrap(tr.iter),
+                              Rcpp::Named("kl") = Rcpp::wrap(tr.kl),
+                              Rcpp::Named("Z") = Rcpp::wrap(tr.Z));
+  });
   NEMBED_GLUE_END
 }
 
@@ -103,18 +99,19 @@ Rcpp::List tsne_gradient_cpp(const Rcpp::IntegerVector Pp, const Rcpp::IntegerVe
                              const Rcpp::NumericVector Px, const Rcpp::NumericMatrix Y,
                              const Rcpp::List options) {
   NEMBED_GLUE_BEGIN
-  OptionReader opt(options);
-  const TsneParams par = read_tsne_params(opt);
   double rho = 1.0;
-  opt.read("rho", rho);
+  OptionReader opt(options);
+  const TsneParams par = read_tsne_params(opt, "rho", rho);
   GlueRun run(opt);
   const std::size_t n = Y.nrow();
-  SparseP P = make_sparse_p(n, Pp.begin(), Pi.begin(), Px.begin());
-  switch (Y.ncol()) {
-    case 1: return gradient_at<1>(std::move(P), Y, par, rho, run.exec);
-    case 2: return gradient_at<2>(std::move(P), Y, par, rho, run.exec);
-    default: return gradient_at<3>(std::move(P), Y, par, rho, run.exec);
-  }
+  return with_dim(Y.ncol(), [&](auto dim) {
+    constexpr int D = decltype(dim)::value;
+    TsneOptimizer<D> tsne(make_sparse_p(n, Pp.begin(), Pi.begin(), Px.begin()), rowmajor(Y), par,
+                          run.exec);
+    const double kl = tsne.compute_gradient(rho, true, run.exec);
+    return Rcpp::List::create(Rcpp::Named("gradient") = to_matrix(tsne.gradient(), n, D),
+                              Rcpp::Named("kl") = kl, Rcpp::Named("Z") = tsne.last_Z());
+  });
   NEMBED_GLUE_END
 }
 
@@ -126,13 +123,9 @@ Rcpp::NumericMatrix perplexity_conditional_cpp(const Rcpp::NumericMatrix dist,
                                                const Rcpp::List options) {
   NEMBED_GLUE_BEGIN
   GlueRun run(options);
-  const auto& exec = run.exec;
   const std::size_t n = dist.nrow(), k = dist.ncol();
-  std::vector<double> d(n * k);
-  for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t j = 0; j < k; ++j) d[i * k + j] = dist(i, j);
   std::vector<double> perp(perplexities.begin(), perplexities.end());
-  PerplexityResult pr = perplexity_calibrate(n, k, d, perp, 1e-5, 200, exec);
+  PerplexityResult pr = perplexity_calibrate(n, k, rowmajor(dist), perp, 1e-5, 200, run.exec);
   return to_matrix(pr.p, n, k);
   NEMBED_GLUE_END
 }
@@ -150,22 +143,15 @@ Rcpp::NumericMatrix tsne_transform_cpp(const Rcpp::NumericMatrix ref, const Rcpp
   opt.read("n_iter", par.n_iter, "learning_rate", par.learning_rate, "momentum", par.momentum,
            "dof", par.dof, "theta", par.theta, "max_step_norm", par.max_step_norm);
   GlueRun run(opt);
-  const auto& exec = run.exec;
-  auto& control = run.control;
   const std::size_t m = nbr.nrow(), k = nbr.ncol(), D = Y0.ncol();
   std::vector<int> nb(m * k);
-  std::vector<double> pv(m * k);
   for (std::size_t i = 0; i < m; ++i)
-    for (std::size_t j = 0; j < k; ++j) {
-      nb[i * k + j] = nbr(i, j) - 1;
-      pv[i * k + j] = p(i, j);
-    }
-  std::vector<double> R = rowmajor(ref), Y = rowmajor(Y0);
-  switch (D) {
-    case 1: tsne_transform<1>(R, ref.nrow(), nb, pv, k, Y, par, exec, control); break;
-    case 2: tsne_transform<2>(R, ref.nrow(), nb, pv, k, Y, par, exec, control); break;
-    default: tsne_transform<3>(R, ref.nrow(), nb, pv, k, Y, par, exec, control); break;
-  }
+    for (std::size_t j = 0; j < k; ++j) nb[i * k + j] = nbr(i, j) - 1;
+  const std::vector<double> R = rowmajor(ref), pv = rowmajor(p);
+  std::vector<double> Y = rowmajor(Y0);
+  with_dim(static_cast<int>(D), [&](auto dim) {
+    tsne_transform<decltype(dim)::value>(R, ref.nrow(), nb, pv, k, Y, par, run.exec, run.control);
+  });
   return to_matrix(Y, m, D);
   NEMBED_GLUE_END
 }
