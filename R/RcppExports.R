@@ -69,20 +69,20 @@ sgd_transform_cpp <- function(ref, Y0, nbr, w, options) {
     .Call(`_nembed_sgd_transform_cpp`, ref, Y0, nbr, w, options)
 }
 
-tsne_cpp <- function(Pp, Pi, Px, Y0, params, n_threads, verbose, iter_offset) {
-    .Call(`_nembed_tsne_cpp`, Pp, Pi, Px, Y0, params, n_threads, verbose, iter_offset)
+tsne_cpp <- function(Pp, Pi, Px, Y0, options) {
+    .Call(`_nembed_tsne_cpp`, Pp, Pi, Px, Y0, options)
 }
 
-tsne_gradient_cpp <- function(Pp, Pi, Px, Y, params, rho, n_threads) {
-    .Call(`_nembed_tsne_gradient_cpp`, Pp, Pi, Px, Y, params, rho, n_threads)
+tsne_gradient_cpp <- function(Pp, Pi, Px, Y, options) {
+    .Call(`_nembed_tsne_gradient_cpp`, Pp, Pi, Px, Y, options)
 }
 
-perplexity_conditional_cpp <- function(dist, perplexities, n_threads) {
-    .Call(`_nembed_perplexity_conditional_cpp`, dist, perplexities, n_threads)
+perplexity_conditional_cpp <- function(dist, perplexities, options) {
+    .Call(`_nembed_perplexity_conditional_cpp`, dist, perplexities, options)
 }
 
-tsne_transform_cpp <- function(ref, nbr, p, Y0, params, n_threads, verbose) {
-    .Call(`_nembed_tsne_transform_cpp`, ref, nbr, p, Y0, params, n_threads, verbose)
+tsne_transform_cpp <- function(ref, nbr, p, Y0, options) {
+    .Call(`_nembed_tsne_transform_cpp`, ref, nbr, p, Y0, options)
 }
 
 hilbert_order_cpp <- function(Y) {

@@ -157,12 +157,14 @@ tsne_transform <- function(rec, ref, Yref, Xq, k, learning_rate, n_threads, verb
   Y <- Y0
   if (n_iter > 0) {
     idx <- nn$idx[, seq_len(k), drop = FALSE]
-    P <- core_call(perplexity_conditional_cpp(nn$dist[, seq_len(k), drop = FALSE], perplexity, n_threads))
+    P <- core_call(perplexity_conditional_cpp(nn$dist[, seq_len(k), drop = FALSE], perplexity,
+                                                 list(n_threads = n_threads)))
     params <- list(n_iter = n_iter, learning_rate = learning_rate %||% 1,
                    momentum = check_number(momentum, "momentum", 0, 1, upper_open = TRUE),
                    dof = rec$params$dof, theta = 0.5,
-                   max_step_norm = check_number(max_step_norm, "max_step_norm", lower = 0))
-    Y <- core_call(tsne_transform_cpp(Yref, idx, P, Y0, params, n_threads, verbose))
+                   max_step_norm = check_number(max_step_norm, "max_step_norm", lower = 0),
+                   n_threads = n_threads, verbose = verbose)
+    Y <- core_call(tsne_transform_cpp(Yref, idx, P, Y0, params))
   }
   list(Y = Y, t_knn = nn$time,
        record = list(method = "tsne_transform",

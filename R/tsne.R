@@ -237,7 +237,7 @@ tsne_learning_rate <- function(learning_rate, n, early_exaggeration, exaggeratio
 # The "auto" learning rate of a t-SNE phase with the given exaggeration (openTSNE's rule).
 tsne_auto_learning_rate <- function(n, exaggeration) max(n / exaggeration, 50)
 
-# The parameters tsne_cpp() reads (the record's params hold seed, threads and perplexity too).
+# The parameters of the optimiser kept in a record (tsne_cpp() reads all but learning_rate_rule; the record's params hold seed, threads and perplexity too).
 tsne_core_params <- c("n_iter", "early_iter", "early_exaggeration", "exaggeration",
                       "learning_rate", "early_learning_rate", "learning_rate_rule", "momentum",
                       "final_momentum", "dof", "repulsion", "theta",
@@ -250,9 +250,11 @@ run_tsne_optimizer <- function(ctx, P, Y0, params, iter_offset, previous_loss = 
   tsmessage("t-SNE: ", P$n, " points, ", params$repulsion, " repulsion, ", params$n_iter,
             " iterations, learning rate ", format(params$learning_rate, digits = 4),
             verbose = ctx$verbose)
-  n_threads <- ctx$n_threads
-  verbose <- ctx$verbose
-  res <- core_call(tsne_cpp(P$P@p, P$P@i, P$P@x, Y0, params, n_threads, verbose, as.integer(iter_offset)))
+  # learning_rate_rule is the record's (how continue_tsne() sets the rate), not the optimiser's.
+  options <- c(params[setdiff(intersect(tsne_core_params, names(params)), "learning_rate_rule")],
+               list(iter_offset = as.integer(iter_offset), n_threads = ctx$n_threads,
+                    verbose = ctx$verbose))
+  res <- core_call(tsne_cpp(P$P@p, P$P@i, P$P@x, Y0, options))
   loss <- rbind(previous_loss, data.frame(iteration = res$iter, value = res$kl, z = res$Z))
   list(Y = res$Y, params = params, loss = loss, loss_name = "KL divergence",
        extra = list(affinities = P, n_iter_done = iter_offset + params$n_iter))
@@ -294,7 +296,8 @@ continue_tsne <- function(embedding, n_iter = 250, exaggeration = 1, learning_ra
   }
   rec <- validate_tsne_record(rec, "embedding")
   ctx <- nembed_context(n_threads, rec$params$seed %||% rec$seed, verbose)
-  params <- rec$params[tsne_core_params]
+  # Records of older versions lack early_learning_rate and learning_rate_rule.
+  params <- rec$params[intersect(tsne_core_params, names(rec$params))]
   params$n_iter <- check_count(n_iter, "n_iter", lower = 1)
   params$early_iter <- 0L
   params$exaggeration <- check_number(exaggeration, "exaggeration", lower = 0, lower_open = TRUE)

@@ -17,7 +17,8 @@ params <- function(repulsion, theta) {
 }
 gradient <- function(repulsion, theta) {
   t0 <- proc.time()[["elapsed"]]
-  g <- nembed:::tsne_gradient_cpp(P@p, P@i, P@x, Y, params(repulsion, theta), 0, 2)$gradient
+  g <- nembed:::tsne_gradient_cpp(P@p, P@i, P@x, Y,
+                                 c(params(repulsion, theta), list(rho = 0, n_threads = 2)))$gradient
   list(g = g, seconds = proc.time()[["elapsed"]] - t0)
 }
 exact <- gradient("exact", 0)$g

@@ -242,8 +242,8 @@ BEGIN_RCPP
 END_RCPP
 }
 // tsne_cpp
-Rcpp::List tsne_cpp(const Rcpp::IntegerVector Pp, const Rcpp::IntegerVector Pi, const Rcpp::NumericVector Px, const Rcpp::NumericMatrix Y0, const Rcpp::List params, int n_threads, bool verbose, int iter_offset);
-RcppExport SEXP _nembed_tsne_cpp(SEXP PpSEXP, SEXP PiSEXP, SEXP PxSEXP, SEXP Y0SEXP, SEXP paramsSEXP, SEXP n_threadsSEXP, SEXP verboseSEXP, SEXP iter_offsetSEXP) {
+Rcpp::List tsne_cpp(const Rcpp::IntegerVector Pp, const Rcpp::IntegerVector Pi, const Rcpp::NumericVector Px, const Rcpp::NumericMatrix Y0, const Rcpp::List options);
+RcppExport SEXP _nembed_tsne_cpp(SEXP PpSEXP, SEXP PiSEXP, SEXP PxSEXP, SEXP Y0SEXP, SEXP optionsSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
@@ -251,17 +251,14 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< const Rcpp::IntegerVector >::type Pi(PiSEXP);
     Rcpp::traits::input_parameter< const Rcpp::NumericVector >::type Px(PxSEXP);
     Rcpp::traits::input_parameter< const Rcpp::NumericMatrix >::type Y0(Y0SEXP);
-    Rcpp::traits::input_parameter< const Rcpp::List >::type params(paramsSEXP);
-    Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
-    Rcpp::traits::input_parameter< bool >::type verbose(verboseSEXP);
-    Rcpp::traits::input_parameter< int >::type iter_offset(iter_offsetSEXP);
-    rcpp_result_gen = Rcpp::wrap(tsne_cpp(Pp, Pi, Px, Y0, params, n_threads, verbose, iter_offset));
+    Rcpp::traits::input_parameter< const Rcpp::List >::type options(optionsSEXP);
+    rcpp_result_gen = Rcpp::wrap(tsne_cpp(Pp, Pi, Px, Y0, options));
     return rcpp_result_gen;
 END_RCPP
 }
 // tsne_gradient_cpp
-Rcpp::List tsne_gradient_cpp(const Rcpp::IntegerVector Pp, const Rcpp::IntegerVector Pi, const Rcpp::NumericVector Px, const Rcpp::NumericMatrix Y, const Rcpp::List params, double rho, int n_threads);
-RcppExport SEXP _nembed_tsne_gradient_cpp(SEXP PpSEXP, SEXP PiSEXP, SEXP PxSEXP, SEXP YSEXP, SEXP paramsSEXP, SEXP rhoSEXP, SEXP n_threadsSEXP) {
+Rcpp::List tsne_gradient_cpp(const Rcpp::IntegerVector Pp, const Rcpp::IntegerVector Pi, const Rcpp::NumericVector Px, const Rcpp::NumericMatrix Y, const Rcpp::List options);
+RcppExport SEXP _nembed_tsne_gradient_cpp(SEXP PpSEXP, SEXP PiSEXP, SEXP PxSEXP, SEXP YSEXP, SEXP optionsSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
@@ -269,29 +266,27 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< const Rcpp::IntegerVector >::type Pi(PiSEXP);
     Rcpp::traits::input_parameter< const Rcpp::NumericVector >::type Px(PxSEXP);
     Rcpp::traits::input_parameter< const Rcpp::NumericMatrix >::type Y(YSEXP);
-    Rcpp::traits::input_parameter< const Rcpp::List >::type params(paramsSEXP);
-    Rcpp::traits::input_parameter< double >::type rho(rhoSEXP);
-    Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
-    rcpp_result_gen = Rcpp::wrap(tsne_gradient_cpp(Pp, Pi, Px, Y, params, rho, n_threads));
+    Rcpp::traits::input_parameter< const Rcpp::List >::type options(optionsSEXP);
+    rcpp_result_gen = Rcpp::wrap(tsne_gradient_cpp(Pp, Pi, Px, Y, options));
     return rcpp_result_gen;
 END_RCPP
 }
 // perplexity_conditional_cpp
-Rcpp::NumericMatrix perplexity_conditional_cpp(const Rcpp::NumericMatrix dist, Rcpp::NumericVector perplexities, int n_threads);
-RcppExport SEXP _nembed_perplexity_conditional_cpp(SEXP distSEXP, SEXP perplexitiesSEXP, SEXP n_threadsSEXP) {
+Rcpp::NumericMatrix perplexity_conditional_cpp(const Rcpp::NumericMatrix dist, Rcpp::NumericVector perplexities, const Rcpp::List options);
+RcppExport SEXP _nembed_perplexity_conditional_cpp(SEXP distSEXP, SEXP perplexitiesSEXP, SEXP optionsSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< const Rcpp::NumericMatrix >::type dist(distSEXP);
     Rcpp::traits::input_parameter< Rcpp::NumericVector >::type perplexities(perplexitiesSEXP);
-    Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
-    rcpp_result_gen = Rcpp::wrap(perplexity_conditional_cpp(dist, perplexities, n_threads));
+    Rcpp::traits::input_parameter< const Rcpp::List >::type options(optionsSEXP);
+    rcpp_result_gen = Rcpp::wrap(perplexity_conditional_cpp(dist, perplexities, options));
     return rcpp_result_gen;
 END_RCPP
 }
 // tsne_transform_cpp
-Rcpp::NumericMatrix tsne_transform_cpp(const Rcpp::NumericMatrix ref, const Rcpp::IntegerMatrix nbr, const Rcpp::NumericMatrix p, const Rcpp::NumericMatrix Y0, const Rcpp::List params, int n_threads, bool verbose);
-RcppExport SEXP _nembed_tsne_transform_cpp(SEXP refSEXP, SEXP nbrSEXP, SEXP pSEXP, SEXP Y0SEXP, SEXP paramsSEXP, SEXP n_threadsSEXP, SEXP verboseSEXP) {
+Rcpp::NumericMatrix tsne_transform_cpp(const Rcpp::NumericMatrix ref, const Rcpp::IntegerMatrix nbr, const Rcpp::NumericMatrix p, const Rcpp::NumericMatrix Y0, const Rcpp::List options);
+RcppExport SEXP _nembed_tsne_transform_cpp(SEXP refSEXP, SEXP nbrSEXP, SEXP pSEXP, SEXP Y0SEXP, SEXP optionsSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
@@ -299,10 +294,8 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< const Rcpp::IntegerMatrix >::type nbr(nbrSEXP);
     Rcpp::traits::input_parameter< const Rcpp::NumericMatrix >::type p(pSEXP);
     Rcpp::traits::input_parameter< const Rcpp::NumericMatrix >::type Y0(Y0SEXP);
-    Rcpp::traits::input_parameter< const Rcpp::List >::type params(paramsSEXP);
-    Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
-    Rcpp::traits::input_parameter< bool >::type verbose(verboseSEXP);
-    rcpp_result_gen = Rcpp::wrap(tsne_transform_cpp(ref, nbr, p, Y0, params, n_threads, verbose));
+    Rcpp::traits::input_parameter< const Rcpp::List >::type options(optionsSEXP);
+    rcpp_result_gen = Rcpp::wrap(tsne_transform_cpp(ref, nbr, p, Y0, options));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -427,10 +420,10 @@ static const R_CallMethodDef CallEntries[] = {
     {"_nembed_pca_gram_cpp", (DL_FUNC) &_nembed_pca_gram_cpp, 4},
     {"_nembed_spectral_distances_cpp", (DL_FUNC) &_nembed_spectral_distances_cpp, 3},
     {"_nembed_sgd_transform_cpp", (DL_FUNC) &_nembed_sgd_transform_cpp, 5},
-    {"_nembed_tsne_cpp", (DL_FUNC) &_nembed_tsne_cpp, 8},
-    {"_nembed_tsne_gradient_cpp", (DL_FUNC) &_nembed_tsne_gradient_cpp, 7},
+    {"_nembed_tsne_cpp", (DL_FUNC) &_nembed_tsne_cpp, 5},
+    {"_nembed_tsne_gradient_cpp", (DL_FUNC) &_nembed_tsne_gradient_cpp, 5},
     {"_nembed_perplexity_conditional_cpp", (DL_FUNC) &_nembed_perplexity_conditional_cpp, 3},
-    {"_nembed_tsne_transform_cpp", (DL_FUNC) &_nembed_tsne_transform_cpp, 7},
+    {"_nembed_tsne_transform_cpp", (DL_FUNC) &_nembed_tsne_transform_cpp, 5},
     {"_nembed_hilbert_order_cpp", (DL_FUNC) &_nembed_hilbert_order_cpp, 1},
     {"_nembed_tsne_phase_times_cpp", (DL_FUNC) &_nembed_tsne_phase_times_cpp, 0},
     {"_nembed_umap_sgd_cpp", (DL_FUNC) &_nembed_umap_sgd_cpp, 3},

@@ -1,11 +1,15 @@
 // Glue: t-SNE optimisation and its repulsion engines.
 #include <Rcpp.h>
 
+#include <cmath>
 #include <cstdlib>
+#include <type_traits>
 
+#include "nembed/affinities.hpp"
 #include "nembed/tsne.hpp"
 #include "nembed/tsne_transform.hpp"
 #include "nembed/validate.hpp"
+#include "params.h"
 #include "rcpp_convert.h"
 #include "rcpp_executor.h"
 
@@ -13,34 +17,26 @@ using namespace nembed;
 
 namespace {
 
-TsneParams params_from_list(const Rcpp::List& par) {
+// The optimiser's options (names as TsneParams' fields; repulsion by repulsion_names;
+// n_interp, min_intervals, intervals_per_unit set its FftParams), and the calling glue
+// function's own (name, field) pairs in `own`.
+template <class... Own>
+TsneParams read_tsne_params(OptionReader& opt, Own&... own) {
   TsneParams p;
-  p.n_iter = Rcpp::as<int>(par["n_iter"]);
-  p.early_iter = Rcpp::as<int>(par["early_iter"]);
-  p.early_exaggeration = Rcpp::as<double>(par["early_exaggeration"]);
-  p.exaggeration = Rcpp::as<double>(par["exaggeration"]);
-  p.learning_rate = Rcpp::as<double>(par["learning_rate"]);
+  if constexpr (sizeof...(Own) > 0) opt.read(own...);
   // Records made before the per-phase schedule have one rate for both phases.
-  p.early_learning_rate = par.containsElementNamed("early_learning_rate")
-                              ? Rcpp::as<double>(par["early_learning_rate"])
-                              : p.learning_rate;
-  p.momentum = Rcpp::as<double>(par["momentum"]);
-  p.final_momentum = Rcpp::as<double>(par["final_momentum"]);
-  p.dof = Rcpp::as<double>(par["dof"]);
-  const std::string rep = Rcpp::as<std::string>(par["repulsion"]);
-  p.repulsion = rep == "exact" ? RepulsionMethod::exact
-                : rep == "bh"  ? RepulsionMethod::barnes_hut
-                               : RepulsionMethod::fft;
-  p.theta = Rcpp::as<double>(par["theta"]);
-  p.fft.n_interp = Rcpp::as<int>(par["n_interp"]);
-  p.fft.min_intervals = Rcpp::as<int>(par["min_intervals"]);
-  p.fft.intervals_per_unit = Rcpp::as<double>(par["intervals_per_unit"]);
-  p.max_step_norm = Rcpp::as<double>(par["max_step_norm"]);
-  p.eval_every = Rcpp::as<int>(par["eval_every"]);
-  if (par.containsElementNamed("reorder_min_n"))  // tests force the renumbering on small data
-    p.reorder_min_n = static_cast<std::size_t>(Rcpp::as<double>(par["reorder_min_n"]));
-  if (par.containsElementNamed("reorder_every"))
-    p.reorder_every = Rcpp::as<int>(par["reorder_every"]);
+  double early_learning_rate = NAN;
+  opt.read("n_iter", p.n_iter, "early_iter", p.early_iter, "early_exaggeration",
+           p.early_exaggeration, "exaggeration", p.exaggeration, "learning_rate", p.learning_rate,
+           "early_learning_rate", early_learning_rate, "momentum", p.momentum, "final_momentum",
+           p.final_momentum, "dof", p.dof, "theta", p.theta, "max_step_norm", p.max_step_norm,
+           "eval_every", p.eval_every);
+  p.early_learning_rate = std::isnan(early_learning_rate) ? p.learning_rate : early_learning_rate;
+  opt.read_enum("repulsion", p.repulsion, repulsion_names);
+  opt.read("n_interp", p.fft.n_interp, "min_intervals", p.fft.min_intervals, "intervals_per_unit",
+           p.fft.intervals_per_unit);
+  // Tests force the renumbering on small data.
+  opt.read("reorder_min_n", p.reorder_min_n, "reorder_every", p.reorder_every);
   return p;
 }
 
@@ -51,112 +47,111 @@ TsnePhaseTimes& last_phase_times() {
   return times;
 }
 
-template <int D>
-Rcpp::List run_tsne(SparseP P, const Rcpp::NumericMatrix& Y0, const TsneParams& par,
-                    int n_threads, bool verbose, int iter_offset) {
-  RcppParallelExecutor exec(n_threads);
-  RControl control(verbose);
-  const std::size_t n = P.n;
-  TsneOptimizer<D> opt(std::move(P), rowmajor(Y0), par, exec, control);
-  const bool timing = std::getenv("NEMBED_TSNE_PROFILE") != nullptr;
-  opt.time_phases(timing);
-  TsneTrace tr = opt.run(exec, control, iter_offset);
-  if (timing) last_phase_times() = opt.phase_times();
-  return Rcpp::List::create(Rcpp::Named("Y") = to_matrix(opt.Y(), n, D),
-                            Rcpp::Named("iter") = Rcpp::wrap(tr.iter),
-                            Rcpp::Named("kl") = Rcpp::wrap(tr.kl),
-                            Rcpp::Named("Z") = Rcpp::wrap(tr.Z));
-}
-
-template <int D>
-Rcpp::List gradient_at(SparseP P, const Rcpp::NumericMatrix& Y, const TsneParams& par,
-                       double rho, int n_threads) {
-  RcppParallelExecutor exec(n_threads);
-  const std::size_t n = P.n;
-  TsneOptimizer<D> opt(std::move(P), rowmajor(Y), par, exec);
-  const double kl = opt.compute_gradient(rho, true, exec);
-  return Rcpp::List::create(Rcpp::Named("gradient") = to_matrix(opt.gradient(), n, D),
-                            Rcpp::Named("kl") = kl, Rcpp::Named("Z") = opt.last_Z());
+// Calls fn(std::integral_constant<int, D>) for the layout's dimension D (1, 2 or 3): the one
+// place the glue turns the run-time dimension into the core's template argument.
+template <class Fn>
+auto with_dim(int dim, Fn&& fn) {
+  switch (dim) {
+    case 1: return fn(std::integral_constant<int, 1>());
+    case 2: return fn(std::integral_constant<int, 2>());
+    default: return fn(std::integral_constant<int, 3>());
+  }
 }
 
 }  // namespace
 
+// t-SNE from Y0 (n x dim) on the affinities P given as a dgCMatrix's slots p, i, x. options: the
+// TsneParams (read_tsne_params), iter_offset (the first iteration's number, for continued runs),
+// n_threads, verbose. Returns the layout and the loss trace (iteration, KL divergence, Z).
 // [[Rcpp::export]]
 Rcpp::List tsne_cpp(const Rcpp::IntegerVector Pp, const Rcpp::IntegerVector Pi,
                     const Rcpp::NumericVector Px, const Rcpp::NumericMatrix Y0,
-                    const Rcpp::List params, int n_threads, bool verbose, int iter_offset) {
+                    const Rcpp::List options) {
   NEMBED_GLUE_BEGIN
+  int iter_offset = 0;
+  OptionReader opt(options);
+  const TsneParams par = read_tsne_params(opt, "iter_offset", iter_offset);
+  GlueRun run(opt);
   const std::size_t n = Y0.nrow();
   // validate_affinities() ran in R; debug builds check the slots again.
   assert(check_csc_arrays(Pp.begin(), Pp.size(), Pi.begin(), Pi.size(), Px.begin(), Px.size(),
                           n).empty());
-  SparseP P = make_sparse_p(n, Pp.begin(), Pi.begin(), Px.begin());
-  const TsneParams par = params_from_list(params);
-  switch (Y0.ncol()) {
-    case 1: return run_tsne<1>(std::move(P), Y0, par, n_threads, verbose, iter_offset);
-    case 2: return run_tsne<2>(std::move(P), Y0, par, n_threads, verbose, iter_offset);
-    default: return run_tsne<3>(std::move(P), Y0, par, n_threads, verbose, iter_offset);
-  }
+  return with_dim(Y0.ncol(), [&](auto dim) {
+    constexpr int D = decltype(dim)::value;
+    TsneOptimizer<D> tsne(make_sparse_p(n, Pp.begin(), Pi.begin(), Px.begin()), rowmajor(Y0), par,
+                          run.exec, run.control);
+    const bool timing = std::getenv("NEMBED_TSNE_PROFILE") != nullptr;
+    tsne.time_phases(timing);
+    const TsneTrace tr = tsne.run(run.exec, run.control, iter_offset);
+    if (timing) last_phase_times() = tsne.phase_times();
+    return Rcpp::List::create(Rcpp::Named("Y") = to_matrix(tsne.Y(), n, D),
+                              Rcpp::Named("iter") = Rcpp::wrap(tr.iter),
+                              Rcpp::Named("kl") = Rcpp::wrap(tr.kl),
+                              Rcpp::Named("Z") = Rcpp::wrap(tr.Z));
+  });
   NEMBED_GLUE_END
 }
 
-// Gradient (in the no-factor-4 convention), KL divergence and Z at Y: for tests.
+// Gradient (in the no-factor-4 convention), KL divergence and Z at Y: for tests and benchmarks.
+// options: as tsne_cpp's (the repulsion's), plus rho (the attraction's weight; default 1).
 // [[Rcpp::export]]
 Rcpp::List tsne_gradient_cpp(const Rcpp::IntegerVector Pp, const Rcpp::IntegerVector Pi,
                              const Rcpp::NumericVector Px, const Rcpp::NumericMatrix Y,
-                             const Rcpp::List params, double rho, int n_threads) {
+                             const Rcpp::List options) {
+  NEMBED_GLUE_BEGIN
+  double rho = 1.0;
+  OptionReader opt(options);
+  const TsneParams par = read_tsne_params(opt, "rho", rho);
+  GlueRun run(opt);
   const std::size_t n = Y.nrow();
-  SparseP P = make_sparse_p(n, Pp.begin(), Pi.begin(), Px.begin());
-  const TsneParams par = params_from_list(params);
-  switch (Y.ncol()) {
-    case 1: return gradient_at<1>(std::move(P), Y, par, rho, n_threads);
-    case 2: return gradient_at<2>(std::move(P), Y, par, rho, n_threads);
-    default: return gradient_at<3>(std::move(P), Y, par, rho, n_threads);
-  }
+  return with_dim(Y.ncol(), [&](auto dim) {
+    constexpr int D = decltype(dim)::value;
+    TsneOptimizer<D> tsne(make_sparse_p(n, Pp.begin(), Pi.begin(), Px.begin()), rowmajor(Y), par,
+                          run.exec);
+    const double kl = tsne.compute_gradient(rho, true, run.exec);
+    return Rcpp::List::create(Rcpp::Named("gradient") = to_matrix(tsne.gradient(), n, D),
+                              Rcpp::Named("kl") = kl, Rcpp::Named("Z") = tsne.last_Z());
+  });
+  NEMBED_GLUE_END
 }
 
 // Conditional perplexity affinities p_{j|i} of query points to their reference neighbours.
+// options: n_threads, verbose.
 // [[Rcpp::export]]
 Rcpp::NumericMatrix perplexity_conditional_cpp(const Rcpp::NumericMatrix dist,
-                                               Rcpp::NumericVector perplexities, int n_threads) {
-  RcppParallelExecutor exec(n_threads);
+                                               Rcpp::NumericVector perplexities,
+                                               const Rcpp::List options) {
+  NEMBED_GLUE_BEGIN
+  GlueRun run(options);
   const std::size_t n = dist.nrow(), k = dist.ncol();
-  std::vector<double> d(n * k);
-  for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t j = 0; j < k; ++j) d[i * k + j] = dist(i, j);
   std::vector<double> perp(perplexities.begin(), perplexities.end());
-  PerplexityResult pr = perplexity_calibrate(n, k, d, perp, 1e-5, 200, exec);
+  PerplexityResult pr = perplexity_calibrate(n, k, rowmajor(dist), perp, 1e-5, 200, run.exec);
   return to_matrix(pr.p, n, k);
+  NEMBED_GLUE_END
 }
 
+// Places query points (Y0, m x dim) into a fixed t-SNE reference layout ref with their 1-based
+// reference neighbours nbr and affinities p (m x k). options: the TransformParams (n_iter,
+// learning_rate, momentum, dof, theta, max_step_norm), n_threads, verbose.
 // [[Rcpp::export]]
 Rcpp::NumericMatrix tsne_transform_cpp(const Rcpp::NumericMatrix ref, const Rcpp::IntegerMatrix nbr,
                                        const Rcpp::NumericMatrix p, const Rcpp::NumericMatrix Y0,
-                                       const Rcpp::List params, int n_threads, bool verbose) {
+                                       const Rcpp::List options) {
   NEMBED_GLUE_BEGIN
-  RcppParallelExecutor exec(n_threads);
-  RControl control(verbose);
+  OptionReader opt(options);
   TransformParams par;
-  par.n_iter = Rcpp::as<int>(params["n_iter"]);
-  par.learning_rate = Rcpp::as<double>(params["learning_rate"]);
-  par.momentum = Rcpp::as<double>(params["momentum"]);
-  par.dof = Rcpp::as<double>(params["dof"]);
-  par.theta = Rcpp::as<double>(params["theta"]);
-  par.max_step_norm = Rcpp::as<double>(params["max_step_norm"]);
+  opt.read("n_iter", par.n_iter, "learning_rate", par.learning_rate, "momentum", par.momentum,
+           "dof", par.dof, "theta", par.theta, "max_step_norm", par.max_step_norm);
+  GlueRun run(opt);
   const std::size_t m = nbr.nrow(), k = nbr.ncol(), D = Y0.ncol();
   std::vector<int> nb(m * k);
-  std::vector<double> pv(m * k);
   for (std::size_t i = 0; i < m; ++i)
-    for (std::size_t j = 0; j < k; ++j) {
-      nb[i * k + j] = nbr(i, j) - 1;
-      pv[i * k + j] = p(i, j);
-    }
-  std::vector<double> R = rowmajor(ref), Y = rowmajor(Y0);
-  switch (D) {
-    case 1: tsne_transform<1>(R, ref.nrow(), nb, pv, k, Y, par, exec, control); break;
-    case 2: tsne_transform<2>(R, ref.nrow(), nb, pv, k, Y, par, exec, control); break;
-    default: tsne_transform<3>(R, ref.nrow(), nb, pv, k, Y, par, exec, control); break;
-  }
+    for (std::size_t j = 0; j < k; ++j) nb[i * k + j] = nbr(i, j) - 1;
+  const std::vector<double> R = rowmajor(ref), pv = rowmajor(p);
+  std::vector<double> Y = rowmajor(Y0);
+  with_dim(static_cast<int>(D), [&](auto dim) {
+    tsne_transform<decltype(dim)::value>(R, ref.nrow(), nb, pv, k, Y, par, run.exec, run.control);
+  });
   return to_matrix(Y, m, D);
   NEMBED_GLUE_END
 }

@@ -103,5 +103,5 @@ nembed_repulsion <- function(Y, dof = 1, repulsion = "fft", n_interp = 3, min_in
               repulsion = repulsion, theta = 0.5, n_interp = as.integer(n_interp),
               min_intervals = as.integer(min_intervals), intervals_per_unit = intervals_per_unit,
               max_step_norm = 5, eval_every = 0L, reorder_min_n = 1e9)
-  nembed:::tsne_gradient_cpp(P@p, P@i, P@x, Y, par, 0, 1L)$gradient
+  nembed:::tsne_gradient_cpp(P@p, P@i, P@x, Y, c(par, list(rho = 0, n_threads = 1L)))$gradient
 }

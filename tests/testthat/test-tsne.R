@@ -8,7 +8,7 @@ tsne_params <- function(repulsion = "exact", dof = 1, n_interp = 3, min_interval
        intervals_per_unit = 1, max_step_norm = 5, eval_every = 1L, reorder_min_n = reorder_min_n)
 }
 gradient_at <- function(P, Y, ..., rho = 1, n_threads = 2) {
-  nembed:::tsne_gradient_cpp(P@p, P@i, P@x, Y, tsne_params(...), rho, n_threads)
+  nembed:::tsne_gradient_cpp(P@p, P@i, P@x, Y, c(tsne_params(...), list(rho = rho, n_threads = n_threads)))
 }
 
 # KL(P || Q) with the heavy-tailed kernel, straight from the definition.
@@ -92,7 +92,7 @@ test_that("renumbering the points along a Hilbert curve changes nothing but summ
     par <- tsne_params(repulsion = "fft", n_iter = 40, early_iter = 20, early_exaggeration = 12,
                        learning_rate = n / 12, reorder_min_n = reorder_min_n)
     par$reorder_every <- 7L
-    nembed:::tsne_cpp(P@p, P@i, P@x, Y0, par, 2L, FALSE, 0L)
+    nembed:::tsne_cpp(P@p, P@i, P@x, Y0, c(par, list(n_threads = 2L)))
   }
   a <- run(1e9)
   b <- run(0)
@@ -103,7 +103,7 @@ test_that("renumbering the points along a Hilbert curve changes nothing but summ
   par1 <- tsne_params(repulsion = "fft", n_iter = 40, early_iter = 20, early_exaggeration = 12,
                       learning_rate = n / 12, reorder_min_n = 0)
   par1$reorder_every <- 7L
-  c1 <- nembed:::tsne_cpp(P@p, P@i, P@x, Y0, par1, 1L, FALSE, 0L)
+  c1 <- nembed:::tsne_cpp(P@p, P@i, P@x, Y0, c(par1, list(n_threads = 1L)))
   expect_identical(c1$Y, b$Y)
 })
 
@@ -223,7 +223,7 @@ test_that("embed_transform's t-SNE optimiser uses the same gains (first steps by
     Y <- Y + upd
     params <- list(n_iter = it, learning_rate = 2, momentum = 0.8, dof = 1, theta = 0,
                    max_step_norm = 0)
-    got <- nembed:::tsne_transform_cpp(ref, nbr, p, Y0, params, 1L, FALSE)
+    got <- nembed:::tsne_transform_cpp(ref, nbr, p, Y0, c(params, list(n_threads = 1L)))
     expect_lt(max(abs(got - Y)), 1e-9 * max(abs(Y)))
   }
 })

@@ -13,9 +13,9 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
-#include "nembed/affinity.hpp"
 #include "nembed/tsne_barnes_hut.hpp"
 #include "nembed/control.hpp"
 #include "nembed/tsne_fft.hpp"
@@ -27,6 +27,8 @@
 namespace nembed {
 
 enum class RepulsionMethod { exact, barnes_hut, fft };
+inline constexpr std::pair<const char*, RepulsionMethod> repulsion_names[] = {
+    {"exact", RepulsionMethod::exact}, {"bh", RepulsionMethod::barnes_hut}, {"fft", RepulsionMethod::fft}};
 
 struct TsneParams {
   int n_iter = 750;
@@ -186,7 +188,7 @@ class TsneOptimizer {
   template <bool kKL, bool kCauchy, class Exec>
   double attract(double rho, double invZ, const Exec& exec) {
     const double dof = kern_.dof;
-    return sum_over_blocks(exec, n_, 1024, [&](std::size_t i0, std::size_t i1) {
+    return block_sum(exec, n_, 1024, [&](std::size_t i0, std::size_t i1) {
       double acc = 0.0;
       for (std::size_t i = i0; i < i1; ++i) {
         double f[D] = {};

@@ -135,7 +135,7 @@ void repulsion_barnes_hut(const std::vector<double>& Y, std::size_t n, const Tsn
   tree.build(Y, n);
   out.force.assign(n * D, 0.0);
   const double theta2 = theta * theta;
-  out.Z = sum_over_blocks(exec, n, 512, [&](std::size_t i0, std::size_t i1) {
+  out.Z = block_sum(exec, n, 512, [&](std::size_t i0, std::size_t i1) {
     std::vector<int> stack;
     stack.reserve(256);
     double z = 0.0;

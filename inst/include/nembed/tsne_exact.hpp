@@ -13,7 +13,7 @@ template <int D, class Exec>
 void repulsion_exact(const std::vector<double>& Y, std::size_t n, const TsneKernel& kern,
                      Repulsion& out, const Exec& exec) {
   out.force.assign(n * D, 0.0);
-  out.Z = sum_over_blocks(exec, n, 256, [&](std::size_t i0, std::size_t i1) {
+  out.Z = block_sum(exec, n, 256, [&](std::size_t i0, std::size_t i1) {
     double z = 0.0;
     for (std::size_t i = i0; i < i1; ++i) {
       double f[D] = {};

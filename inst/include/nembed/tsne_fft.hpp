@@ -285,7 +285,7 @@ class FftRepulsion {
   double parseval_z(const Exec& exec) const {
     const std::size_t cols = static_cast<std::size_t>(m_ + 1);
     const double* ks = kspec_[1];
-    return sum_over_blocks(exec, spec_size(), 1 << 14, [&](std::size_t q0, std::size_t q1) {
+    return block_sum(exec, spec_size(), 1 << 14, [&](std::size_t q0, std::size_t q1) {
       double z = 0.0;
       for (std::size_t q = q0; q < q1; ++q) {
         const std::size_t k1 = q % cols;

@@ -54,20 +54,6 @@ inline void gain_momentum_step(const double* grad, double momentum, double learn
   }
 }
 
-// Sum over the points of a per-block quantity: fn(begin, end) returns the partial sum of the
-// points [begin, end) of one fixed block; partials are added in block order, so the sum does not
-// depend on the thread count (parallel.hpp). Used for Z and the KL divergence's sum p log w.
-template <class Exec, class Fn>
-double sum_over_blocks(const Exec& exec, std::size_t n, std::size_t block, Fn&& fn) {
-  std::vector<double> part(n_blocks(n, block), 0.0);
-  for_each_block(exec, n, block, [&](std::size_t b, std::size_t i0, std::size_t i1) {
-    part[b] = fn(i0, i1);
-  });
-  double s = 0.0;
-  for (double v : part) s += v;
-  return s;
-}
-
 // One repulsive interaction of y_i with y_j (a point, or a cell's centre of mass standing for
 // `weight` points): z += weight * w, f += weight * w * t * (y_i - y_j). Shared by the exact sum and
 // Barnes-Hut so that both evaluate the kernel in the same way.
