@@ -16,14 +16,18 @@ namespace nembed {
 // A weighted graph (or sparse matrix) in compressed sparse rows: row r's neighbours are
 // idx[ptr[r] .. ptr[r+1]) with weights val[...]. For a symmetric matrix this is also its CSC form
 // (a dgCMatrix's p, i, x). Rows may be rectangular (columns index another point set) for the
-// transform graphs; `n` is always the number of rows.
-struct CsrGraph {
+// transform graphs; `n` is always the number of rows. Value is the weights' type: double for
+// the graphs (CsrGraph), float for t-SNE's P (SparseP in tsne.hpp), whose attraction pass is
+// memory-bound.
+template <class Value>
+struct BasicCsr {
   std::size_t n = 0;
   std::vector<std::size_t> ptr;  // n + 1
   std::vector<int> idx;
-  std::vector<double> val;
+  std::vector<Value> val;
   std::size_t nnz() const { return idx.size(); }
 };
+using CsrGraph = BasicCsr<double>;
 
 // How symmetrize() combines the two directed weights f = w(i -> j) and b = w(j -> i) (a missing
 // direction counts as 0):

@@ -18,6 +18,7 @@
 
 #include "nembed/tsne_barnes_hut.hpp"
 #include "nembed/control.hpp"
+#include "nembed/graph.hpp"
 #include "nembed/tsne_fft.hpp"
 #include "nembed/locality.hpp"
 #include "nembed/parallel.hpp"
@@ -52,13 +53,9 @@ struct TsneParams {
   int reorder_every = 50;
 };
 
-// Sparse P as CSR with float values: the attraction pass is memory-bound, and float halves the
-// traffic without changing the result beyond t-SNE's own noise.
-struct SparseP {
-  std::size_t n = 0;
-  std::vector<std::size_t> ptr;
-  std::vector<int> idx;
-  std::vector<float> val;
+// Sparse P in the graph layer's CSR with float values: the attraction pass is memory-bound, and
+// float halves the traffic without changing the result beyond t-SNE's own noise.
+struct SparseP : BasicCsr<float> {
   double sum_plogp = 0.0;  // sum p log p, for the KL divergence
 };
 
