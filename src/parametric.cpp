@@ -149,12 +149,12 @@ Rcpp::List parametric_batch_gradient_cpp(Rcpp::NumericMatrix X, Rcpp::List weigh
                                          Rcpp::List biases, Rcpp::IntegerMatrix slots,
                                          Rcpp::List options) {
   NEMBED_GLUE_BEGIN
-  OptionReader opt(options);
+  const Mlp<double> net = mlp_from_r<double>(weights, biases);
   CnePairLoss loss;
+  OptionReader opt(options);
   opt.read_enum("loss", loss.kind, loss_names);
   opt.read("spec", loss.spec);
   opt.done();
-  const Mlp<double> net = mlp_from_r<double>(weights, biases);
   const std::size_t b = slots.nrow();
   const int m = slots.ncol();
   if (static_cast<std::size_t>(X.nrow()) != 2 * b)

@@ -99,11 +99,11 @@ Rcpp::List tsne_gradient_cpp(const Rcpp::IntegerVector Pp, const Rcpp::IntegerVe
                              const Rcpp::NumericVector Px, const Rcpp::NumericMatrix Y,
                              const Rcpp::List options) {
   NEMBED_GLUE_BEGIN
-  double rho = 1.0;
+  const std::size_t n = Y.nrow();
+  double rho = 1.0;  // the attraction's weight
   OptionReader opt(options);
   const TsneParams par = read_tsne_params(opt, "rho", rho);
   GlueRun run(opt);
-  const std::size_t n = Y.nrow();
   return with_dim(Y.ncol(), [&](auto dim) {
     constexpr int D = decltype(dim)::value;
     TsneOptimizer<D> tsne(make_sparse_p(n, Pp.begin(), Pi.begin(), Px.begin()), rowmajor(Y), par,
