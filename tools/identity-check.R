@@ -39,6 +39,7 @@ make_cases <- function(th) {
     cases[[paste0("contrastive_", loss, tag)]] <<- function() coords(embed_contrastive(X, loss = loss, seed = 1, n_threads = th, n_epochs = 30))
   })
   cases[[paste0("contrastive_neg_s05", tag)]] <- function() coords(embed_contrastive(X, loss = "neg", s = 0.5, seed = 1, n_threads = th, n_epochs = 30))
+  cases[[paste0("parametric", tag)]] <- function() coords(embed_parametric(X, hidden = c(16, 16), n_epochs = 5, batch_size = 256, seed = 1, n_threads = th))
   cases[[paste0("fa2", tag)]] <- function() coords(embed_fa2(X, seed = 1, n_threads = th, n_iter = 100))
   cases[[paste0("laplacian", tag)]] <- function() coords(embed_laplacian(X, seed = 1, n_threads = th))
   cases[[paste0("spectrum", tag)]] <- function() lapply(embed_spectrum(X, exaggeration = c(1, 4), seed = 1, n_threads = th), function(e) if (is.data.frame(e)) coords(e) else e)
