@@ -75,9 +75,9 @@ step("tsne renumbered along the Hilbert curve (1-D, 2-D)", {
                 repulsion = "fft", theta = 0.5, n_interp = 3L, min_intervals = 50L,
                 intervals_per_unit = 1, max_step_norm = 5, eval_every = 10L)
     Y0 <- matrix(rnorm(300 * d, sd = 1e-4), 300)
-    a <- nembed:::tsne_cpp(P@p, P@i, P@x, Y0, par, 2L, FALSE, 0L)
-    b <- nembed:::tsne_cpp(P@p, P@i, P@x, Y0, c(par, reorder_min_n = 0, reorder_every = 5L), 2L,
-                           FALSE, 0L)
+    a <- nembed:::tsne_cpp(P@p, P@i, P@x, Y0, c(par, n_threads = 2L))
+    b <- nembed:::tsne_cpp(P@p, P@i, P@x, Y0, c(par, reorder_min_n = 0, reorder_every = 5L,
+                                                n_threads = 2L))
     stopifnot(isTRUE(all.equal(a$Y, b$Y, tolerance = 1e-4)))
   }
   o <- nembed:::hilbert_order_cpp(X[, 1:2])
@@ -110,6 +110,11 @@ step("umap and contrastive transform", {
 })
 
 # Wasserstein distances (Gaussian, C++) and embedding.
+step("parametric network: train and transform", {
+  e <- embed_parametric(X, hidden = c(8, 8), n_epochs = 3, batch_size = 64, n_threads = 2, seed = 1)
+  Y <- embed_transform(e, X[1:10, ], n_threads = 2)
+  stopifnot(all(is.finite(as.matrix(Y))), all(is.finite(as.matrix(e))))
+})
 step("wasserstein", {
   hgm <- hierarchical_gaussian_mixture(n_units = 20, n_samples = 15, seed = 1)
   d <- wasserstein_distances(hgm$X, hgm$groups, n_threads = 2)
