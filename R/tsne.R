@@ -20,7 +20,10 @@
 #'   Measured on Fashion-MNIST PCA-50 (`bench/tsne-schedule.R`, 2 threads, seed 1), n / 12 ->
 #'   the per-phase rule: at 70,000 points kNN recall 0.367 -> 0.384 and accuracy 0.8425 ->
 #'   0.8455 (openTSNE: 0.386 and 0.845); at 10,000 points recall 0.469 -> 0.475 and accuracy
-#'   0.809 -> 0.808. A number applies to both phases. FIt-SNE (and openTSNE before its
+#'   0.809 -> 0.808. It costs time: the layout grows larger and the FFT grid with the square of
+#'   its extent, so 10,000 points take 0.71x Rtsne's time instead of 0.42x (idle runs of
+#'   `bench/tsne.R`); `learning_rate = max(n / 12, 50)` restores the old speed and layouts.
+#'   A number applies to both phases. FIt-SNE (and openTSNE before its
 #'   per-phase rule) floor the rate at 200; this matters below 2,400 points only. Measured with
 #'   n / 12 throughout on Fashion-MNIST PCA-50 (PCA start, 750 iterations, two disjoint subsets
 #'   each; `bench/fidelity-defaults.R`), floor 50 against 200: final KL 0.479 vs 0.480 (n = 500),
