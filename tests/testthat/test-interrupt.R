@@ -102,7 +102,9 @@ for (what in c("tsne", "umap", "contrastive", "knn", "ripser")) {
     expect_identical(r$res$outcome, "interrupted")
     expect_gt(as.numeric(difftime(r$sent, r$res$started, units = "secs")), 1)
     expect_lt(r$latency, 2)
-    expect_identical(r$res$threads_after, r$res$threads_before)
+    # No thread beyond TBB's pool for n_threads = 2 (main + its workers, which TBB may start
+    # lazily during the call), and those asleep (worker_cpu_second below).
+    expect_lte(r$res$threads_after, max(r$res$threads_before, 3L))
     expect_lt(r$res$worker_cpu_second, 0.1)
     expect_lt(r$waited, 6)
     expect_identical(r$res$temp_files, character(0))
