@@ -16,22 +16,6 @@ using namespace nembed;
 
 namespace {
 
-template <typename T>
-RowMat<T> rowmat_from_r(const Rcpp::NumericMatrix& X) {
-  RowMat<T> out(X.nrow(), X.ncol());
-  for (int c = 0; c < X.ncol(); ++c)
-    for (int r = 0; r < X.nrow(); ++r) out(r, c) = static_cast<T>(X(r, c));
-  return out;
-}
-
-template <typename T>
-Rcpp::NumericMatrix rowmat_to_r(const RowMat<T>& Y) {
-  Rcpp::NumericMatrix out(Y.rows(), Y.cols());
-  for (Eigen::Index c = 0; c < Y.cols(); ++c)
-    for (Eigen::Index r = 0; r < Y.rows(); ++r) out(r, c) = static_cast<double>(Y(r, c));
-  return out;
-}
-
 // The network from R: weights = list of in x out matrices, biases = list of vectors.
 template <typename T>
 Mlp<T> mlp_from_r(const Rcpp::List& weights, const Rcpp::List& biases) {
@@ -43,9 +27,7 @@ Mlp<T> mlp_from_r(const Rcpp::List& weights, const Rcpp::List& biases) {
     Rcpp::NumericVector b = biases[l];
     if (b.size() != W.ncol() || (l > 0 && W.nrow() != net.W.back().cols()))
       throw Error("value", "model", "layer " + std::to_string(l + 1) + " has inconsistent sizes");
-    ColMat<T> Wl(W.nrow(), W.ncol());
-    for (int c = 0; c < W.ncol(); ++c)
-      for (int r = 0; r < W.nrow(); ++r) Wl(r, c) = static_cast<T>(W(r, c));
+    ColMat<T> Wl = dense_from_r<ColMat<T>>(W);
     ColVec<T> bl(b.size());
     for (R_xlen_t r = 0; r < b.size(); ++r) bl(r) = static_cast<T>(b[r]);
     net.W.push_back(std::move(Wl));
@@ -58,9 +40,7 @@ template <typename T>
 Rcpp::List mlp_to_r(const Mlp<T>& net) {
   Rcpp::List W(net.W.size()), b(net.b.size());
   for (std::size_t l = 0; l < net.W.size(); ++l) {
-    Rcpp::NumericMatrix Wl(net.W[l].rows(), net.W[l].cols());
-    for (Eigen::Index c = 0; c < net.W[l].cols(); ++c)
-      for (Eigen::Index r = 0; r < net.W[l].rows(); ++r) Wl(r, c) = net.W[l](r, c);
+    Rcpp::NumericMatrix Wl = dense_to_r(net.W[l]);
     Rcpp::NumericVector bl(net.b[l].size());
     for (Eigen::Index r = 0; r < net.b[l].size(); ++r) bl[r] = net.b[l](r);
     W[l] = Wl;
@@ -95,12 +75,12 @@ Rcpp::List parametric_train_cpp(Rcpp::NumericMatrix X, SEXP W, Rcpp::IntegerVect
   std::vector<int> heads, tails;
   positive_edges(csr_from_r(W), heads, tails);
   Mlp<float> net = mlp_init<float>(sz, par.seed);
-  const RowMat<float> Xf = rowmat_from_r<float>(X);
+  const RowMat<float> Xf = dense_from_r<RowMat<float>>(X);
   const RowMat<float> Y0 = mlp_transform(net, Xf, run.exec);
   ParametricResult r = parametric_train(net, Xf, heads, tails, par, 0.0, run.exec, run.control);
   const RowMat<float> Y = mlp_transform(net, Xf, run.exec);
   Rcpp::List model = mlp_to_r(net);
-  return Rcpp::List::create(Rcpp::Named("Y") = rowmat_to_r(Y), Rcpp::Named("Y0") = rowmat_to_r(Y0),
+  return Rcpp::List::create(Rcpp::Named("Y") = dense_to_r(Y), Rcpp::Named("Y0") = dense_to_r(Y0),
                             Rcpp::Named("weights") = model["weights"],
                             Rcpp::Named("biases") = model["biases"],
                             Rcpp::Named("loss") = Rcpp::wrap(r.epoch_loss),
@@ -129,15 +109,13 @@ Rcpp::NumericMatrix parametric_transform_cpp(Rcpp::NumericMatrix X, Rcpp::Numeri
   if (rotation.nrow() > 0) {
     if (rotation.nrow() != X.ncol())
       throw Error("size", "model", "the rotation does not match the columns of X");
-    map.R.resize(rotation.nrow(), rotation.ncol());
-    for (int c = 0; c < rotation.ncol(); ++c)
-      for (int r = 0; r < rotation.nrow(); ++r) map.R(r, c) = static_cast<float>(rotation(r, c));
+    map.R = dense_from_r<ColMat<float>>(rotation);
   }
   map.scale = static_cast<float>(scale);
   const Eigen::Index in = map.R.size() > 0 ? map.R.cols() : X.ncol();
   if (net.W[0].rows() != in)
     throw Error("size", "model", "the network's input does not match the input map");
-  return rowmat_to_r(mlp_transform_mapped(net, map, rowmat_from_r<float>(X), exec));
+  return dense_to_r(mlp_transform_mapped(net, map, dense_from_r<RowMat<float>>(X), exec));
   NEMBED_GLUE_END
 }
 
@@ -167,12 +145,12 @@ Rcpp::List parametric_batch_gradient_cpp(Rcpp::NumericMatrix X, Rcpp::List weigh
   Mlp<double> grad;
   RowMat<double> Y, dY;
   double dz = 0.0;
-  const double value = parametric_batch_gradient<double>(net, rowmat_from_r<double>(X), b, sl, m, loss,
-                                                         tapes, partial, grad, Y, dY, &dz,
-                                                         SerialExecutor());
+  const double value = parametric_batch_gradient<double>(net, dense_from_r<RowMat<double>>(X), b,
+                                                         sl, m, loss, tapes, partial, grad, Y, dY,
+                                                         &dz, SerialExecutor());
   Rcpp::List g = mlp_to_r(grad);
   return Rcpp::List::create(Rcpp::Named("loss") = value, Rcpp::Named("weights") = g["weights"],
-                            Rcpp::Named("biases") = g["biases"], Rcpp::Named("Y") = rowmat_to_r(Y),
+                            Rcpp::Named("biases") = g["biases"], Rcpp::Named("Y") = dense_to_r(Y),
                             Rcpp::Named("dz") = dz);
   NEMBED_GLUE_END
 }

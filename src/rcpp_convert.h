@@ -32,6 +32,26 @@ Rcpp::NumericMatrix to_matrix(const std::vector<T>& v, std::size_t n, std::size_
   return out;
 }
 
+// An R matrix as a dense Eigen matrix `Mat` of any scalar and storage order (e.g. the network's
+// RowMat<float> data or ColMat<float> weights), and back. Templated on the matrix type so this
+// header needs no Eigen include (files that use it include RcppEigen.h first).
+template <class Mat>
+Mat dense_from_r(const Rcpp::NumericMatrix& X) {
+  using T = typename Mat::Scalar;
+  Mat out(X.nrow(), X.ncol());
+  for (int c = 0; c < X.ncol(); ++c)
+    for (int r = 0; r < X.nrow(); ++r) out(r, c) = static_cast<T>(X(r, c));
+  return out;
+}
+
+template <class Mat>
+Rcpp::NumericMatrix dense_to_r(const Mat& Y) {
+  Rcpp::NumericMatrix out(Y.rows(), Y.cols());
+  for (decltype(Y.cols()) c = 0; c < Y.cols(); ++c)
+    for (decltype(Y.rows()) r = 0; r < Y.rows(); ++r) out(r, c) = static_cast<double>(Y(r, c));
+  return out;
+}
+
 // Row-major n x k neighbour arrays from R's n x k matrices (1-based indices to 0-based).
 inline void knn_from_r(const Rcpp::IntegerMatrix& idx, const Rcpp::NumericMatrix& dist,
                        std::vector<int>& nbr, std::vector<double>& d) {
