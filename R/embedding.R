@@ -8,8 +8,15 @@
 #' for reuse) is attached and read with `embedding_record()`; `as.matrix()` gives the
 #' coordinates.
 #'
-#' @param embedding A `nembed_embedding`, or a Seurat `DimReduc` made by nembed
-#'   (`obj[["tsne"]]`; see [nembed_seurat]).
+#' @param embedding A `nembed_embedding`, a Seurat `DimReduc` made by nembed
+#'   (`obj[["tsne"]]`; see [nembed_seurat]), or a `SingleCellExperiment` or `Seurat` object
+#'   holding an embedding nembed stored (see [nembed_sce], [nembed_seurat]); for the last two,
+#'   `name` says which. [embed_transform()] reads its `embedding` this way, so a parametric model
+#'   stored in a single-cell object places new cells straight from the object.
+#' @param name For a `SingleCellExperiment`: the reduced dimension whose record is read (default
+#'   `"PARAMETRIC"`, where [embed_parametric()] stores its model); for a `Seurat` object: the
+#'   reduction (default `"parametric"`). Other stored embeddings are read with their name, or as
+#'   [sce_embedding()] / [seurat_embedding()] data frames, which keep the record.
 #' @return `embedding_record()`: the run record, a list whose first fields are the same for every
 #'   method: `method`; `params` (the arguments as used, with `seed` and `n_threads`); `init` (how
 #'   the start was made: `"pca"`, `"spectral"`, `"random"`, `"user"`, ...); `loss`, a data frame
@@ -30,8 +37,16 @@ NULL
 
 #' @rdname nembed_embedding
 #' @export
-embedding_record <- function(embedding) {
-  rec <- if (isS4(embedding) && methods::is(embedding, "DimReduc")) {
+embedding_record <- function(embedding, name = NULL) {
+  # A name only selects within a single-cell object; the argument blamed when the stored
+  # embedding is missing is the one the caller gave.
+  name_arg <- if (is.null(name)) "embedding" else "name"
+  if (!is.null(name)) check_name(name, "name")
+  rec <- if (is_sce(embedding)) {
+    sce_stored_record(embedding, name %||% "PARAMETRIC", name_arg)
+  } else if (is_seurat(embedding)) {
+    seurat_stored_record(embedding, name %||% "parametric", name_arg)
+  } else if (isS4(embedding) && methods::is(embedding, "DimReduc")) {
     methods::slot(embedding, "misc")$nembed_record  # a Seurat reduction (see ?nembed_seurat)
   } else {
     attr(embedding, "nembed_record")

@@ -31,10 +31,13 @@
 #'   sees values of order 1 whatever the data's units; relative variances are kept.
 #'
 #' @inheritParams embed_contrastive
-#' @param X Data: a numeric matrix, data frame or `dgCMatrix` (rows = points), or a
+#' @param X Data: a numeric matrix, data frame or `dgCMatrix` (rows = points), a
 #'   `SingleCellExperiment` (the result is then stored as `reducedDim(X, "PARAMETRIC")` with its
-#'   record and model; see [nembed_sce]). A network needs input features, so a graph, affinities
-#'   or `dist` object is refused.
+#'   record and model; see [nembed_sce]) or a `Seurat` object (stored as the `DimReduc`
+#'   `X[["parametric"]]`, key `"PARAMETRIC_"`; see [nembed_seurat]). The stored model places new
+#'   cells straight from the objects: `embed_transform(X, new)`, with `new` a matrix or an object
+#'   of the same kind holding the same input (reduced dimension or genes / features). A network
+#'   needs input features, so a graph, affinities or `dist` object is refused.
 #' @param loss `"infonce"` (default, InfoNC-t-SNE), `"neg"`, `"nce"` or `"umap"`.
 #' @param s Position on the spectrum as in [embed_contrastive()] (`"neg"`: normalisation
 #'   constant; `"infonce"`: exaggeration `4^s`, default 0).
@@ -106,7 +109,7 @@ embed_parametric.default <- function(X, loss = c("infonce", "neg", "nce", "umap"
     # (centre, PCA rotation, one scale) is this stage.
     init = function(prep, W) list(Y = parametric_input(prep$data), method = "network"),
     optimise = function(prep, W, input) {
-      Xin <- parametric_apply_input(prep$data, input, already_rotated = TRUE)
+      Xin <- parametric_apply_input(prep$data, input)
       if (is.null(n_epochs)) {
         n_epochs <- as.integer(min(100, max(10, ceiling(4e6 / max(1, length(W@x))))))
       }
@@ -138,6 +141,7 @@ embed_parametric.default <- function(X, loss = c("infonce", "neg", "nce", "umap"
     })
 }
 
+# (The Seurat method is one line in seurat.R, made by seurat_embed_method().)
 # A SingleCellExperiment: the embedding is stored as reducedDim(X, "PARAMETRIC") with its record,
 # which keeps the model (see ?nembed_sce). sce_embed_method() lives in sce.R, collated after this
 # file, so it is looked up at call time.
@@ -179,24 +183,20 @@ parametric_input <- function(Xm) {
   list(center = unname(center), rotation = if (!is.null(rot)) unname(rot), scale = scale)
 }
 
-# Data in the input space of the network. already_rotated: Xm holds the PCA scores of training.
-parametric_apply_input <- function(X, input, already_rotated = FALSE) {
-  if (!is.null(input$rotation) && already_rotated) {
-    H <- unname(matrix(as.numeric(X), nrow(X))) / input$scale
-  } else if (!is.null(input$rotation)) {
-    # (X - 1 c^T) R / s = X (R / s) - 1 (c^T R / s): no centred copy of the (wide) new data.
-    R <- input$rotation / input$scale
-    H <- unname(X %*% R)
-    H <- H - rep(drop(input$center %*% R), each = nrow(H))
-  } else {
-    H <- sweep(unname(X), 2, input$center) / input$scale
-  }
+# The training data in the input space of the network. With PCA, Xm already holds the training
+# points' PCA scores (centred), so only the scale is left; new data go through the whole map in
+# C++ (parametric_transform_cpp()).
+parametric_apply_input <- function(Xm, input) {
+  H <- if (!is.null(input$rotation)) unname(matrix(as.numeric(Xm), nrow(Xm))) / input$scale
+       else sweep(unname(Xm), 2, input$center) / input$scale
   storage.mode(H) <- "double"
   H
 }
 
 # What embed_transform() runs for a parametric embedding: the stored input map and one forward
-# pass (no optimisation, no neighbour search). rec: the embedding's record.
+# pass (no optimisation, no neighbour search). rec: the embedding's record (from a data frame, a
+# DimReduc, or a SingleCellExperiment / Seurat object, see embedding_record()); X_new: a matrix,
+# or a single-cell object whose cells are read as the record's sce_input / seurat_input says.
 parametric_transform <- function(rec, X_new, n_threads = NULL) {
   t_start <- proc.time()[["elapsed"]]
   model <- rec$model
@@ -208,7 +208,7 @@ parametric_transform <- function(rec, X_new, n_threads = NULL) {
                  "value", "embedding")
   }
   n_threads <- default_threads(n_threads)
-  X_new <- as_data_matrix(X_new, "X_new", min_rows = 1L)
+  X_new <- as_data_matrix(new_cells_matrix(X_new, rec), "X_new", min_rows = 1L)
   n_cols <- model$n_input_cols %||% length(model$input$center)
   if (ncol(X_new) != n_cols) {
     nembed_abort(sprintf("`X_new` must have %d columns like the training data; it has %d.",

@@ -5,8 +5,8 @@
 #' SingleCellExperiment input and output
 #'
 #' Every `embed_*` function ([embed_tsne()], [embed_umap()], [embed_contrastive()],
-#' [embed_fa2()], [embed_laplacian()], [embed_pca()], [embed_spectrum()], [embed_wasserstein()]),
-#' [knn_graph()] and [spectral_distances()] accept a `SingleCellExperiment` (package
+#' [embed_parametric()], [embed_fa2()], [embed_laplacian()], [embed_pca()], [embed_spectrum()],
+#' [embed_wasserstein()]), [knn_graph()] and [spectral_distances()] accept a `SingleCellExperiment` (package
 #' SingleCellExperiment, a suggested package) as `X`, following scater's conventions
 #' (`runTSNE()`, `runUMAP()`):
 #'
@@ -28,8 +28,17 @@
 #'   keeps the reference data, so `embed_transform(sce_embedding(sce, "UMAP"), X_new)` places new
 #'   cells, given as `reducedDim(new, dimred)[, columns]` or as
 #'   `t(assay(new, assay.type)[genes, ])` (the PCA rotation is part of the record). The default
-#'   `name` is the method's name in capitals (`"TSNE"`, `"UMAP"`, `"CONTRASTIVE"`, `"FA2"`,
-#'   `"LAPLACIAN"`, `"PCA"`), as in scater; pass another to keep several runs.
+#'   `name` is the method's name in capitals (`"TSNE"`, `"UMAP"`, `"CONTRASTIVE"`,
+#'   `"PARAMETRIC"`, `"FA2"`, `"LAPLACIAN"`, `"PCA"`), as in scater; pass another to keep several
+#'   runs.
+#' * **A parametric model** ([embed_parametric()]) is kept in the record, so
+#'   `embed_transform(X, new)` places the cells of another SingleCellExperiment `new` (or a
+#'   matrix) by one forward pass: it reads the model of `reducedDim(X, "PARAMETRIC")` and takes
+#'   from `new` the input the model was trained on, `reducedDim(new, dimred)[, columns]` (which
+#'   must be the same space, e.g. cells projected onto the training PCA) or the same genes of the
+#'   same assay (the PCA rotation is part of the model). A missing reduced dimension, assay or
+#'   gene, or too few columns, is an error naming `X_new`. Another stored model is read with
+#'   `embed_transform(sce_embedding(X, name), new)`. The model survives [saveRDS()].
 #' * **Several panels, or units.** [embed_spectrum()] stores each panel as a reduced dimension of
 #'   its own: `"TSNE_exaggeration_4"` (t-SNE at exaggeration 4), `"NEG_s_0.5"` (the contrastive
 #'   loss at `s = 0.5`), `"UMAP"`, `"FA2"`, `"LAPLACIAN"` (extra panels), each with its run record;
@@ -109,6 +118,16 @@ check_name <- function(x, arg) {
   x
 }
 
+# `value` (a name already checked by check_name()) must be one of `available`, the `what`s of `obj`.
+check_member <- function(value, available, arg, what, obj = "X", hint = "") {
+  if (!value %in% available) {
+    nembed_abort(sprintf("`%s` = \"%s\" is not %s of `%s`; it has %s.%s", arg, value, what, obj,
+                         if (length(available)) paste(sprintf("\"%s\"", available), collapse = ", ")
+                         else "none", hint), "value", arg)
+  }
+  value
+}
+
 # The cells x features matrix an SCE method embeds (see ?nembed_sce), with the cells' names as
 # row names (`m`), and where it came from (`source`, for the run record).
 sce_input <- function(X, dimred = NULL, n_dimred = NULL, assay.type = "logcounts", ntop = 500,
@@ -116,14 +135,8 @@ sce_input <- function(X, dimred = NULL, n_dimred = NULL, assay.type = "logcounts
   require_sce()
   cells <- colnames(X)
   if (!is.null(dimred)) {
-    check_name(dimred, "dimred")
-    available <- SingleCellExperiment::reducedDimNames(X)
-    if (!dimred %in% available) {
-      nembed_abort(sprintf("`dimred` = \"%s\" is not a reduced dimension of `X`; it has %s.",
-                           dimred, if (length(available)) paste(sprintf("\"%s\"", available),
-                                                                collapse = ", ") else "none"),
-                   "value", "dimred")
-    }
+    check_member(check_name(dimred, "dimred"), SingleCellExperiment::reducedDimNames(X),
+                 "dimred", "a reduced dimension")
     m <- SingleCellExperiment::reducedDim(X, dimred, withDimnames = FALSE)
     m <- as.matrix(m)
     cols <- select_dimred_columns(m, n_dimred, dimred)
@@ -278,14 +291,9 @@ sce_embedding <- function(X, name, col_data = TRUE) {
                          paste(class(X), collapse = "/")), "type", "X")
   }
   require_sce()
-  check_name(name, "name")
   check_flag(col_data, "col_data")
-  available <- SingleCellExperiment::reducedDimNames(X)
-  if (!name %in% available) {
-    nembed_abort(sprintf("`name` = \"%s\" is not a reduced dimension of `X`; it has %s.", name,
-                         if (length(available)) paste(sprintf("\"%s\"", available), collapse = ", ")
-                         else "none"), "value", "name")
-  }
+  check_member(check_name(name, "name"), SingleCellExperiment::reducedDimNames(X), "name",
+               "a reduced dimension")
   Y <- SingleCellExperiment::reducedDim(X, name, withDimnames = FALSE)
   record <- attr(Y, "nembed_record") %||% list(method = name, params = list(), timings = NULL)
   emb <- new_embedding(as.matrix(Y), record, row_names = colnames(X))
@@ -295,6 +303,86 @@ sce_embedding <- function(X, name, col_data = TRUE) {
     for (col in keep) emb[[col]] <- cd[[col]]
   }
   emb
+}
+
+# The run record stored with reducedDim(X, name), for embedding_record(). `arg` is the argument
+# that chose the name: "name", or "embedding" when the default (the parametric model's) was used.
+sce_stored_record <- function(X, name, arg = "name") {
+  require_sce("embedding")
+  check_stored_name(name, SingleCellExperiment::reducedDimNames(X), "reduced dimension", arg,
+                    "sce_embedding")
+  attr(SingleCellExperiment::reducedDim(X, name, withDimnames = FALSE), "nembed_record")
+}
+
+# `name` must be one of the `available` stored embeddings (`what`) of the object given as
+# `embedding`. When the caller gave no name (arg = "embedding") the message says which default
+# was looked for and how to choose another.
+check_stored_name <- function(name, available, what, arg, as_frame) {
+  if (arg == "name") return(check_member(name, available, "name", paste("a", what), "embedding"))
+  if (!name %in% available) {
+    nembed_abort(sprintf("`embedding` has no %s \"%s\" (where embed_parametric() stores its model); it has %s. Choose one with embedding_record(embedding, name = ), or pass %s(embedding, name) to embed_transform().",
+                         what, name, if (length(available)) paste(sprintf("\"%s\"", available),
+                                                                  collapse = ", ") else "none",
+                         as_frame), "value", "embedding")
+  }
+  name
+}
+
+# New cells for a stored model, given as a single-cell object: the cells x features matrix of the
+# same input the model was trained on, which the record's `sce_input` (or `seurat_input`) names.
+# Anything else is returned as it is (a matrix is checked by the caller).
+new_cells_matrix <- function(X_new, record, arg = "X_new") {
+  if (is_sce(X_new)) return(sce_new_cells(X_new, record$sce_input, arg))
+  if (is_seurat(X_new)) return(seurat_new_cells(X_new, record$seurat_input, arg))
+  X_new
+}
+
+# The new cells of the SingleCellExperiment `X_new` as the embedding's input `source` (its
+# sce_input): the same reduced dimension's columns, or the same genes of the same assay.
+sce_new_cells <- function(X_new, source, arg = "X_new") {
+  require_sce(arg)
+  if (is.null(source)) {
+    nembed_abort(sprintf("`%s` is a SingleCellExperiment, but the embedding was not made from one (its record has no `sce_input`), so which columns to use is unknown; give `%s` as a matrix.",
+                         arg, arg), "type", arg)
+  }
+  abort_cols <- function(fmt, ...) nembed_abort(sprintf(fmt, arg, ...), "size", arg)
+  if (identical(source$type, "dimred")) {
+    available <- SingleCellExperiment::reducedDimNames(X_new)
+    if (!source$dimred %in% available) {
+      nembed_abort(sprintf("`%s` has no reduced dimension \"%s\", which the model was trained on; it has %s. The new cells must be in the same space (e.g. projected onto the training PCA).",
+                           arg, source$dimred,
+                           if (length(available)) paste(sprintf("\"%s\"", available),
+                                                        collapse = ", ") else "none"),
+                   "value", arg)
+    }
+    m <- as.matrix(SingleCellExperiment::reducedDim(X_new, source$dimred, withDimnames = FALSE))
+    if (ncol(m) < max(source$columns)) {
+      abort_cols("`%s`: reducedDim(X_new, \"%s\") has %d columns; the model was trained on columns %s.",
+                 source$dimred, ncol(m), paste(range(source$columns), collapse = " to "))
+    }
+    m <- m[, source$columns, drop = FALSE]
+  } else {
+    available <- SummarizedExperiment::assayNames(X_new)
+    if (!source$assay.type %in% available) {
+      nembed_abort(sprintf("`%s` has no assay \"%s\", which the model was trained on; it has %s.",
+                           arg, source$assay.type,
+                           if (length(available)) paste(sprintf("\"%s\"", available),
+                                                        collapse = ", ") else "none"),
+                   "value", arg)
+    }
+    genes <- source$genes
+    rows <- if (is.character(genes)) match(genes, rownames(X_new)) else genes
+    if (anyNA(rows) || any(rows > nrow(X_new))) {
+      missing <- if (is.character(genes)) genes[is.na(rows)] else genes[genes > nrow(X_new)]
+      abort_cols("`%s` lacks %d of the %d genes the model was trained on (e.g. %s).",
+                 length(missing), length(genes), paste(utils::head(missing, 3), collapse = ", "))
+    }
+    a <- SummarizedExperiment::assay(X_new, source$assay.type, withDimnames = FALSE)
+    m <- as.matrix(Matrix::t(a[rows, , drop = FALSE]))
+    colnames(m) <- if (is.character(genes)) genes else NULL
+  }
+  rownames(m) <- colnames(X_new)
+  m
 }
 
 # SingleCellExperiment methods. Each generic's default method lives with the function; these

@@ -5,8 +5,8 @@
 #' Seurat input and output
 #'
 #' Every `embed_*` function ([embed_tsne()], [embed_umap()], [embed_contrastive()],
-#' [embed_fa2()], [embed_laplacian()], [embed_pca()], [embed_spectrum()], [embed_wasserstein()]),
-#' [knn_graph()] and [spectral_distances()] accept a `Seurat` object (packages Seurat and
+#' [embed_parametric()], [embed_fa2()], [embed_laplacian()], [embed_pca()], [embed_spectrum()],
+#' [embed_wasserstein()]), [knn_graph()] and [spectral_distances()] accept a `Seurat` object (packages Seurat and
 #' SeuratObject, suggested packages) as `X`, following Seurat's own `RunTSNE()` and `RunUMAP()`:
 #'
 #' * **Input.** With `reduction` (default `"pca"`), the cells' coordinates
@@ -24,7 +24,8 @@
 #'   the cells' names as row names, columns `<reduction.key>1`, `<reduction.key>2`, ..., and the
 #'   assay of the input reduction (with `reduction = NULL`, the assay used). Seurat's default
 #'   names: `"tsne"`/`"tSNE_"` and `"umap"`/`"UMAP_"` (as `RunTSNE()`/`RunUMAP()`), `"pca"`/`"PC_"`
-#'   (as `RunPCA()`), and `"contrastive"`/`"CONTRASTIVE_"`, `"fa2"`/`"FA2_"`,
+#'   (as `RunPCA()`), and `"contrastive"`/`"CONTRASTIVE_"`, `"parametric"`/`"PARAMETRIC_"`,
+#'   `"fa2"`/`"FA2_"`,
 #'   `"laplacian"`/`"LAPLACIAN_"`. As in Seurat, a reduction of the same name is replaced.
 #'   `DimPlot(X, reduction = "tsne")` draws it. Nothing else in `X` changes (unlike Seurat's
 #'   functions, nembed adds no entry to `X@commands`).
@@ -39,6 +40,14 @@
 #'   reference data: new cells are given as `Embeddings(new[["pca"]])[, dims]` in the same PCA
 #'   space, or with `reduction = NULL` as `t(GetAssayData(new, slot = "scale.data")[features, ])`)
 #'   and [continue_tsne()] (which recomputes the affinities from the reference data).
+#' * **A parametric model** ([embed_parametric()]) is kept in the record, so
+#'   `embed_transform(X, new)` places the cells of another Seurat object `new` (or a matrix) by
+#'   one forward pass: it reads the model of `X[["parametric"]]` and takes from `new` the input
+#'   the model was trained on, `Embeddings(new[[reduction]])[, dims]` (which must be the same
+#'   space, e.g. cells of the same object or projected onto its PCA) or the same `features` of
+#'   the scaled data of the same assay. A missing reduction, assay or feature, or too few dims,
+#'   is an error naming `X_new`. Another stored model is read with
+#'   `embed_transform(seurat_embedding(X, name), new)`. The model survives [saveRDS()].
 #' * **Several panels, or units.** [embed_spectrum()] stores each panel as a `DimReduc` of its
 #'   own, named as for [nembed_sce] but in lower case (`"tsne_exaggeration_4"`, `"neg_s_0.5"`,
 #'   `"umap"`, ...; after `<reduction.name>_` when `reduction.name` is given), with keys made of
@@ -103,16 +112,6 @@ require_seurat <- function(arg = "X") {
   invisible(TRUE)
 }
 
-# `value` (a name already checked by check_name()) must be one of `available`, the `what`s of `obj`.
-check_member <- function(value, available, arg, what, obj = "X", hint = "") {
-  if (!value %in% available) {
-    nembed_abort(sprintf("`%s` = \"%s\" is not %s of `%s`; it has %s.%s", arg, value, what, obj,
-                         if (length(available)) paste(sprintf("\"%s\"", available), collapse = ", ")
-                         else "none", hint), "value", arg)
-  }
-  value
-}
-
 # The cells x features matrix a Seurat method embeds (see ?nembed_seurat), with the cells' names
 # as row names (`m`), where it came from (`source`, for the run record) and the assay the result
 # belongs to.
@@ -167,6 +166,58 @@ seurat_input <- function(X, reduction = "pca", dims = NULL, assay = NULL, featur
     assay_out <- assay
   }
   list(m = m, source = source, assay = assay_out)
+}
+
+# The run record stored with the DimReduc X[[name]], for embedding_record(); `arg` as in
+# sce_stored_record().
+seurat_stored_record <- function(X, name, arg = "name") {
+  require_seurat("embedding")
+  check_stored_name(name, SeuratObject::Reductions(X), "reduction", arg, "seurat_embedding")
+  methods::slot(X[[name]], "misc")$nembed_record
+}
+
+# The new cells of the Seurat object `X_new` as the embedding's input `source` (its
+# seurat_input): the same columns of the same reduction, or the same features of the same
+# assay's scaled data.
+seurat_new_cells <- function(X_new, source, arg = "X_new") {
+  require_seurat(arg)
+  if (is.null(source)) {
+    nembed_abort(sprintf("`%s` is a Seurat object, but the embedding was not made from one (its record has no `seurat_input`), so which columns to use is unknown; give `%s` as a matrix.",
+                         arg, arg), "type", arg)
+  }
+  cells <- colnames(X_new)
+  if (identical(source$type, "reduction")) {
+    if (!source$reduction %in% SeuratObject::Reductions(X_new)) {
+      nembed_abort(sprintf("`%s` has no reduction \"%s\", which the model was trained on. The new cells must be in the same space (e.g. projected onto the training PCA).",
+                           arg, source$reduction), "value", arg)
+    }
+    E <- SeuratObject::Embeddings(X_new[[source$reduction]])
+    if (ncol(E) < max(source$dims)) {
+      nembed_abort(sprintf("`%s`: reduction \"%s\" has %d columns; the model was trained on dims %s.",
+                           arg, source$reduction, ncol(E),
+                           paste(range(source$dims), collapse = " to ")), "size", arg)
+    }
+    m <- E[match(cells, rownames(E)), source$dims, drop = FALSE]
+  } else {
+    if (!source$assay %in% SeuratObject::Assays(X_new)) {
+      nembed_abort(sprintf("`%s` has no assay \"%s\", which the model was trained on.", arg,
+                           source$assay), "value", arg)
+    }
+    a <- seurat_scaled_data(X_new, source$assay)
+    rows <- match(source$features, rownames(a))
+    if (anyNA(rows)) {
+      missing <- source$features[is.na(rows)]
+      nembed_abort(sprintf("The scaled data of assay \"%s\" of `%s` lack %d of the %d features the model was trained on (e.g. %s); run Seurat::ScaleData() with them.",
+                           source$assay, arg, length(missing), length(source$features),
+                           paste(utils::head(missing, 3), collapse = ", ")), "size", arg)
+    }
+    m <- as.matrix(Matrix::t(a[rows, match(cells, colnames(a)), drop = FALSE]))
+  }
+  if (anyNA(rownames(m))) {
+    nembed_abort(sprintf("The stored input of `%s` does not cover every cell.", arg), "value", arg)
+  }
+  dimnames(m) <- list(cells, colnames(m))
+  m
 }
 
 # SeuratObject 5 reads layers; 4 reads slots. LayerData() is looked up at run time: it does not
@@ -281,6 +332,11 @@ embed_fa2.Seurat <- seurat_embed_method("embed_fa2", "fa2", "FA2_")
 #' @method embed_laplacian Seurat
 #' @export
 embed_laplacian.Seurat <- seurat_embed_method("embed_laplacian", "laplacian", "LAPLACIAN_")
+
+#' @rdname nembed_seurat
+#' @method embed_parametric Seurat
+#' @export
+embed_parametric.Seurat <- seurat_embed_method("embed_parametric", "parametric", "PARAMETRIC_")
 
 #' @rdname nembed_seurat
 #' @method embed_pca Seurat

@@ -44,6 +44,20 @@ r_batch_loss <- function(Y, slots, loss, spec) {
   total
 }
 
+# Central differences of f(params) with respect to every entry of params[[l]] (params: a list of
+# weight matrices or of bias vectors), in the shape of params[[l]].
+central_differences <- function(f, params, l, h) {
+  g <- params[[l]]
+  for (q in seq_along(g)) {
+    up <- params
+    down <- params
+    up[[l]][q] <- up[[l]][q] + h
+    down[[l]][q] <- down[[l]][q] - h
+    g[q] <- (f(up) - f(down)) / (2 * h)
+  }
+  g
+}
+
 test_that("the backward pass matches finite differences of the loss, for every loss", {
   set.seed(11)
   sizes <- c(3, 5, 4, 2)
@@ -70,20 +84,8 @@ test_that("the backward pass matches finite differences of the loss, for every l
     f <- function(w, bb) nembed:::parametric_batch_gradient_cpp(X, w, bb, slots, opts)$loss
     h <- 1e-6
     for (l in 1:3) {
-      fd_W <- weights[[l]]
-      for (q in seq_along(weights[[l]])) {
-        wp <- weights; wm <- weights
-        wp[[l]][q] <- wp[[l]][q] + h
-        wm[[l]][q] <- wm[[l]][q] - h
-        fd_W[q] <- (f(wp, biases) - f(wm, biases)) / (2 * h)
-      }
-      fd_b <- biases[[l]]
-      for (q in seq_along(biases[[l]])) {
-        bp <- biases; bm <- biases
-        bp[[l]][q] <- bp[[l]][q] + h
-        bm[[l]][q] <- bm[[l]][q] - h
-        fd_b[q] <- (f(weights, bp) - f(weights, bm)) / (2 * h)
-      }
+      fd_W <- central_differences(function(w) f(w, biases), weights, l, h)
+      fd_b <- central_differences(function(bb) f(weights, bb), biases, l, h)
       scale <- max(1, abs(fd_W), abs(fd_b))
       # The per-pair gradient comes from CnePairLoss in single precision: ~1e-6 relative.
       expect_lt(max(abs(res$weights[[l]] - fd_W)) / scale, 1e-4, label = paste(loss, "W", l))
@@ -231,4 +233,90 @@ test_that("SIGINT stops a long parametric training within 2 s", {
   res <- p$get_result()
   expect_identical(res$outcome, "interrupted")
   expect_lt(as.numeric(difftime(res$caught, sent, units = "secs")), 2)
+})
+
+test_that("a model stored in a SingleCellExperiment places new cells as the data-frame model does", {
+  skip_if_not_installed("SingleCellExperiment")
+  sce <- make_test_sce(n_per = 40)
+  train <- rep(c(TRUE, FALSE), length.out = ncol(sce))
+  new <- sce[, !train]
+  fit <- function(...) embed_parametric(sce[, train], ..., hidden = 16, n_epochs = 5,
+                                        batch_size = 64, n_threads = 1, seed = 1)
+  # The two input paths: 60 genes reduced by a PCA the model replays, and stored PCs.
+  fits <- list(assay = fit(ntop = 60, n_pca = 10), dimred = fit(dimred = "PCA", n_dimred = 6))
+  logcounts <- SummarizedExperiment::assay(new, "logcounts")
+  for (path in names(fits)) {
+    out <- fits[[path]]
+    rec <- embedding_record(out)
+    expect_identical(rec, attr(SingleCellExperiment::reducedDim(out, "PARAMETRIC"),
+                               "nembed_record"), label = path)
+    new_cells <- if (path == "assay") t(logcounts[rec$sce_input$genes, ]) else
+      SingleCellExperiment::reducedDim(new, "PCA")[, 1:6]
+    from_sce <- embed_transform(out, new, n_threads = 1)
+    from_frame <- embed_transform(sce_embedding(out, "PARAMETRIC"), new_cells, n_threads = 1)
+    expect_identical(as.matrix(from_sce), as.matrix(from_frame), label = path)
+    expect_identical(rownames(from_sce), colnames(new), label = path)
+    # The stored model's own forward pass in R (with the genes' PCA on the assay path).
+    expect_equal(unname(as.matrix(from_sce)), unname(r_forward(rec$model, new_cells)),
+                 tolerance = 1e-4, label = path)
+  }
+  expect_identical(dim(embedding_record(fits$assay)$model$input$rotation), c(60L, 10L))
+  # Another stored name is chosen with `name`, or through sce_embedding().
+  two <- embed_parametric(fits$dimred, dimred = "PCA", n_dimred = 3, hidden = 8, n_epochs = 3,
+                          batch_size = 64, n_threads = 1, seed = 2, name = "P3")
+  expect_identical(embedding_record(two, name = "P3")$sce_input$columns, 1:3)
+  expect_identical(as.matrix(embed_transform(sce_embedding(two, "P3"), new, n_threads = 1)),
+                   as.matrix(embed_transform(sce_embedding(two, "P3"),
+                                             SingleCellExperiment::reducedDim(new, "PCA")[, 1:3],
+                                             n_threads = 1)))
+})
+
+test_that("a SingleCellExperiment's model survives saveRDS() into a new R process", {
+  skip_if_not_installed("SingleCellExperiment")
+  skip_if_not_installed("callr")
+  sce <- make_test_sce(n_per = 30)
+  train <- rep(c(TRUE, FALSE), length.out = ncol(sce))
+  out <- embed_parametric(sce[, train], ntop = 50, n_pca = 8, hidden = 16, n_epochs = 5,
+                          batch_size = 64, n_threads = 1, seed = 4)
+  f <- tempfile(fileext = ".rds")
+  on.exit(unlink(f), add = TRUE)
+  saveRDS(list(out = out, new = sce[, !train]), f)
+  here <- as.matrix(embed_transform(out, sce[, !train], n_threads = 1))
+  there <- callr::r(function(f) {
+    saved <- readRDS(f)
+    as.matrix(nembed::embed_transform(saved$out, saved$new, n_threads = 1))
+  }, args = list(f = f), libpath = .libPaths())
+  expect_identical(there, here)
+})
+
+test_that("new cells without the model's input give classed errors naming the argument", {
+  skip_if_not_installed("SingleCellExperiment")
+  sce <- make_test_sce(n_per = 20)
+  fit <- function(...) embed_parametric(sce, ..., hidden = 8, n_epochs = 2, batch_size = 32,
+                                        n_threads = 1, seed = 1)
+  on_pcs <- fit(dimred = "PCA", n_dimred = 6)
+  on_genes <- fit(ntop = 40, n_pca = 5)
+  no_pca <- sce
+  SingleCellExperiment::reducedDim(no_pca, "PCA") <- NULL
+  err <- expect_error(embed_transform(on_pcs, no_pca), class = "nembed_error_value")
+  expect_identical(err$arg, "X_new")
+  few_pcs <- sce
+  SingleCellExperiment::reducedDim(few_pcs, "PCA") <- SingleCellExperiment::reducedDim(sce, "PCA")[, 1:4]
+  err <- expect_error(embed_transform(on_pcs, few_pcs), class = "nembed_error_size")
+  expect_identical(err$arg, "X_new")
+  genes <- embedding_record(on_genes)$sce_input$genes
+  err <- expect_error(embed_transform(on_genes, sce[setdiff(rownames(sce), genes[1:2]), ]),
+                      class = "nembed_error_size")
+  expect_identical(err$arg, "X_new")
+  expect_match(conditionMessage(err), genes[1], fixed = TRUE)
+  # A model trained on a matrix does not know which columns of an object to use.
+  plain <- embed_parametric(SingleCellExperiment::reducedDim(sce, "PCA"), hidden = 8,
+                            n_epochs = 2, batch_size = 32, n_threads = 1, seed = 1)
+  err <- expect_error(embed_transform(plain, sce), class = "nembed_error_type")
+  expect_identical(err$arg, "X_new")
+  # No stored parametric model, or an unknown name.
+  err <- expect_error(embed_transform(sce, sce), class = "nembed_error_value")
+  expect_identical(err$arg, "embedding")
+  err <- expect_error(embedding_record(on_pcs, name = "NOPE"), class = "nembed_error_value")
+  expect_identical(err$arg, "name")
 })

@@ -225,8 +225,8 @@ test_that("bad Seurat input gives classed errors naming the argument", {
   expect_seurat_error(embed_umap(unscaled, reduction = NULL), "value", "reduction")
   # no cells
   empty <- seurat_without_cells()
-  for (f in list(embed_tsne, embed_umap, embed_contrastive, embed_fa2, embed_laplacian,
-                 embed_pca, embed_spectrum, knn_graph)) {
+  for (f in list(embed_tsne, embed_umap, embed_contrastive, embed_parametric, embed_fa2,
+                 embed_laplacian, embed_pca, embed_spectrum, knn_graph)) {
     expect_seurat_error(f(empty), "size", "X")
   }
   expect_seurat_error(embed_wasserstein(empty, "groups"), "size", "X")
@@ -243,6 +243,90 @@ test_that("bad Seurat input gives classed errors naming the argument", {
   expect_error(embed_umap(SeuratObject::Embeddings(obj, "pca"), dims = 1:5),
                class = "nembed_error_type")
   expect_identical(obj, before)
+})
+
+test_that("embed_parametric stores its model in a DimReduc; the object places new cells as the matrix model", {
+  skip_if_not_installed("SeuratObject")
+  obj <- pbmc_small_object()
+  pcs <- SeuratObject::Embeddings(obj, "pca")
+  train <- rep(c(TRUE, TRUE, FALSE), length.out = ncol(obj))
+  new <- obj[, colnames(obj)[!train]]
+  args <- list(hidden = 16, n_epochs = 5, batch_size = 64, n_threads = 1, seed = 1)
+  out <- do.call(embed_parametric, c(list(obj[, colnames(obj)[train]], dims = 1:10), args))
+  ref <- do.call(embed_parametric, c(list(pcs[train, 1:10]), args))
+  dr <- out[["parametric"]]
+  expect_identical(SeuratObject::Key(dr), "PARAMETRIC_")
+  E <- SeuratObject::Embeddings(dr)
+  expect_identical(dimnames(E), list(colnames(obj)[train], paste0("PARAMETRIC_", 1:2)))
+  expect_equal(unname(E), unname(as.matrix(ref)))
+  rec <- embedding_record(dr)
+  expect_identical(rec$model, embedding_record(ref)$model)
+  expect_identical(embedding_record(out), rec)  # the object: its "parametric" reduction
+  # New cells from the object = from the stored embedding's data frame = from the matrix model.
+  placed <- as.matrix(embed_transform(out, new, n_threads = 1))
+  expect_identical(rownames(placed), colnames(new))
+  expect_identical(placed, as.matrix(embed_transform(seurat_embedding(out, "parametric"),
+                                                     pcs[!train, 1:10], n_threads = 1)))
+  expect_identical(placed, as.matrix(embed_transform(ref, pcs[!train, 1:10], n_threads = 1)))
+  # The assay path: the same features' scaled data, through the PCA stored in the model.
+  on_assay <- do.call(embed_parametric, c(list(obj[, colnames(obj)[train]], reduction = NULL,
+                                               n_pca = 5), args))
+  rec <- embedding_record(on_assay)
+  expect_identical(dim(rec$model$input$rotation), c(length(rec$seurat_input$features), 5L))
+  scaled <- nembed:::seurat_scaled_data(obj, "RNA")
+  expect_identical(as.matrix(embed_transform(on_assay, new, n_threads = 1)),
+                   as.matrix(embed_transform(seurat_embedding(on_assay, "parametric"),
+                                             t(scaled[rec$seurat_input$features, !train]),
+                                             n_threads = 1)))
+})
+
+test_that("a Seurat object's parametric model survives saveRDS() into a new R process", {
+  skip_if_not_installed("SeuratObject")
+  skip_if_not_installed("callr")
+  obj <- pbmc_small_object()
+  train <- rep(c(TRUE, FALSE), length.out = ncol(obj))
+  out <- embed_parametric(obj[, colnames(obj)[train]], dims = 1:10, hidden = 16, n_epochs = 5,
+                          batch_size = 64, n_threads = 1, seed = 3)
+  new <- obj[, colnames(obj)[!train]]
+  f <- tempfile(fileext = ".rds")
+  on.exit(unlink(f), add = TRUE)
+  saveRDS(list(out = out, new = new), f)
+  here <- as.matrix(embed_transform(out, new, n_threads = 1))
+  there <- callr::r(function(f) {
+    saved <- readRDS(f)
+    as.matrix(nembed::embed_transform(saved$out, saved$new, n_threads = 1))
+  }, args = list(f = f), libpath = .libPaths())
+  expect_identical(there, here)
+})
+
+test_that("new cells without the parametric model's input give classed errors naming X_new", {
+  skip_if_not_installed("SeuratObject")
+  obj <- pbmc_small_object()
+  pcs <- SeuratObject::Embeddings(obj, "pca")
+  fit <- function(...) embed_parametric(obj, ..., hidden = 8, n_epochs = 2, batch_size = 32,
+                                        n_threads = 1, seed = 1)
+  on_pcs <- fit(dims = 1:10)
+  no_pca <- obj
+  no_pca[["pca"]] <- NULL
+  expect_seurat_error(embed_transform(on_pcs, no_pca), "value", "X_new")
+  few_pcs <- obj
+  few_pcs[["pca"]] <- SeuratObject::CreateDimReducObject(embeddings = pcs[, 1:6], key = "PC_",
+                                                         assay = "RNA")
+  expect_seurat_error(embed_transform(on_pcs, few_pcs), "size", "X_new")
+  on_assay <- fit(reduction = NULL)
+  features <- embedding_record(on_assay)$seurat_input$features
+  fewer <- obj
+  assay <- fewer[["RNA"]]
+  methods::slot(assay, "scale.data") <- assay@scale.data[setdiff(rownames(assay@scale.data),
+                                                                 features[1]), ]
+  fewer@assays$RNA <- assay
+  err <- expect_seurat_error(embed_transform(on_assay, fewer), "size", "X_new")
+  expect_match(conditionMessage(err), features[1], fixed = TRUE)
+  plain <- embed_parametric(pcs[, 1:10], hidden = 8, n_epochs = 2, batch_size = 32,
+                            n_threads = 1, seed = 1)
+  expect_seurat_error(embed_transform(plain, obj), "type", "X_new")
+  expect_seurat_error(embed_transform(obj, obj), "value", "embedding")  # no "parametric"
+  expect_seurat_error(embedding_record(on_pcs, name = "umap"), "value", "name")
 })
 
 test_that("seurat_embedding of a reduction nembed did not make still converts", {
