@@ -158,15 +158,9 @@ test_that("a saved model places new points in a new R process", {
   skip_if_not_installed("callr")
   d <- parametric_blobs(n_per = 30)
   emb <- embed_parametric(d$X, hidden = 16, n_epochs = 5, batch_size = 64, n_threads = 1, seed = 1)
-  f <- tempfile(fileext = ".rds")
-  on.exit(unlink(f))
-  saveRDS(emb, f)
   Xn <- d$X[1:7, ] + 0.1
-  here <- as.matrix(embed_transform(emb, Xn, n_threads = 1))
-  there <- callr::r(function(f, Xn) {
-    as.matrix(nembed::embed_transform(readRDS(f), Xn, n_threads = 1))
-  }, args = list(f = f, Xn = Xn), libpath = .libPaths())
-  expect_identical(there, here)
+  expect_identical(transform_in_new_process(emb, Xn),
+                   as.matrix(embed_transform(emb, Xn, n_threads = 1)))
 })
 
 test_that("bad input gives classed errors naming the argument", {
@@ -278,15 +272,8 @@ test_that("a SingleCellExperiment's model survives saveRDS() into a new R proces
   train <- rep(c(TRUE, FALSE), length.out = ncol(sce))
   out <- embed_parametric(sce[, train], ntop = 50, n_pca = 8, hidden = 16, n_epochs = 5,
                           batch_size = 64, n_threads = 1, seed = 4)
-  f <- tempfile(fileext = ".rds")
-  on.exit(unlink(f), add = TRUE)
-  saveRDS(list(out = out, new = sce[, !train]), f)
-  here <- as.matrix(embed_transform(out, sce[, !train], n_threads = 1))
-  there <- callr::r(function(f) {
-    saved <- readRDS(f)
-    as.matrix(nembed::embed_transform(saved$out, saved$new, n_threads = 1))
-  }, args = list(f = f), libpath = .libPaths())
-  expect_identical(there, here)
+  expect_identical(transform_in_new_process(out, sce[, !train]),
+                   as.matrix(embed_transform(out, sce[, !train], n_threads = 1)))
 })
 
 test_that("new cells without the model's input give classed errors naming the argument", {
