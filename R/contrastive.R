@@ -55,7 +55,8 @@
 #' of the reference). Batches run on one thread unless they hold at least 65,536 pair terms
 #' (pairs x (1 + negatives)), where the pairs are split over `n_threads` threads; either way the
 #' result is the same for the same `seed` whatever `n_threads` is. [embed_transform()] places new
-#' points with the same loss by head-only SGD against the fixed embedding.
+#' points with the same loss, batches and schedule against the fixed embedding (only the new
+#' points move).
 #'
 #' @inheritParams embed_umap
 #' @param loss `"neg"`, `"nce"`, `"infonce"` or `"umap"`.
@@ -148,7 +149,7 @@ embed_contrastive.default <- function(X, loss = c("neg", "nce", "infonce", "umap
       r <- core_call(contrastive_sgd_cpp(ini$Y, W, list(
         loss = loss, n_epochs = n_epochs, n_early = n_early, spec = spec, spec_early = spec_early,
         log_z0 = 0, n_negatives = m, batch_size = batch_size, learning_rate = learning_rate,
-        seed = seed %% 2^53, n_threads = n_threads, verbose = verbose)))
+        seed = seed, n_threads = n_threads, verbose = verbose)))
       c_final <- if (loss %in% c("neg", "nce")) r$c else NA_real_
       list(Y = r$Y,
            params = list(loss = loss, s = s, Zbar = Zbar, n_negatives = m, k = k,
