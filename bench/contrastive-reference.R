@@ -44,6 +44,7 @@ runs <- list(
   infonce_m50 = function() ec(loss = "infonce", n_negatives = 50),
   infonce_m200 = function() ec(loss = "infonce", n_negatives = 200),
   neg_zbar_tsne = function() ec(loss = "neg", Zbar = tsne_zbar()),
+  neg_zbar_tsne_m50 = function() ec(loss = "neg", Zbar = tsne_zbar(), n_negatives = 50),
   neg_s0_1500 = function() ec(loss = "neg", s = 0, n_epochs = 1500),
   # The paper's protocol: two runs, each with its own learning-rate decay (250 epochs at c = 1,
   # then 500 at the target), where embed_contrastive decays once over 750.
