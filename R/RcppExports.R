@@ -25,6 +25,14 @@ contrastive_batch_gradient_cpp <- function(Y, heads, tails, slots, loss, spec, n
     .Call(`_nembed_contrastive_batch_gradient_cpp`, Y, heads, tails, slots, loss, spec, n_threads)
 }
 
+contrastive_transform_cpp <- function(ref, Y0, nbr, noise, options) {
+    .Call(`_nembed_contrastive_transform_cpp`, ref, Y0, nbr, noise, options)
+}
+
+contrastive_transform_gradient_cpp <- function(Y, ref, heads, tails, pool, slots, loss, spec, n_threads) {
+    .Call(`_nembed_contrastive_transform_gradient_cpp`, Y, ref, heads, tails, pool, slots, loss, spec, n_threads)
+}
+
 forceatlas2_cpp <- function(Y, W, options) {
     .Call(`_nembed_forceatlas2_cpp`, Y, W, options)
 }

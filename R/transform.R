@@ -19,13 +19,20 @@
 #'   sampled in proportion to its membership and pulls the new point only, and the negatives are
 #'   drawn from the reference points. As in uwot and umap-learn, `n_epochs` defaults to a third of
 #'   the embedding's epochs and the learning rate to a quarter of its learning rate.
-#' * **Contrastive embeddings** ([embed_contrastive()]): the same SGD with the embedding's loss on
-#'   the binary edges to the `k` nearest reference points (start at their mean): `"neg"` and
-#'   `"nce"` with the embedding's final normalisation constant `c` (NCE's learnt one, now held
-#'   fixed), `"infonce"` with its exaggeration, `"umap"` with `a = b = 1`.
+#' * **Contrastive embeddings** ([embed_contrastive()]): the embedding's mini-batch SGD with its
+#'   loss (`"neg"` and `"nce"` with the embedding's final normalisation constant `c`, NCE's learnt
+#'   one now held fixed; `"infonce"` with its exaggeration; `"umap"` with `a = b = 1`), batch size
+#'   and number of negatives. The pairs are the binary edges from each new point to its `k`
+#'   nearest reference points (start at their mean); every epoch they are shuffled and cut into
+#'   batches; each batch draws its negatives from a pool of reference points sampled in proportion
+#'   to their degree in the embedding's graph (as the embedding's batches are); each new point's
+#'   summed gradient is clipped to \[-4, 4\] and applied at the learning rate
+#'   `learning_rate (1 - epoch / n_epochs)`. Only the new points move.
 #'
-#' The SGD (UMAP and contrastive) runs over fixed blocks of new points with one random stream per
-#' block and epoch, so the result is identical for a given `seed` whatever `n_threads` is; the
+#' The UMAP SGD runs over fixed blocks of new points with one random stream per block and epoch;
+#' the contrastive one draws its shuffle, negatives and pools on the calling thread and adds the
+#' pairs' gradients in pair order. Either way the result is identical for a given `seed` whatever
+#' `n_threads` is; the
 #' default seed is the embedding's own, so transforming the same points twice gives the same
 #' coordinates, in this R session or another. The t-SNE transform has no randomness.
 #'
@@ -173,8 +180,8 @@ tsne_transform <- function(rec, ref, Yref, Xq, k, learning_rate, n_threads, verb
                      init = Y0))
 }
 
-# UMAP and contrastive embeddings: SGD of the new points against the fixed reference (see
-# sgd_transform_cpp), with the embedding's loss.
+# UMAP and contrastive embeddings: SGD of the new points against the fixed reference, with the
+# embedding's loss (UMAP: sgd_transform_cpp; contrastive: contrastive_transform_cpp).
 sgd_transform <- function(rec, ref, Yref, Xq, k, learning_rate, n_threads, verbose, n_epochs,
                           seed) {
   p <- rec$params
@@ -193,25 +200,30 @@ sgd_transform <- function(rec, ref, Yref, Xq, k, learning_rate, n_threads, verbo
     rowSums(W * matrix(Yref[nn$idx, c], nrow = nrow(Xq))) / rowSums(W)
   }, numeric(nrow(Xq)))
   Y0 <- matrix(Y0, nrow = nrow(Xq))
-  # The loss: UMAP's with the embedding's a and b (one pull per sampled edge, as uwot's and
-  # umap-learn's transform: the reference end does not move), or the contrastive one.
-  loss <- if (umap) {
-    list(code = 3L, a = p$a, b = p$b, c = 1, rho = 1, negatives = p$n_negatives %||% p$negative_sample_rate,
-         fixed = FALSE)
-  } else {
-    list(code = c(neg = 0L, nce = 1L, infonce = 2L, umap = 3L)[[p$loss]], a = 1, b = 1,
-         c = if (is.na(rec$c)) 1 else rec$c, rho = if (is.na(rec$rho)) 1 else rec$rho,
-         negatives = p$n_negatives, fixed = TRUE)
-  }
   Y <- Y0
   if (n_epochs > 0) {
     tsmessage(rec$method, " transform: ", nrow(Xq), " points, ", n_epochs, " epochs",
               verbose = verbose)
-    Y <- core_call(sgd_transform_cpp(Yref, Y0, nn$idx, W, list(
-      loss = c("neg", "nce", "infonce", "umap")[[loss$code + 1L]], a = loss$a, b = loss$b,
-      attraction_weight = 1, c = loss$c, rho = loss$rho, n_epochs = n_epochs,
-      negative_rate = loss$negatives, fixed_negatives = loss$fixed, learning_rate = learning_rate,
-      seed = seed %% 2^53, n_threads = n_threads, verbose = verbose)))
+    Y <- if (umap) {
+      # UMAP's loss with the embedding's a and b (one pull per sampled edge, as uwot's and
+      # umap-learn's transform: the reference end does not move).
+      core_call(sgd_transform_cpp(Yref, Y0, nn$idx, W, list(
+        a = p$a, b = p$b, attraction_weight = 1, n_epochs = n_epochs,
+        negative_rate = p$n_negatives %||% p$negative_sample_rate, learning_rate = learning_rate,
+        seed = seed, n_threads = n_threads, verbose = verbose)))
+    } else {
+      # The embedding's loss, batches and schedule (contrastive_transform_cpp): NEG and NCE with
+      # the final c (NCE's learnt one, now fixed), InfoNCE with its exaggeration. Negatives come
+      # from reference points drawn in proportion to their degree in the embedding's graph, as
+      # the embedding's batches draw them (uniformly when the record has no graph).
+      G <- rec$graph
+      noise <- if (inherits(G, "dgCMatrix") && nrow(G) == n_ref) G@i + 1L else seq_len(n_ref)
+      spec <- switch(p$loss, neg = , nce = rec$c, infonce = rec$rho, umap = 1)
+      core_call(contrastive_transform_cpp(Yref, Y0, nn$idx, noise, list(
+        loss = p$loss, spec = spec, n_epochs = n_epochs, n_negatives = p$n_negatives,
+        batch_size = p$batch_size %||% 1024L, learning_rate = learning_rate, seed = seed,
+        n_threads = n_threads, verbose = verbose)))
+    }
   }
   list(Y = Y, t_knn = nn$time,
        record = list(method = paste0(rec$method, "_transform"),

@@ -22,18 +22,7 @@ methods <- list(
 only <- Sys.getenv("NEMBED_BENCH_METHODS")
 if (nzchar(only)) methods <- methods[strsplit(only, ",")[[1]]]
 
-tightness <- function(Y, k = 10, n_sample = 2000) {
-  g <- knn_graph(Y, k = k, method = "exact", n_threads = 2)
-  idx <- if (nrow(Y) > n_sample) round(seq(1, nrow(Y), length.out = n_sample)) else seq_len(nrow(Y))
-  stats::median(g$dist[, k]) / stats::median(stats::dist(Y[idx, ]))
-}
-partition_sum <- function(Y, n_sample = 2000) {
-  n <- nrow(Y)
-  rows <- if (n > 5000) floor((seq_len(n_sample) - 1) * n / n_sample) + 1 else seq_len(n)
-  s <- 0
-  for (i in rows) s <- s + sum(1 / (1 + colSums((t(Y) - Y[i, ])^2))) - 1
-  s * n / length(rows)
-}
+source("bench/contrastive-measures.R")
 
 rows <- list()
 for (n in sizes) {

@@ -91,6 +91,40 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// contrastive_transform_cpp
+Rcpp::NumericMatrix contrastive_transform_cpp(Rcpp::NumericMatrix ref, Rcpp::NumericMatrix Y0, Rcpp::IntegerMatrix nbr, Rcpp::IntegerVector noise, Rcpp::List options);
+RcppExport SEXP _nembed_contrastive_transform_cpp(SEXP refSEXP, SEXP Y0SEXP, SEXP nbrSEXP, SEXP noiseSEXP, SEXP optionsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type ref(refSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type Y0(Y0SEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerMatrix >::type nbr(nbrSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type noise(noiseSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type options(optionsSEXP);
+    rcpp_result_gen = Rcpp::wrap(contrastive_transform_cpp(ref, Y0, nbr, noise, options));
+    return rcpp_result_gen;
+END_RCPP
+}
+// contrastive_transform_gradient_cpp
+Rcpp::NumericMatrix contrastive_transform_gradient_cpp(Rcpp::NumericMatrix Y, Rcpp::NumericMatrix ref, Rcpp::IntegerVector heads, Rcpp::IntegerVector tails, Rcpp::IntegerVector pool, Rcpp::IntegerMatrix slots, std::string loss, double spec, int n_threads);
+RcppExport SEXP _nembed_contrastive_transform_gradient_cpp(SEXP YSEXP, SEXP refSEXP, SEXP headsSEXP, SEXP tailsSEXP, SEXP poolSEXP, SEXP slotsSEXP, SEXP lossSEXP, SEXP specSEXP, SEXP n_threadsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type Y(YSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type ref(refSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type heads(headsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type tails(tailsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type pool(poolSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerMatrix >::type slots(slotsSEXP);
+    Rcpp::traits::input_parameter< std::string >::type loss(lossSEXP);
+    Rcpp::traits::input_parameter< double >::type spec(specSEXP);
+    Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
+    rcpp_result_gen = Rcpp::wrap(contrastive_transform_gradient_cpp(Y, ref, heads, tails, pool, slots, loss, spec, n_threads));
+    return rcpp_result_gen;
+END_RCPP
+}
 // forceatlas2_cpp
 Rcpp::NumericMatrix forceatlas2_cpp(Rcpp::NumericMatrix Y, SEXP W, Rcpp::List options);
 RcppExport SEXP _nembed_forceatlas2_cpp(SEXP YSEXP, SEXP WSEXP, SEXP optionsSEXP) {
@@ -409,6 +443,8 @@ static const R_CallMethodDef CallEntries[] = {
     {"_nembed_umap_memberships_cpp", (DL_FUNC) &_nembed_umap_memberships_cpp, 2},
     {"_nembed_contrastive_sgd_cpp", (DL_FUNC) &_nembed_contrastive_sgd_cpp, 3},
     {"_nembed_contrastive_batch_gradient_cpp", (DL_FUNC) &_nembed_contrastive_batch_gradient_cpp, 7},
+    {"_nembed_contrastive_transform_cpp", (DL_FUNC) &_nembed_contrastive_transform_cpp, 5},
+    {"_nembed_contrastive_transform_gradient_cpp", (DL_FUNC) &_nembed_contrastive_transform_gradient_cpp, 9},
     {"_nembed_forceatlas2_cpp", (DL_FUNC) &_nembed_forceatlas2_cpp, 3},
     {"_nembed_knn_dense_cpp", (DL_FUNC) &_nembed_knn_dense_cpp, 2},
     {"_nembed_knn_sparse_cpp", (DL_FUNC) &_nembed_knn_sparse_cpp, 2},

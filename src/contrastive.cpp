@@ -76,3 +76,81 @@ Rcpp::List contrastive_batch_gradient_cpp(Rcpp::NumericMatrix Y, Rcpp::IntegerVe
   return Rcpp::List::create(Rcpp::Named("gradient") = G, Rcpp::Named("dlogz") = dz);
   NEMBED_GLUE_END
 }
+
+// Places m new points (Y0, m x dim) into a finished contrastive embedding `ref` (n x dim), which
+// does not move, by contrastive_transform_sgd: the pairs are each new point's edges to its
+// reference neighbours nbr (m x k, 1-based); noise (1-based reference rows, one per directed edge
+// of the embedding's graph) is what each batch's pool of negatives is drawn from. options: loss
+// ("neg", "nce" (its learnt c, held fixed), "infonce", "umap"), spec (c or rho), n_epochs,
+// n_negatives, batch_size, learning_rate, seed, n_threads, verbose.
+// [[Rcpp::export]]
+Rcpp::NumericMatrix contrastive_transform_cpp(Rcpp::NumericMatrix ref, Rcpp::NumericMatrix Y0,
+                                              Rcpp::IntegerMatrix nbr, Rcpp::IntegerVector noise,
+                                              Rcpp::List options) {
+  NEMBED_GLUE_BEGIN
+  OptionReader opt(options);
+  CneOptions par;
+  opt.read_enum("loss", par.kind, loss_names);
+  if (par.kind == LossKind::nce) par.kind = LossKind::neg;  // the learnt c, now fixed
+  par.label = "transform";
+  opt.read("spec", par.spec, "n_epochs", par.n_epochs, "n_negatives", par.n_negatives,
+           "batch_size", par.batch_size, "learning_rate", par.learning_rate, "seed", par.seed);
+  par.spec_early = par.spec;
+  GlueRun run(opt);
+  const std::size_t m = Y0.nrow(), k = nbr.ncol(), n = ref.nrow();
+  const int d = Y0.ncol();
+  std::vector<int> heads(m * k), tails(m * k), nz(noise.size());
+  for (std::size_t i = 0; i < m; ++i)
+    for (std::size_t j = 0; j < k; ++j) {
+      heads[i * k + j] = static_cast<int>(i);
+      tails[i * k + j] = nbr(i, j) - 1;
+    }
+  for (R_xlen_t e = 0; e < noise.size(); ++e) nz[e] = noise[e] - 1;
+  for (int t : tails)
+    if (t < 0 || static_cast<std::size_t>(t) >= n) throw std::invalid_argument("`nbr` out of range");
+  for (int p : nz)
+    if (p < 0 || static_cast<std::size_t>(p) >= n) throw std::invalid_argument("`noise` out of range");
+  std::vector<float> y = rowmajor<float>(Y0);
+  const std::vector<float> fixed = rowmajor<float>(ref);
+  if (d == 2) contrastive_transform_sgd<2>(y, fixed, d, heads, tails, nz, par, run.exec, run.control);
+  else contrastive_transform_sgd<0>(y, fixed, d, heads, tails, nz, par, run.exec, run.control);
+  return to_matrix(y, m, d);
+  NEMBED_GLUE_END
+}
+
+// Test hook: the summed gradient of one transform batch on the new points Y (m x dim; zero where
+// the batch does not reach), before clipping. heads: 1-based rows of Y; tails: 1-based rows of
+// ref; pool: 2b 1-based rows of ref; slots: b x m_eff 1-based slots into pool.
+// [[Rcpp::export]]
+Rcpp::NumericMatrix contrastive_transform_gradient_cpp(Rcpp::NumericMatrix Y, Rcpp::NumericMatrix ref,
+                                                       Rcpp::IntegerVector heads,
+                                                       Rcpp::IntegerVector tails,
+                                                       Rcpp::IntegerVector pool,
+                                                       Rcpp::IntegerMatrix slots, std::string loss,
+                                                       double spec, int n_threads) {
+  NEMBED_GLUE_BEGIN
+  RcppParallelExecutor exec(n_threads);
+  const std::size_t m = Y.nrow(), b = heads.size();
+  const int d = Y.ncol(), me = slots.ncol();
+  std::vector<int> h(b), t(b), pl(pool.size()), sl(b * me);
+  for (std::size_t r = 0; r < b; ++r) {
+    h[r] = heads[r] - 1;
+    t[r] = tails[r] - 1;
+    for (int q = 0; q < me; ++q) sl[r * me + q] = slots(r, q) - 1;
+  }
+  for (R_xlen_t s = 0; s < pool.size(); ++s) pl[s] = pool[s] - 1;
+  std::vector<float> y = rowmajor<float>(Y);
+  const std::vector<float> fixed = rowmajor<float>(ref);
+  CnePairLoss L;
+  L.kind = enum_from_name(loss_names, loss, "loss");
+  L.spec = spec;
+  CneTransformWork w;
+  w.G.assign(m * d, 0.0f);
+  w.stamp.assign(m, 0u);
+  cne_transform_batch_gradient<0>(y, fixed, d, h.data(), t.data(), b, pl.data(), sl, me, L, w, exec);
+  Rcpp::NumericMatrix G(m, d);
+  for (int p : w.touched)
+    for (int k = 0; k < d; ++k) G(p, k) = w.G[static_cast<std::size_t>(p) * d + k];
+  return G;
+  NEMBED_GLUE_END
+}

@@ -45,15 +45,15 @@ ref_cne_batch_loss <- function(Y, heads, tails, slots, loss, spec, log_z = 0, ep
   }
 }
 
-# The same batch's gradient on the points (n x D, before clipping) and d loss / d log Z, from the
-# derivatives of each term (ALGORITHMS.md 5.3), each term acting on both of its points.
-ref_cne_batch_gradient <- function(Y, heads, tails, slots, loss, spec, log_z = 0, eps = 1,
-                                   temperature = 0.5, m_nce = ncol(slots)) {
+# The same batch's gradient on the points it involves, before clipping, and d loss / d log Z, from
+# the derivatives of each term (ALGORITHMS.md 5.3), each term acting on both of its points:
+# list(points = the distinct points, gradient = their summed gradients (one row each), dlogz).
+# pool: the points the slots index (the batch's heads, then its tails, unless given).
+ref_cne_batch_terms <- function(Y, heads, tails, slots, loss, spec, log_z = 0, eps = 1,
+                                temperature = 0.5, m_nce = ncol(slots), pool = c(heads, tails)) {
   b <- length(heads)
-  pts <- c(heads, tails)
+  pts <- pool
   nbp <- cbind(tails, matrix(pts[slots], b))        # points of the positive and the negatives
-  L <- ncol(nbp)
-  G <- matrix(0, nrow(Y), ncol(Y))
   U <- lapply(seq_len(ncol(Y)), function(k) Y[heads, k] - matrix(Y[nbp, k], b))  # y_head - y_l
   d2 <- Reduce(`+`, lapply(U, function(u) u^2))
   pos <- col(d2) == 1
@@ -75,19 +75,23 @@ ref_cne_batch_gradient <- function(Y, heads, tails, slots, loss, spec, log_z = 0
     S <- rowSums(pmin(pmax(ph, 1e-4), 1))
     coef <- temperature * (2 * ph * pos * ok - 2 * ph^2 * ok / (spec * S))
   }
-  for (k in seq_len(ncol(Y))) {
-    t <- coef * U[[k]]                              # gradient on the head from each term
-    G[, k] <- G[, k] + tabulate_sum(heads, rowSums(t), nrow(Y)) -
-      tabulate_sum(as.vector(nbp), as.vector(t), nrow(Y))
-  }
-  list(gradient = G, dlogz = dz)
+  # Each term's gradient on the head is coef u, on the other point -coef u; rowsum() adds the
+  # rows of the same point (groups in order of first appearance, no names round trip).
+  th <- vapply(U, function(u) rowSums(coef * u), numeric(b))
+  tl <- vapply(U, function(u) -as.vector(coef * u), numeric(length(nbp)))
+  who <- c(heads, as.vector(nbp))
+  points <- unique(who)
+  g <- rowsum(rbind(matrix(th, b), matrix(tl, length(nbp))), match(who, points), reorder = FALSE)
+  list(points = points, gradient = unname(g), dlogz = dz)
 }
 
-tabulate_sum <- function(idx, v, n) {
-  out <- numeric(n)
-  s <- rowsum(v, idx)
-  out[as.integer(rownames(s))] <- s[, 1]
-  out
+# The batch gradient on all n points (n x D, zero where the batch does not reach) and d loss / d log Z.
+ref_cne_batch_gradient <- function(Y, heads, tails, slots, loss, spec, log_z = 0, eps = 1,
+                                   temperature = 0.5, m_nce = ncol(slots)) {
+  t <- ref_cne_batch_terms(Y, heads, tails, slots, loss, spec, log_z, eps, temperature, m_nce)
+  G <- matrix(0, nrow(Y), ncol(Y))
+  G[t$points, ] <- t$gradient
+  list(gradient = G, dlogz = t$dlogz)
 }
 
 # The whole optimisation (CNE.fit -> ContrastiveEmbedding.fit -> train): SGD without momentum,
@@ -113,14 +117,47 @@ ref_cne_embed <- function(Y, W, loss, spec, n_epochs, n_early = 0, spec_early = 
       for (s0 in seq(1, E, by = b)) {
         idx <- perm[s0:min(E, s0 + b - 1)]
         slots <- if (length(idx) == b) slots_full else ref_cne_negative_slots(length(idx), m)
-        g <- ref_cne_batch_gradient(Y, heads[idx], tails[idx], slots, loss, sp, log_z,
-                                    m_nce = min(m, 2 * length(idx) - 1))
-        Y <- Y - lr_e * pmin(pmax(g$gradient, -4), 4)
+        g <- ref_cne_batch_terms(Y, heads[idx], tails[idx], slots, loss, sp, log_z,
+                                 m_nce = min(m, 2 * length(idx) - 1))
+        Y[g$points, ] <- Y[g$points, , drop = FALSE] - lr_e * pmin(pmax(g$gradient, -4), 4)
         if (loss == "nce") log_z <- log_z - 0.001 * min(max(g$dlogz, -4), 4)
       }
     }
   })
   list(Y = Y, log_z = log_z)
+}
+
+# Placing new points Ynew into a fixed embedding Yref (nembed's transform, written from the
+# embedding's schedule above): the pairs are each new point's edges to its reference neighbours
+# nbr (m x k); every epoch they are shuffled and cut into batches of `batch_size`; each batch's
+# pool is 2b reference points drawn from `noise` (one entry per directed edge of the embedding's
+# graph: in proportion to the degree); the negative slots are drawn once per epoch; only the new
+# points move, by their clipped summed gradient at lr (1 - epoch / n_epochs).
+ref_cne_transform <- function(Ynew, Yref, nbr, noise, loss, spec, n_epochs, m = 5,
+                              batch_size = 1024, lr = 0.25, seed = 1) {
+  M <- nrow(Ynew)
+  heads <- rep(seq_len(M), ncol(nbr))
+  tails <- M + as.vector(nbr)
+  E <- length(heads)
+  b <- min(batch_size, E)
+  Y <- rbind(Ynew, Yref)
+  withr::with_seed(seed, {
+    for (epoch in seq_len(n_epochs) - 1) {
+      lr_e <- lr * (1 - epoch / n_epochs)
+      perm <- sample.int(E)
+      slots_full <- ref_cne_negative_slots(b, m)
+      for (s0 in seq(1, E, by = b)) {
+        idx <- perm[s0:min(E, s0 + b - 1)]
+        slots <- if (length(idx) == b) slots_full else ref_cne_negative_slots(length(idx), m)
+        pool <- M + noise[sample.int(length(noise), 2 * length(idx), replace = TRUE)]
+        g <- ref_cne_batch_terms(Y, heads[idx], tails[idx], slots, loss, spec, pool = pool)
+        new <- g$points <= M
+        Y[g$points[new], ] <- Y[g$points[new], , drop = FALSE] -
+          lr_e * pmin(pmax(g$gradient[new, , drop = FALSE], -4), 4)
+      }
+    }
+  })
+  Y[seq_len(M), , drop = FALSE]
 }
 
 # Numerical gradient of ref_cne_batch_loss (central differences), to check the derivation.

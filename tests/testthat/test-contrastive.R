@@ -62,6 +62,32 @@ test_that("the batch gradient equals the reference's autograd gradient (derived,
   }
 })
 
+test_that("the transform's batch gradient is the reference's, on the new points only", {
+  set.seed(12)
+  M <- 8
+  n <- 25
+  Ynew <- matrix(rnorm(2 * M, sd = 2), M)
+  Yref <- matrix(rnorm(2 * n, sd = 2), n)
+  for (b in c(10, 3)) for (m in c(5, 30)) {           # m = 30 > 2b - 2: the whole pool
+    heads <- sample.int(M, b, replace = TRUE)
+    tails <- sample.int(n, b, replace = TRUE)
+    pool <- sample.int(n, 2 * b, replace = TRUE)      # reference points only
+    slots <- ref_cne_negative_slots(b, m)
+    for (loss in c("neg", "infonce", "umap")) {
+      spec <- switch(loss, neg = 0.3, infonce = 2, umap = 1)
+      # The reference on the joint layout: its rows of the new points are what moves.
+      ref <- ref_cne_batch_terms(rbind(Ynew, Yref), heads, M + tails, slots, loss, spec,
+                                 pool = M + pool)
+      want <- matrix(0, M, 2)
+      new <- ref$points <= M
+      want[ref$points[new], ] <- ref$gradient[new, ]
+      got <- nembed:::contrastive_transform_gradient_cpp(Ynew, Yref, heads, tails, pool, slots,
+                                                         loss, spec, 2L)
+      expect_equal(got, want, tolerance = 1e-5, info = paste(loss, b, m))
+    }
+  }
+})
+
 test_that("the reference's negatives are other pool slots, all of them in the full-batch case", {
   set.seed(2)
   s <- ref_cne_negative_slots(4, 500)                 # full batch: 2b - 2 = 6 per head

@@ -90,6 +90,49 @@ test_that("a new point at a reference point's exact position lands next to it", 
   }
 })
 
+test_that("the contrastive transform follows the R reference of its batch SGD", {
+  cl <- three_clusters(n_per = 100, dim = 10, sep = 3, seed = 25)
+  test <- seq(4, 300, by = 4)
+  for (loss in c("neg", "infonce")) {
+    emb <- embed_contrastive(cl$X[-test, ], loss = loss, n_epochs = 150, n_threads = 1, seed = 1)
+    rec <- embedding_record(emb)
+    new <- embed_transform(emb, cl$X[test, ], n_threads = 1)
+    Y0 <- embedding_record(new)$init
+    ref <- rec$reference
+    Xq <- cl$X[test, ]
+    if (!is.null(ref$pca)) Xq <- sweep(Xq, 2, ref$pca$center) %*% ref$pca$rotation
+    nbr <- nembed:::knn_query_cpp(ref$data, Xq, list(k = 15L, metric = ref$metric,
+                                                     n_threads = 1L))$idx
+    # The start is the mean of the reference neighbours, as documented.
+    Yref <- unname(as.matrix(emb))
+    expect_equal(Y0[, 1], rowMeans(matrix(Yref[nbr, 1], nrow(Xq))), tolerance = 1e-6)
+    spec <- if (loss == "neg") rec$c else rec$rho
+    want <- ref_cne_transform(Y0, Yref, nbr, rec$graph@i + 1L, loss, spec, n_epochs = 50,
+                              lr = 0.25, seed = 1)
+    got <- unname(as.matrix(new))
+    # Different random streams, the same algorithm: the new points move as far from their start
+    # and land where the reference puts them (against a spread of several units).
+    step <- function(Y) stats::median(sqrt(rowSums((Y - Y0)^2)))
+    expect_equal(step(got), step(want), tolerance = 0.2, info = loss)
+    expect_lt(stats::median(sqrt(rowSums((got - want)^2))), 0.5 * step(want), label = loss)
+    expect_equal(transfer_accuracy(emb, got, cl$labels[-test], cl$labels[test]),
+                 transfer_accuracy(emb, want, cl$labels[-test], cl$labels[test]), tolerance = 0.03)
+  }
+})
+
+test_that("the contrastive transform gives the same points for any number of threads", {
+  cl <- three_clusters(n_per = 100, dim = 10, sep = 3, seed = 26)
+  test <- seq(3, 300, by = 3)
+  # 70 negatives: a batch of 1,024 pairs holds 72,704 pair terms and is split over threads.
+  emb <- embed_contrastive(cl$X[-test, ], loss = "neg", s = 0.5, n_negatives = 70, n_epochs = 6,
+                           n_threads = 2, seed = 3)
+  a <- embed_transform(emb, cl$X[test, ], n_threads = 1)
+  b <- embed_transform(emb, cl$X[test, ], n_threads = 2)
+  expect_identical(as.matrix(a), as.matrix(b))
+  expect_false(isTRUE(all.equal(as.matrix(a), embedding_record(a)$init,
+                                check.attributes = FALSE)))
+})
+
 test_that("an embedding survives saveRDS and a new R session, and transforms identically", {
   skip_if_not_installed("callr")
   cl <- three_clusters(n_per = 60, dim = 8, seed = 22)

@@ -23,9 +23,13 @@
 //    buffers, which the calling thread adds up in pair order. The result therefore does not depend
 //    on the number of threads.
 //
-// 2. `NegSamplingLoss` / `InfoNceLoss` with the edge-sampling SGD of sgd.hpp: only the head moves.
-//    embed_transform() uses them to place new points into a finished embedding, whose points do
-//    not move.
+// 2. `contrastive_transform_sgd` (embed_transform): places new points into a finished embedding
+//    with the same pair loss, batches and schedule. The new points' edges to their k nearest
+//    reference points are the pairs (head: the new point, tail: the reference point); the pool a
+//    batch draws its negatives from is 2b reference points, each the head of a uniformly drawn
+//    directed edge of the embedding's graph (so, as in the embedding's batches, drawn in
+//    proportion to the degree), never a new point. Only the heads move, so new points do not
+//    influence each other and the reference stays where it is.
 //
 // Loss terms per positive pair (i, j) and negatives k, in the numerically stable forms
 // (ALGORITHMS.md 5.2-5.3), with u = y_i - y_j:
@@ -45,95 +49,10 @@
 #include <string>
 #include <vector>
 
+#include "nembed/rng.hpp"
 #include "nembed/sgd.hpp"
 
 namespace nembed {
-
-template <int DIM>
-struct NegSamplingLoss {
-  float c = 1.0f;          // m Zbar / n^2 (NEG) or m Z (NCE)
-  float eps = 1.0f;
-  float clip = 4.0f;
-  int dim = DIM;
-  bool learn_z = false;    // NCE
-  double log_z = 0.0;      // NCE: log Z, c = m Z
-  double m = 5.0;
-  float z_learning_rate = 1.0f;  // per epoch, times the decaying alpha / alpha_0
-
-  void step(float* yi, std::size_t i, const float* yj, const float* snap, std::size_t n, int n_neg,
-            Rng& rng, float alpha, SgdAccumulator& acc) const {
-    const int D = DIM > 0 ? DIM : dim;
-    const float d2 = squared_distance(yi, yj, D);
-    const float eta = 1.0f / (1.0f + c * (d2 + eps));
-    const float ca = -2.0f * c * eta;
-    for (int d = 0; d < D; ++d) yi[d] += alpha * clip4(ca * (yi[d] - yj[d]), clip);
-    double zgrad = 1.0 - eta;
-    repel_negatives(yi, i, snap, n, n_neg, D, rng, alpha, clip, [&](float e2) {
-      const float q2 = e2 + eps;
-      const float en = 1.0f / (1.0f + c * q2);
-      zgrad -= en;
-      return 2.0f * en / q2;
-    });
-    acc.sum += zgrad;
-    acc.count += 1.0;
-  }
-
-  // NCE: one step on log Z per epoch with the mean gradient over the epoch's positive pairs, computed
-  // at the epoch's fixed Z (so it does not depend on scheduling), clipped like the coordinates.
-  void end_epoch(const SgdAccumulator& total, int, float alpha_ratio) {
-    if (!learn_z || total.count <= 0) return;
-    double g = total.sum / total.count;
-    if (g > clip) g = clip;
-    if (g < -clip) g = -clip;
-    log_z -= z_learning_rate * alpha_ratio * g;
-    c = static_cast<float>(m * std::exp(log_z));
-  }
-};
-
-template <int DIM>
-struct InfoNceLoss {
-  float rho = 1.0f;  // exaggeration of the attraction: the repulsive log-sum is scaled by 1/rho
-  float eps = 1.0f;
-  float clip = 4.0f;
-  int dim = DIM;
-
-  void step(float* yi, std::size_t i, const float* yj, const float* snap, std::size_t n, int n_neg,
-            Rng& rng, float alpha, SgdAccumulator&) const {
-    const int D = DIM > 0 ? DIM : dim;
-    const float d2 = squared_distance(yi, yj, D);
-    const float phij = 1.0f / (eps + d2);
-    // First pass: the partition sum S over the positive and the negatives; a copy of the stream
-    // replays the same negatives in the second pass, so no buffer is needed.
-    Rng replay = rng;
-    float S = phij;
-    for (int q = 0; q < n_neg; ++q) {
-      const std::size_t k = static_cast<std::size_t>(rng.below(n));
-      if (k == i) continue;
-      const float* yk = snap + k * D;
-      const float e2 = squared_distance(yi, yk, D);
-      S += 1.0f / (eps + e2);
-    }
-    const float w = 2.0f / (rho * S);
-    float grad[DIM > 0 ? DIM : 16];
-    float* gp = grad;
-    std::vector<float> big;
-    if (DIM <= 0 && D > 16) {
-      big.assign(D, 0.0f);
-      gp = big.data();
-    }
-    for (int d = 0; d < D; ++d) gp[d] = (2.0f * phij - w * phij * phij) * (yi[d] - yj[d]);
-    for (int q = 0; q < n_neg; ++q) {
-      const std::size_t k = static_cast<std::size_t>(replay.below(n));
-      if (k == i) continue;
-      const float* yk = snap + k * D;
-      const float e2 = squared_distance(yi, yk, D);
-      const float ph = 1.0f / (eps + e2);
-      for (int d = 0; d < D; ++d) gp[d] -= w * ph * ph * (yi[d] - yk[d]);
-    }
-    for (int d = 0; d < D; ++d) yi[d] -= alpha * clip4(gp[d], clip);
-  }
-  void end_epoch(const SgdAccumulator&, int, float) {}
-};
 
 // ---- The authors' mini-batch SGD (see the header comment, optimiser 1) --------------------------
 
@@ -446,6 +365,119 @@ CneResult contrastive_batch_sgd(std::vector<float>& Y, int D, const std::vector<
       });
   res.spec = cne_final_spec(opt, b, res.log_z);
   return res;
+}
+
+// ---- Placing new points (see the header comment, optimiser 2) ----------------------------------
+
+// Work buffers of one transform batch.
+struct CneTransformWork {
+  std::vector<float> gh;       // per pair: the head's gradient (D)
+  std::vector<float> G;        // per new point: summed gradient (m x D)
+  std::vector<std::uint32_t> stamp;
+  std::uint32_t now = 0;
+  std::vector<int> touched;    // the new points of the batch, in order of first appearance
+};
+
+// The summed gradient of one transform batch on its heads (new points, rows of Y), accumulated
+// into w.G for the points in w.touched. tails[r]: reference row of pair r's tail; pool (2b
+// reference rows) and nslots (b x m_eff slots into pool) give the negatives. Pairs are computed in
+// fixed blocks (any thread) into per-pair buffers and added up in pair order on the calling thread.
+template <int DIM, class Exec>
+void cne_transform_batch_gradient(const std::vector<float>& Y, const std::vector<float>& ref, int D,
+                                  const int* heads, const int* tails, std::size_t b,
+                                  const int* pool, const std::vector<int>& nslots, int m_eff,
+                                  const CnePairLoss& loss, CneTransformWork& w, const Exec& exec) {
+  const int DD = DIM > 0 ? DIM : D;
+  const std::size_t L = static_cast<std::size_t>(m_eff) + 1;
+  w.gh.resize(b * DD);
+  auto pairs = [&](std::size_t, std::size_t s, std::size_t e) {
+    std::vector<const float*> yl(L);
+    std::vector<float> gl(L * DD);  // the reference points' share, not applied
+    for (std::size_t r = s; r < e; ++r) {
+      yl[0] = ref.data() + static_cast<std::size_t>(tails[r]) * DD;
+      for (int q = 0; q < m_eff; ++q)
+        yl[q + 1] = ref.data() + static_cast<std::size_t>(pool[nslots[r * m_eff + q]]) * DD;
+      loss.gradient<DIM>(Y.data() + static_cast<std::size_t>(heads[r]) * DD, yl.data(), m_eff, DD,
+                         w.gh.data() + r * DD, gl.data());
+    }
+  };
+  if (b * L >= kCneParallelTerms) for_each_block(exec, b, 256, pairs);
+  else pairs(0, 0, b);
+  if (++w.now == 0) {
+    std::fill(w.stamp.begin(), w.stamp.end(), 0u);
+    w.now = 1;
+  }
+  w.touched.clear();
+  for (std::size_t r = 0; r < b; ++r) {
+    const int p = heads[r];
+    float* Gp = w.G.data() + static_cast<std::size_t>(p) * DD;
+    const float* g = w.gh.data() + r * DD;
+    if (w.stamp[p] != w.now) {
+      w.stamp[p] = w.now;
+      w.touched.push_back(p);
+      for (int d = 0; d < DD; ++d) Gp[d] = g[d];
+    } else {
+      for (int d = 0; d < DD; ++d) Gp[d] += g[d];
+    }
+  }
+}
+
+// Moves the new points Y (m x D) against the fixed reference `ref` (n x D) over the pairs
+// heads[e] (new point) -> tails[e] (reference point) for opt.n_epochs epochs of contrastive-ne's
+// schedule (cne_epoch_schedule: shuffled pairs, batches of opt.batch_size, negative slots drawn
+// once per epoch, learning rate lr (1 - epoch / n_epochs), per-point clipping). noise: the
+// reference rows a pool slot is drawn from (one entry per directed edge of the embedding's graph,
+// its head: drawn in proportion to the degree). opt.kind is NEG (NCE's learnt c passed as spec,
+// held fixed), InfoNCE or UMAP.
+template <int DIM, class Exec>
+void contrastive_transform_sgd(std::vector<float>& Y, const std::vector<float>& ref, int D,
+                               const std::vector<int>& heads, const std::vector<int>& tails,
+                               const std::vector<int>& noise, const CneOptions& opt,
+                               const Exec& exec, Control& control) {
+  const int DD = DIM > 0 ? DIM : D;
+  const std::size_t m = Y.size() / static_cast<std::size_t>(DD);
+  const std::size_t E = heads.size();
+  if (E == 0 || noise.empty()) return;
+  CneTransformWork w;
+  w.G.assign(m * DD, 0.0f);
+  w.stamp.assign(m, 0u);
+  std::vector<int> bh, bt, pool;
+  CnePairLoss loss;
+  float lr = opt.learning_rate;
+  int cur_epoch = -1;
+  std::uint64_t batch = 0;
+  const double no_log_z = 0.0;
+  // The pools' own stream, apart from the schedule's Rng(seed, epoch).
+  const std::uint64_t pool_seed = opt.seed ^ 0x6A09E667F3BCC909ULL;
+  const std::size_t b = std::max<std::size_t>(1, std::min(opt.batch_size, E));
+  const std::size_t per_epoch = (E + b - 1) / b;
+  cne_epoch_schedule(
+      E, opt, loss, no_log_z,
+      [&](int epoch, const std::size_t* edges, std::size_t bb, const std::vector<int>& slots, int me) {
+        if (epoch != cur_epoch) {
+          lr = opt.learning_rate *
+               (1.0f - static_cast<float>(epoch) / static_cast<float>(opt.n_epochs));
+          cur_epoch = epoch;
+          batch = 0;
+        }
+        Rng rng(pool_seed, static_cast<std::uint64_t>(epoch) * per_epoch + batch++);
+        pool.resize(2 * bb);
+        for (auto& p : pool) p = noise[rng.below(noise.size())];
+        bh.resize(bb);
+        bt.resize(bb);
+        for (std::size_t r = 0; r < bb; ++r) {
+          bh[r] = heads[edges[r]];
+          bt[r] = tails[edges[r]];
+        }
+        cne_transform_batch_gradient<DIM>(Y, ref, DD, bh.data(), bt.data(), bb, pool.data(), slots,
+                                          me, loss, w, exec);
+        for (int p : w.touched) {
+          float* yp = Y.data() + static_cast<std::size_t>(p) * DD;
+          const float* Gp = w.G.data() + static_cast<std::size_t>(p) * DD;
+          for (int d = 0; d < DD; ++d) yp[d] -= lr * clip4(Gp[d], opt.clip);
+        }
+      },
+      [&](int) { control.check(); });
 }
 
 // The partition sum Z = sum over ordered pairs i != j of phi_ij = 1 / (eps + d_ij^2) of a layout,
