@@ -320,7 +320,7 @@ sce_stored_record <- function(X, name, arg = "name") {
 check_stored_name <- function(name, available, what, arg, as_frame) {
   if (arg == "name") return(check_member(name, available, "name", paste("a", what), "embedding"))
   if (!name %in% available) {
-    nembed_abort(sprintf("`embedding` has no %s \"%s\" (where embed_parametric() stores its model); it has %s. Choose one with embedding_record(embedding, name = ), or pass %s(embedding, name) to embed_transform().",
+    nembed_abort(sprintf("`embedding` has no %s \"%s\" (where embed_parametric() stores its model); it has %s. Choose one with `name` (embed_transform(), embedding_record()) or as %s(embedding, name).",
                          what, name, if (length(available)) paste(sprintf("\"%s\"", available),
                                                                   collapse = ", ") else "none",
                          as_frame), "value", "embedding")

@@ -43,8 +43,9 @@
 #' session can transform new data. Embeddings made from a graph, affinities or a `dist` object
 #' have no reference coordinates and cannot transform new data.
 #'
-#' @param embedding A `nembed_embedding` from [embed_tsne()], [embed_umap()] or
-#'   [embed_contrastive()] (made from data).
+#' @param embedding A `nembed_embedding` from [embed_tsne()], [embed_umap()],
+#'   [embed_contrastive()] (made from data) or [embed_parametric()], or a `SingleCellExperiment` /
+#'   `Seurat` object holding one (see `name`).
 #' @param X_new New data with the same columns as the data the embedding was made from.
 #' @param perplexity t-SNE: perplexity of the new points' affinities (openTSNE uses 5 here: new
 #'   points should attach to their closest reference points).
@@ -59,6 +60,11 @@
 #' @param n_epochs UMAP, contrastive: SGD epochs (0 keeps the initialisation); `NULL` for a third
 #'   of the embedding's epochs.
 #' @param seed UMAP, contrastive: seed of the negative sampling; `NULL` for the embedding's seed.
+#' @param name When `embedding` is a `SingleCellExperiment` or `Seurat` object: the stored
+#'   embedding to extend, a reduced dimension (default `"PARAMETRIC"`) or a reduction (default
+#'   `"parametric"`), e.g. `"TSNE"` / `"tsne"`; `X_new` may then be a single-cell object of new
+#'   cells, read as the embedding's input was (same reduced dimension's columns or the same
+#'   genes/features). See [embedding_record()].
 #' @return A `nembed_embedding` of the new points (one row per row of `X_new`); its record holds
 #'   the parameters used and the initial positions (`init`).
 #' @section Valid ranges: `r range_section("embed_transform")`
@@ -73,10 +79,17 @@
 #' head(embed_transform(um, X[-train, ], n_threads = 1))
 embed_transform <- function(embedding, X_new, perplexity = 5, k = NULL, init_k = 10,
                             n_iter = 250, learning_rate = NULL, momentum = 0.8, max_step_norm = 1,
-                            n_threads = NULL, verbose = FALSE, n_epochs = NULL, seed = NULL) {
+                            n_threads = NULL, verbose = FALSE, n_epochs = NULL, seed = NULL,
+                            name = NULL) {
   t_start <- proc.time()[["elapsed"]]
-  rec <- embedding_record(embedding)
+  if (!is.null(name) && !is_sce(embedding) && !is_seurat(embedding)) {
+    nembed_abort("`name` selects a stored embedding in a SingleCellExperiment or Seurat `embedding`; leave it NULL for a nembed_embedding.",
+                 "value", "name")
+  }
+  rec <- embedding_record(embedding, name)
   if (identical(rec$method, "parametric")) return(parametric_transform(rec, X_new, n_threads))
+  # A single-cell object: its stored coordinates with the record, as a nembed_embedding.
+  embedding <- stored_embedding(embedding, name)
   method <- rec$method %||% "unknown"
   if (!method %in% c("tsne", "umap", "contrastive")) {
     nembed_abort(sprintf("`embedding` must come from embed_tsne(), embed_umap() or embed_contrastive(); embed_transform() does not support \"%s\" embeddings.",
@@ -101,7 +114,7 @@ embed_transform <- function(embedding, X_new, perplexity = 5, k = NULL, init_k =
   }
   rec <- validate_model(rec, "embedding")
   ref <- rec$reference
-  X_new <- as_data_matrix(X_new, "X_new", min_rows = 1L)
+  X_new <- as_data_matrix(new_cells_matrix(X_new, rec), "X_new", min_rows = 1L)
   if (ncol(X_new) != ref$n_input_cols) {
     nembed_abort(sprintf("`X_new` must have %d columns like the reference data; it has %d.",
                          ref$n_input_cols, ncol(X_new)), "size", "X_new")
@@ -230,4 +243,14 @@ sgd_transform <- function(rec, ref, Yref, Xq, k, learning_rate, n_threads, verbo
                      params = list(k = k, n_epochs = n_epochs, learning_rate = learning_rate,
                                    seed = seed, n_threads = n_threads),
                      init = Y0))
+}
+
+# embed_transform()'s `embedding` as a nembed_embedding: a data frame as given, or the coordinates
+# and record a single-cell object stores under `name` (defaults as in embedding_record()).
+stored_embedding <- function(embedding, name) {
+  if (is_sce(embedding)) return(sce_embedding(embedding, name %||% "PARAMETRIC", col_data = FALSE))
+  if (is_seurat(embedding)) {
+    return(seurat_embedding(embedding, name %||% "parametric", meta_data = FALSE))
+  }
+  embedding
 }

@@ -267,6 +267,11 @@ test_that("a t-SNE or UMAP stored in a SingleCellExperiment can place new cells"
     expect_length(genes, 60L)
     new_cells <- t(SummarizedExperiment::assay(sce[, !train], "logcounts")[genes, ])
     placed <- embed_transform(emb, new_cells, n_threads = 1)
+    # Straight from the objects: the stored embedding named by `name`, the new cells read from
+    # their SingleCellExperiment as the embedding's input was (the same 60 genes).
+    expect_identical(as.matrix(embed_transform(fits[[nm]], sce[, !train], name = nm,
+                                               n_threads = 1)),
+                     as.matrix(placed), label = nm)
     # each new cell lands among training cells of its own group (brute-force distances)
     ref <- as.matrix(emb)
     new_xy <- as.matrix(placed)
@@ -275,6 +280,19 @@ test_that("a t-SNE or UMAP stored in a SingleCellExperiment can place new cells"
     own <- mean(sce$group[train][nearest] == rep(sce$group[!train], 5))
     expect_gt(own, 0.9, label = nm)
   }
+})
+
+test_that("embed_transform() refuses `name` without a single-cell object, and a missing one", {
+  skip_if_not_installed("SingleCellExperiment")
+  sce <- make_test_sce(n_per = 20)
+  fit <- embed_tsne(sce, ntop = 40, n_pca = 5, perplexity = 5, n_iter = 50, n_threads = 1,
+                    seed = 1)
+  emb <- sce_embedding(fit, "TSNE")
+  new_cells <- t(SummarizedExperiment::assay(sce, "logcounts")[embedding_record(emb)$sce_input$genes, 1:3])
+  expect_nembed_error(embed_transform(emb, new_cells, name = "TSNE"), "name")
+  expect_nembed_error(embed_transform(fit, new_cells, name = "NOPE"), "name")
+  # the default name is the parametric model's, which this object does not hold
+  expect_nembed_error(embed_transform(fit, new_cells), "embedding")
 })
 
 test_that("umap, contrastive, fa2 and laplacian methods store their embedding of the cells", {
