@@ -169,13 +169,24 @@ class FftRepulsion {
 
   // Spreads charges c0..c1-1 (0: the constant 1, else y_c - centre) onto the grids bufs[0..],
   // zeroed first and laid out for the in-place real transform; one pass over the points for all
-  // charges, parallel over box rows, which own disjoint grid rows.
+  // charges, parallel over box rows, which own disjoint grid rows. Each task also zeroes its own
+  // rows and as many of the padding rows (m..2m-1) just before, so the zeroing (most of this
+  // phase's memory traffic) is shared by the threads too.
   template <class Exec>
   void spread(fftw_complex* const* bufs, int c0, int c1, const std::vector<double>& Y,
               double centre, const Exec& exec) const {
     const int p = par_.n_interp;
-    for (int c = c0; c < c1; ++c) std::memset(bufs[c - c0], 0, sizeof(fftw_complex) * spec_size());
+    // A "row" is one node in 1-D; 1-D buffers end in two more doubles (the real layout's padding).
+    const std::size_t unit = D == 1 ? 1 : row_stride(), half = static_cast<std::size_t>(m_) * unit;
+    if (D == 1)
+      for (int c = c0; c < c1; ++c) std::memset(reinterpret_cast<double*>(bufs[c - c0]) + 2 * m_, 0, 2 * sizeof(double));
     exec.parallel_for(0, nb_, [&](std::size_t r0, std::size_t r1) {
+      const std::size_t z0 = r0 * p * unit, z1 = r1 * p * unit;
+      for (int c = c0; c < c1; ++c) {
+        double* grid = reinterpret_cast<double*>(bufs[c - c0]);
+        std::memset(grid + z0, 0, sizeof(double) * (z1 - z0));
+        std::memset(grid + half + z0, 0, sizeof(double) * (z1 - z0));
+      }
       for (std::size_t r = r0; r < r1; ++r)
         for (int s = row_start_[r]; s < row_start_[r + 1]; ++s) {
           const std::size_t i = sorted_[s];
@@ -370,31 +381,38 @@ class FftRepulsion {
   // Fills each kernel on the padded grid of node offsets (the circulant embedding; offset m is
   // the wrap point and stays 0), transforms it in work_[0] and keeps its spectrum, which is real
   // (the kernels are even), divided by the transform length so the inverse needs no scaling.
+  // The kernels depend on |offset| only, so each is evaluated on one quadrant and mirrored
+  // (exactly: -a h squares to the same double as a h), a quarter of the evaluations (pow() when
+  // dof != 1).
   template <class Exec>
   void kernel_spectra(const TsneKernel& kern, double spacing, const Exec& exec) {
     const int L = 2 * m_;
     const std::size_t rs = row_stride(), nspec = spec_size();
     const double norm = 1.0 / static_cast<double>(padded_real());
-    auto offset = [&](int a) { return a < m_ ? a : (a == m_ ? 0 : a - L); };
     double* buf = reinterpret_cast<double*>(work_[0]);
     for (int k = 0; k < NK; ++k) {
-      exec.parallel_for(0, D == 1 ? 1 : L, [&](std::size_t r0, std::size_t r1) {
+      // Rows 0..m (offsets 0..m-1 and the zero row m); in 1-D the one row.
+      exec.parallel_for(0, D == 1 ? 1 : m_ + 1, [&](std::size_t r0, std::size_t r1) {
         for (std::size_t r = r0; r < r1; ++r) {
-          const int dyi = D == 1 ? 0 : offset(static_cast<int>(r));
-          const bool zero_row = D == 2 && static_cast<int>(r) == m_;
           double* row = buf + (D == 1 ? 0 : r * rs);
-          for (int a = 0; a < L; ++a) {
-            if (zero_row || a == m_) {
-              row[a] = 0.0;
-              continue;
-            }
-            const double dx = offset(a) * spacing, dy = dyi * spacing;
+          const bool zero_row = D == 2 && static_cast<int>(r) == m_;
+          const double dy = D == 1 ? 0.0 : static_cast<double>(r) * spacing;
+          for (int a = 0; a < m_; ++a) {
+            const double dx = a * spacing;
             const double t = kern.t(dx * dx + dy * dy), w = kern.w_from_t(t);
-            row[a] = k == 0 ? w * t : w;
+            row[a] = zero_row ? 0.0 : (k == 0 ? w * t : w);
           }
+          row[m_] = 0.0;
+          for (int a = m_ + 1; a < L; ++a) row[a] = row[L - a];
           row[L] = row[L + 1] = 0.0;
         }
       }, 16);
+      // Rows m+1..2m-1 (offsets -(m-1)..-1) mirror rows m-1..1.
+      if (D == 2)
+        exec.parallel_for(m_ + 1, L, [&](std::size_t r0, std::size_t r1) {
+          for (std::size_t r = r0; r < r1; ++r)
+            std::memcpy(buf + r * rs, buf + (L - r) * rs, sizeof(double) * rs);
+        }, 16);
       if (D == 1) fftw_execute_dft_r2c(fwd_, buf, work_[0]);
       else fftw_execute_dft_r2c(kfwd_, buf, work_[0]);
       double* ks = kspec_[k];
