@@ -8,9 +8,10 @@
 #                              the per-phase default lets the layout grow larger, so its grid is)
 # Appends a labelled table to bench/results/tsne-breakdown-cpu.csv: wall and CPU (all threads) ms
 # per iteration per phase; CPU time is the figure to compare on a loaded machine.
-# Phases: attraction (sum over P, with the KL every 50 iterations), locate (grid fit, box and
-# Lagrange weights of each point, sort by box row), spread (charges onto the grid), fft (forward
-# transforms, kernel product, inverse transforms, kernel spectra on a new grid), gather
+# Phases: attraction (sum over P, with the KL every 50 iterations), grid (the grid's fit to the
+# layout and, on a new grid, buffers, plans and kernel spectra), locate (box and Lagrange weights
+# of each point, sort by box row), spread (charges onto the grid), fft (forward
+# transforms, kernel product, inverse transforms), gather
 # (potentials back at the points), forces (forces and Z from the potentials), update (gains,
 # momentum, step, re-centring), other (renumbering, interrupt checks, progress).
 source("bench/common.R")

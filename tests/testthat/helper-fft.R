@@ -94,7 +94,7 @@ rel_error <- function(g, ref) sqrt(sum((g - ref)^2) / sum(ref^2))
 
 # nembed's repulsive gradient (FFT unless told otherwise) at Y: the gradient with rho = 0.
 nembed_repulsion <- function(Y, dof = 1, repulsion = "fft", n_interp = 3, min_intervals = 50,
-                             intervals_per_unit = 1) {
+                             intervals_per_unit = 1, n_threads = 1L) {
   n <- nrow(Y)
   P <- Matrix::sparseMatrix(i = c(seq_len(n - 1), seq_len(n - 1) + 1),
                             j = c(seq_len(n - 1) + 1, seq_len(n - 1)), x = 1, dims = c(n, n))
@@ -103,5 +103,5 @@ nembed_repulsion <- function(Y, dof = 1, repulsion = "fft", n_interp = 3, min_in
               repulsion = repulsion, theta = 0.5, n_interp = as.integer(n_interp),
               min_intervals = as.integer(min_intervals), intervals_per_unit = intervals_per_unit,
               max_step_norm = 5, eval_every = 0L, reorder_min_n = 1e9)
-  nembed:::tsne_gradient_cpp(P@p, P@i, P@x, Y, c(par, list(rho = 0, n_threads = 1L)))$gradient
+  nembed:::tsne_gradient_cpp(P@p, P@i, P@x, Y, c(par, list(rho = 0, n_threads = as.integer(n_threads))))$gradient
 }

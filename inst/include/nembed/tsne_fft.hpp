@@ -81,11 +81,10 @@ class FftRepulsion {
   template <class Exec>
   void compute(const std::vector<double>& Y, std::size_t n, const TsneKernel& kern,
                Repulsion& out, const Exec& exec) {
-    const bool new_grid = fit_grid(Y, n, kern, exec);
+    if (fit_grid(Y, n, kern, exec)) kernel_spectra(kern, h_ / par_.n_interp, exec);
+    lap(TsnePhase::grid);
     locate(Y, n, exec);
     lap(TsnePhase::locate);
-    if (new_grid) kernel_spectra(kern, h_ / par_.n_interp, exec);
-    lap(TsnePhase::fft);
     const double centre = lo_ + 0.5 * nb_ * h_;
     convolve(Y, n, centre, exec);
     forces(Y, n, centre, out, exec);
@@ -119,7 +118,7 @@ class FftRepulsion {
                                 static_cast<int>(std::min(want, max_intervals))));
     h_ = span / nb_;
     dof_ = kern.dof;
-    prepare(nb_ * par_.n_interp, exec.n_threads());
+    prepare(nb_ * par_.n_interp);
     return true;
   }
 
@@ -170,13 +169,24 @@ class FftRepulsion {
 
   // Spreads charges c0..c1-1 (0: the constant 1, else y_c - centre) onto the grids bufs[0..],
   // zeroed first and laid out for the in-place real transform; one pass over the points for all
-  // charges, parallel over box rows, which own disjoint grid rows.
+  // charges, parallel over box rows, which own disjoint grid rows. Each task also zeroes its own
+  // rows and as many of the padding rows (m..2m-1) just before, so the zeroing (most of this
+  // phase's memory traffic) is shared by the threads too.
   template <class Exec>
   void spread(fftw_complex* const* bufs, int c0, int c1, const std::vector<double>& Y,
               double centre, const Exec& exec) const {
     const int p = par_.n_interp;
-    for (int c = c0; c < c1; ++c) std::memset(bufs[c - c0], 0, sizeof(fftw_complex) * spec_size());
+    // A "row" is one node in 1-D; 1-D buffers end in two more doubles (the real layout's padding).
+    const std::size_t unit = D == 1 ? 1 : row_stride(), half = static_cast<std::size_t>(m_) * unit;
+    if (D == 1)
+      for (int c = c0; c < c1; ++c) std::memset(reinterpret_cast<double*>(bufs[c - c0]) + 2 * m_, 0, 2 * sizeof(double));
     exec.parallel_for(0, nb_, [&](std::size_t r0, std::size_t r1) {
+      const std::size_t z0 = r0 * p * unit, z1 = r1 * p * unit;
+      for (int c = c0; c < c1; ++c) {
+        double* grid = reinterpret_cast<double*>(bufs[c - c0]);
+        std::memset(grid + z0, 0, sizeof(double) * (z1 - z0));
+        std::memset(grid + half + z0, 0, sizeof(double) * (z1 - z0));
+      }
       for (std::size_t r = r0; r < r1; ++r)
         for (int s = row_start_[r]; s < row_start_[r + 1]; ++s) {
           const std::size_t i = sorted_[s];
@@ -193,20 +203,15 @@ class FftRepulsion {
     }, 1);
   }
 
-  // Task k of the transforms computes potential t = (k + 1) % NT: the charges y_c (t = c, forward
-  // and inverse transform) first and K1 * charge 1 (t = 0, an inverse of the kept transform) last,
-  // so that rounds of two tasks balance: 2 + 2 transforms, then 1 (not 1 + 2, then 2).
-  static int task_potential(int k) { return (k + 1) % NT; }
-
-  // Interpolates the potentials of tasks k0..k1-1, on the real grids work_[0..k1-k0), at every
-  // point into their columns of phi_, in one pass over the points.
+  // Interpolates the potentials on the real grids pots[0..k1-k0) at every point into columns
+  // k0..k1-1 of phi_, in one pass over the points.
   template <class Exec>
-  void gather(int k0, int k1, std::size_t n, const Exec& exec) {
+  void gather(fftw_complex* const* pots, int k0, int k1, std::size_t n, const Exec& exec) {
     const int p = par_.n_interp;
     exec.parallel_for(0, n, [&](std::size_t i0, std::size_t i1) {
       for (std::size_t i = i0; i < i1; ++i)
         for (int k = k0; k < k1; ++k) {
-          const double* pot = reinterpret_cast<const double*>(work_[k - k0]);
+          const double* pot = reinterpret_cast<const double*>(pots[k - k0]);
           double v = 0.0;
           for_each_stencil_row(i, [&](std::size_t off, const double* wx, double wy) {
             const double* g = pot + off;
@@ -214,50 +219,78 @@ class FftRepulsion {
             for (int a = 0; a < p; ++a) vb += wx[a] * g[a];
             v += wy * vb;
           });
-          phi_[i * NT + task_potential(k)] = v;
+          phi_[i * NT + k] = v;
         }
     }, 2048);
   }
 
+  // buf <- K1's spectrum x buf (in place), then the inverse transform: the potential on the grid.
+  void convolve_k1(fftw_complex* buf) const {
+    const double* ks = kspec_[0];
+    const std::size_t nspec = spec_size();
+    for (std::size_t q = 0; q < nspec; ++q) {
+      buf[q][0] *= ks[q];
+      buf[q][1] *= ks[q];
+    }
+    inverse(buf);
+  }
+
   // The NT potentials at the points (phi_, n x NT): K1 * charge 1, then K1 * charge y_c
-  // (c = 1..D), n_work_ tasks at a time; and z_nodes_ = sum over nodes of charge 1 x (K2 *
-  // charge 1), from the spectra.
+  // (c = 1..D); and z_nodes_ = sum over nodes of charge 1 x (K2 * charge 1), from the spectra.
   template <class Exec>
   void convolve(const std::vector<double>& Y, std::size_t n, double centre, const Exec& exec) {
+    phi_.assign(n * NT, 0.0);
+    if (n_work_ < D) {
+      convolve_one_at_a_time(Y, n, centre, exec);
+      return;
+    }
+    // All charges on their own grids (charge 1 in cspec_, y_c in work_[c - 1]), in one pass.
+    fftw_complex* bufs[NT] = {cspec_};
+    for (int c = 1; c < NT; ++c) bufs[c] = work_[c - 1];
+    spread(bufs, 0, NT, Y, centre, exec);
+    lap(TsnePhase::spread);
+    // Task t < NT transforms charge t forward; task NT + t multiplies potential t's spectrum and
+    // transforms it back. In this order, rounds of w concurrent tasks keep each inverse in a later
+    // round than its forward, and rounds of two threads balance: in 2-D, 2 + 2 + 2 transforms
+    // (forward 1 and y_1; forward y_2 and inverse 1; inverses y_1 and y_2), not 1 + 2 + 2 + 1.
+    // Z needs the charge 1's spectrum before task NT overwrites it: it is taken after the first
+    // round. Every task's arithmetic is the same in any round, so the result does not depend on w.
+    const int w = std::max(1, std::min(NT, exec.n_threads()));
+    for (int t0 = 0; t0 < 2 * NT; t0 += w) {
+      const int t1 = std::min(2 * NT, t0 + w);
+      exec.parallel_for(t0, t1, [&](std::size_t a0, std::size_t a1) {
+        for (std::size_t t = a0; t < a1; ++t) {
+          if (static_cast<int>(t) < NT) forward(bufs[t]);
+          else convolve_k1(bufs[t - NT]);
+        }
+      }, 1);
+      if (t0 == 0) z_nodes_ = parseval_z(exec);
+    }
+    lap(TsnePhase::fft);
+    gather(bufs, 0, NT, n, exec);
+    lap(TsnePhase::gather);
+  }
+
+  // The same with one work buffer (grids too large for one per charge): charge 1 in cspec_, each
+  // y_c in turn in work_[0].
+  template <class Exec>
+  void convolve_one_at_a_time(const std::vector<double>& Y, std::size_t n, double centre,
+                              const Exec& exec) {
     spread(&cspec_, 0, 1, Y, centre, exec);
     lap(TsnePhase::spread);
     forward(cspec_);
     z_nodes_ = parseval_z(exec);
+    convolve_k1(cspec_);
     lap(TsnePhase::fft);
-    phi_.assign(n * NT, 0.0);
-    const std::size_t nspec = spec_size();
-    for (int k0 = 0; k0 < NT; k0 += n_work_) {
-      const int k1 = std::min(NT, k0 + n_work_);
-      // Charges y_c of this round's tasks (c = k + 1 < NT) into their work buffers.
-      const int c1 = std::min(k1, NT - 1) + 1;
-      if (k0 + 1 < c1) spread(work_, k0 + 1, c1, Y, centre, exec);
+    gather(&cspec_, 0, 1, n, exec);
+    lap(TsnePhase::gather);
+    for (int c = 1; c < NT; ++c) {
+      spread(work_, c, c + 1, Y, centre, exec);
       lap(TsnePhase::spread);
-      exec.parallel_for(k0, k1, [&](std::size_t a0, std::size_t a1) {
-        for (std::size_t k = a0; k < a1; ++k) {
-          fftw_complex* buf = work_[k - k0];
-          const double* ks = kspec_[0];
-          if (task_potential(static_cast<int>(k)) == 0) {
-            for (std::size_t q = 0; q < nspec; ++q) {
-              buf[q][0] = cspec_[q][0] * ks[q];
-              buf[q][1] = cspec_[q][1] * ks[q];
-            }
-          } else {
-            forward(buf);
-            for (std::size_t q = 0; q < nspec; ++q) {
-              buf[q][0] *= ks[q];
-              buf[q][1] *= ks[q];
-            }
-          }
-          inverse(buf);
-        }
-      }, 1);
+      forward(work_[0]);
+      convolve_k1(work_[0]);
       lap(TsnePhase::fft);
-      gather(k0, k1, n, exec);
+      gather(work_, c, c + 1, n, exec);
       lap(TsnePhase::gather);
     }
   }
@@ -348,31 +381,38 @@ class FftRepulsion {
   // Fills each kernel on the padded grid of node offsets (the circulant embedding; offset m is
   // the wrap point and stays 0), transforms it in work_[0] and keeps its spectrum, which is real
   // (the kernels are even), divided by the transform length so the inverse needs no scaling.
+  // The kernels depend on |offset| only, so each is evaluated on one quadrant and mirrored
+  // (exactly: -a h squares to the same double as a h), a quarter of the evaluations (pow() when
+  // dof != 1).
   template <class Exec>
   void kernel_spectra(const TsneKernel& kern, double spacing, const Exec& exec) {
     const int L = 2 * m_;
     const std::size_t rs = row_stride(), nspec = spec_size();
     const double norm = 1.0 / static_cast<double>(padded_real());
-    auto offset = [&](int a) { return a < m_ ? a : (a == m_ ? 0 : a - L); };
     double* buf = reinterpret_cast<double*>(work_[0]);
     for (int k = 0; k < NK; ++k) {
-      exec.parallel_for(0, D == 1 ? 1 : L, [&](std::size_t r0, std::size_t r1) {
+      // Rows 0..m (offsets 0..m-1 and the zero row m); in 1-D the one row.
+      exec.parallel_for(0, D == 1 ? 1 : m_ + 1, [&](std::size_t r0, std::size_t r1) {
         for (std::size_t r = r0; r < r1; ++r) {
-          const int dyi = D == 1 ? 0 : offset(static_cast<int>(r));
-          const bool zero_row = D == 2 && static_cast<int>(r) == m_;
           double* row = buf + (D == 1 ? 0 : r * rs);
-          for (int a = 0; a < L; ++a) {
-            if (zero_row || a == m_) {
-              row[a] = 0.0;
-              continue;
-            }
-            const double dx = offset(a) * spacing, dy = dyi * spacing;
+          const bool zero_row = D == 2 && static_cast<int>(r) == m_;
+          const double dy = D == 1 ? 0.0 : static_cast<double>(r) * spacing;
+          for (int a = 0; a < m_; ++a) {
+            const double dx = a * spacing;
             const double t = kern.t(dx * dx + dy * dy), w = kern.w_from_t(t);
-            row[a] = k == 0 ? w * t : w;
+            row[a] = zero_row ? 0.0 : (k == 0 ? w * t : w);
           }
+          row[m_] = 0.0;
+          for (int a = m_ + 1; a < L; ++a) row[a] = row[L - a];
           row[L] = row[L + 1] = 0.0;
         }
       }, 16);
+      // Rows m+1..2m-1 (offsets -(m-1)..-1) mirror rows m-1..1.
+      if (D == 2)
+        exec.parallel_for(m_ + 1, L, [&](std::size_t r0, std::size_t r1) {
+          for (std::size_t r = r0; r < r1; ++r)
+            std::memcpy(buf + r * rs, buf + (L - r) * rs, sizeof(double) * rs);
+        }, 16);
       if (D == 1) fftw_execute_dft_r2c(fwd_, buf, work_[0]);
       else fftw_execute_dft_r2c(kfwd_, buf, work_[0]);
       double* ks = kspec_[k];
@@ -383,13 +423,13 @@ class FftRepulsion {
     }
   }
 
-  void prepare(int m, int n_threads) {
-    // Concurrent inverse transforms: one buffer each; one only on large grids, to bound memory.
+  void prepare(int m) {
+    // A work buffer per y-charge, so all charges are transformed in one schedule (convolve());
+    // one only on large grids, to bound memory.
     const std::size_t spec_bytes =
         sizeof(fftw_complex) * (D == 1 ? static_cast<std::size_t>(m + 1)
                                        : static_cast<std::size_t>(2 * m) * (m + 1));
-    const int want_work =
-        spec_bytes > (std::size_t(64) << 20) ? 1 : std::min(NT, std::max(1, n_threads));
+    const int want_work = spec_bytes > (std::size_t(64) << 20) ? 1 : D;
     if (m == m_ && want_work == n_work_) return;
     release();
     m_ = m;

@@ -73,11 +73,12 @@ inline void add_repulsion(const TsneKernel& kern, const double* yi, const double
 // Optional wall-clock time per phase of the t-SNE iterations (bench/tsne-breakdown.R). Off by
 // default, when a lap costs one test of a flag. lap(p) books the time since the previous lap (or
 // start()) to phase p.
-enum class TsnePhase { attraction, repulsion, locate, spread, fft, gather, forces, update, other };
-constexpr int kTsnePhases = 9;
+// grid: the FFT grid's fit and, on a new grid, its buffers, plans and kernel spectra.
+enum class TsnePhase { attraction, repulsion, grid, locate, spread, fft, gather, forces, update, other };
+constexpr int kTsnePhases = 10;
 inline const char* tsne_phase_name(int p) {
-  static const char* names[kTsnePhases] = {"attraction", "repulsion", "locate", "spread", "fft",
-                                           "gather", "forces", "update", "other"};
+  static const char* names[kTsnePhases] = {"attraction", "repulsion", "grid", "locate", "spread",
+                                           "fft", "gather", "forces", "update", "other"};
   return names[p];
 }
 
