@@ -110,7 +110,7 @@ spectral_eigen <- function(P, n_components = 2, seed = 1, n_threads = 1L, dense_
                            tol = 1e-7, verbose = FALSE) {
   P <- as_weight_matrix(P)
   core_call(spectral_init_cpp(P, list(
-    n_components = n_components, seed = seed %% 2^53, n_threads = n_threads,
+    n_components = n_components, seed = seed, n_threads = n_threads,
     dense_limit = dense_limit, tol = tol, verbose = verbose)))
 }
 
