@@ -2,6 +2,7 @@
 #ifndef NEMBED_UMAP_HPP
 #define NEMBED_UMAP_HPP
 
+#include <algorithm>
 #include <cstddef>
 
 #include "nembed/rng.hpp"
@@ -39,8 +40,41 @@ struct UmapLoss {
     if (ca != 0.0f)
       for (int d = 0; d < D; ++d)
         yi[d] += attraction_weight * alpha * clip4(ca * (yi[d] - yj[d]), clip);
-    repel_negatives(yi, i, snap, n, n_neg, D, rng, alpha, clip,
-                    [this](float e2) { return repel_coef(e2); });
+    repel(yi, i, snap, n, n_neg, D, rng, alpha);
+  }
+
+  // The repulsive half: as repel_negatives (sgd.hpp), with the same draws, coefficients and moves,
+  // so the result is bit-identical to it, but the coefficients of a batch of negatives are computed
+  // together (fast_pow_batch) rather than one power at a time: the powers are most of the epoch
+  // loop's arithmetic.
+  void repel(float* yi, std::size_t i, const float* snap, std::size_t n, int n_neg, int D, Rng& rng,
+             float alpha) const {
+    constexpr int kBatch = kPowBatch;
+    const float* yk[kBatch];
+    float d2[kBatch], pb[kBatch];
+    bool self[kBatch];
+    const float num = 2.0f * gamma * b;
+    for (int q0 = 0; q0 < n_neg; q0 += kBatch) {
+      const int nq = std::min(kBatch, n_neg - q0);
+      for (int q = 0; q < nq; ++q) {
+        const std::size_t k = static_cast<std::size_t>(rng.below(n));
+        yk[q] = snap + k * D;
+        self[q] = k == i;
+      }
+      for (int q = 0; q < nq; ++q) d2[q] = squared_distance(yi, yk[q], D);
+      for (int q = nq; q < kBatch; ++q) d2[q] = 1.0f;  // unused lanes
+      if (b_is_one)
+        std::copy(d2, d2 + kBatch, pb);
+      else
+        fast_pow_batch(d2, b, pb);
+      for (int q = 0; q < nq; ++q) {
+        // repel_coef(d2[q]), with the power computed above
+        if (self[q] || !(d2[q] > 0.0f)) continue;
+        const float cr = num / ((0.001f + d2[q]) * (1.0f + a * pb[q]));
+        if (cr != 0.0f)
+          for (int d = 0; d < D; ++d) yi[d] += alpha * clip4(cr * (yi[d] - yk[q][d]), clip);
+      }
+    }
   }
   void end_epoch(const SgdAccumulator&, int, float) {}
 };
