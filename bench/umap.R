@@ -124,9 +124,9 @@ md <- c("# embed_umap vs uwot::umap",
         "",
         sprintf("Load average (1, 5, 15 min) after the runs: %s.", paste(strsplit(load_end, " ")[[1]][1:3], collapse = ", ")),
         "",
-        "embed_umap's phases (seconds, from its record): ",
-        paste(sprintf("%s %.2f", names(res$nembed_umap$timings), res$nembed_umap$timings), collapse = ", "),
-        ". uwot's own phase log (verbose = TRUE): `bench/results/umap-uwot.log`.",
+        paste0("embed_umap's phases (seconds, from its record): ",
+               paste(sprintf("%s %.2f", names(res$nembed_umap$timings), res$nembed_umap$timings), collapse = ", "),
+               ". uwot's own phase log (verbose = TRUE): `bench/results/umap-uwot.log`."),
         "",
         "Command: `R_LIBS=<lib> Rscript bench/umap.R` from the package root.")
 writeLines(md, "bench/results/umap.md")
