@@ -109,6 +109,10 @@ umap_pair_gradient_cpp <- function(yi, yj, a, b) {
     .Call(`_nembed_umap_pair_gradient_cpp`, yi, yj, a, b)
 }
 
+umap_fast_pow_cpp <- function(x, b) {
+    .Call(`_nembed_umap_fast_pow_cpp`, x, b)
+}
+
 check_knn_cpp <- function(idx, dist, n_points, self_excluded) {
     .Call(`_nembed_check_knn_cpp`, idx, dist, n_points, self_excluded)
 }

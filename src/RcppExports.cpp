@@ -381,6 +381,18 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// umap_fast_pow_cpp
+Rcpp::List umap_fast_pow_cpp(Rcpp::NumericVector x, double b);
+RcppExport SEXP _nembed_umap_fast_pow_cpp(SEXP xSEXP, SEXP bSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x(xSEXP);
+    Rcpp::traits::input_parameter< double >::type b(bSEXP);
+    rcpp_result_gen = Rcpp::wrap(umap_fast_pow_cpp(x, b));
+    return rcpp_result_gen;
+END_RCPP
+}
 // check_knn_cpp
 std::string check_knn_cpp(const Rcpp::IntegerMatrix& idx, const Rcpp::NumericMatrix& dist, int n_points, bool self_excluded);
 RcppExport SEXP _nembed_check_knn_cpp(SEXP idxSEXP, SEXP distSEXP, SEXP n_pointsSEXP, SEXP self_excludedSEXP) {
@@ -464,6 +476,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_nembed_tsne_phase_times_cpp", (DL_FUNC) &_nembed_tsne_phase_times_cpp, 0},
     {"_nembed_umap_sgd_cpp", (DL_FUNC) &_nembed_umap_sgd_cpp, 3},
     {"_nembed_umap_pair_gradient_cpp", (DL_FUNC) &_nembed_umap_pair_gradient_cpp, 4},
+    {"_nembed_umap_fast_pow_cpp", (DL_FUNC) &_nembed_umap_fast_pow_cpp, 2},
     {"_nembed_check_knn_cpp", (DL_FUNC) &_nembed_check_knn_cpp, 4},
     {"_nembed_check_csc_cpp", (DL_FUNC) &_nembed_check_csc_cpp, 4},
     {"_nembed_wasserstein_gaussian_cpp", (DL_FUNC) &_nembed_wasserstein_gaussian_cpp, 3},

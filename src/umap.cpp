@@ -54,3 +54,19 @@ Rcpp::List umap_pair_gradient_cpp(Rcpp::NumericVector yi, Rcpp::NumericVector yj
                             Rcpp::Named("fast_pow") = fast_pow(d2, static_cast<float>(b)),
                             Rcpp::Named("d2") = d2);
 }
+
+// Test hook: fast_pow_batch (the SIMD lanes the SGD uses) and fast_pow one value at a time, on
+// x (length a multiple of kPowBatch, x > 0).
+// [[Rcpp::export]]
+Rcpp::List umap_fast_pow_cpp(Rcpp::NumericVector x, double b) {
+  const std::vector<float> xf(x.begin(), x.end());
+  std::vector<float> batch(xf.size());
+  Rcpp::NumericVector one(xf.size()), many(xf.size());
+  for (std::size_t q0 = 0; q0 + kPowBatch <= xf.size(); q0 += kPowBatch)
+    fast_pow_batch(xf.data() + q0, static_cast<float>(b), batch.data() + q0);
+  for (std::size_t q = 0; q < xf.size(); ++q) {
+    many[q] = batch[q];
+    one[q] = fast_pow(xf[q], static_cast<float>(b));
+  }
+  return Rcpp::List::create(Rcpp::Named("batch") = many, Rcpp::Named("scalar") = one);
+}

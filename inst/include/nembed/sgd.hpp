@@ -45,18 +45,24 @@ namespace nembed {
 
 // ---- fast float pow for the UMAP kernel d^(2b): pow() would dominate the epoch loop. Branch-free
 // so that the coefficients of a batch of negatives are computed as independent instruction chains.
-// Relative error below 1e-6 over the range the SGD meets.
+// Relative error below 3e-6 over the range the SGD meets (test-umap.R checks it against x^b).
+// Both polynomials are evaluated in Estrin's scheme (independent halves combined with powers of the
+// argument) rather than Horner's: the SGD's attractive step is one long dependency chain through
+// the head's coordinates, and the depth of the power is most of it (bench/results/umap-breakdown.md).
 inline float fast_log2(float x) {
   std::uint32_t bits;
   std::memcpy(&bits, &x, sizeof bits);
-  const float e = static_cast<float>(static_cast<int>((bits >> 23) & 255u) - 127);
+  const int ex = static_cast<int>((bits >> 23) & 255u) - 127;
   bits = (bits & 0x007FFFFFu) | 0x3F800000u;
   float m;
   std::memcpy(&m, &bits, sizeof m);
-  // log2(m) = 2/ln2 atanh(t), t = (m - 1)/(m + 1) in [0, 1/3) for m in [1, 2)
-  const float t = (m - 1.0f) / (m + 1.0f), t2 = t * t;
-  const float s =
-      t * (1.0f + t2 * (1.0f / 3 + t2 * (1.0f / 5 + t2 * (1.0f / 7 + t2 * (1.0f / 9 + t2 * (1.0f / 11))))));
+  // m in [1, 2); above sqrt(2) use m / 2 and exponent + 1, so that t = (m - 1)/(m + 1) is in
+  // (-0.172, 0.172) and log2(m) = 2/ln2 atanh(t) needs the series only to t^7 (error < 5e-8).
+  const bool high = m > 1.41421356f;
+  m = high ? 0.5f * m : m;
+  const float e = static_cast<float>(ex + (high ? 1 : 0));
+  const float t = (m - 1.0f) / (m + 1.0f), u = t * t, u2 = u * u;
+  const float s = t * ((1.0f + u * (1.0f / 3)) + u2 * (1.0f / 5 + u * (1.0f / 7)));
   return e + 2.88539008f * s;
 }
 
@@ -64,8 +70,10 @@ inline float fast_exp2(float y) {
   y = std::min(127.0f, std::max(-126.0f, y));
   const int fl = static_cast<int>(y + 127.0f) - 127;  // floor(y): the argument is positive
   const float f = (y - static_cast<float>(fl)) * 0.69314718f;  // in [0, ln 2)
-  const float p =
-      1.0f + f * (1.0f + f * (0.5f + f * (1.0f / 6 + f * (1.0f / 24 + f * (1.0f / 120 + f * (1.0f / 720 + f * (1.0f / 5040)))))));
+  const float f2 = f * f, f4 = f2 * f2;
+  // exp(f), Taylor to f^7 (relative error < 1.5e-6)
+  const float p = ((1.0f + f) + f2 * (0.5f + f * (1.0f / 6))) +
+                  f4 * ((1.0f / 24 + f * (1.0f / 120)) + f2 * (1.0f / 720 + f * (1.0f / 5040)));
   const std::uint32_t bits = static_cast<std::uint32_t>(fl + 127) << 23;
   float scale;
   std::memcpy(&scale, &bits, sizeof scale);
@@ -74,6 +82,81 @@ inline float fast_exp2(float y) {
 
 // x^b for x > 0.
 inline float fast_pow(float x, float b) { return fast_exp2(b * fast_log2(x)); }
+
+// fast_pow of kPowBatch values at once, bit-identical to kPowBatch calls of fast_pow (the same IEEE
+// single-precision operations in the same order, lane by lane). UMAP's repulsion needs one power
+// per negative sample, five per processed edge; computed one at a time, the two long polynomial
+// chains and the division run almost serially and took 60% of the epoch loop at Fashion-MNIST
+// 70,000 (see bench/results/umap-breakdown.md). With GCC/Clang vector extensions the lanes run in
+// SIMD registers on any target; other compilers get the scalar loop.
+inline constexpr int kPowBatch = 8;
+#if defined(__GNUC__) && defined(__has_builtin)
+#if __has_builtin(__builtin_convertvector)
+#define NEMBED_SIMD_POW 1
+#endif
+#endif
+#ifdef NEMBED_SIMD_POW
+namespace detail {
+typedef float f32x4 __attribute__((vector_size(16)));
+typedef std::int32_t i32x4 __attribute__((vector_size(16)));
+typedef std::uint32_t u32x4 __attribute__((vector_size(16)));
+
+inline f32x4 select4(i32x4 mask, f32x4 a, f32x4 b) {  // mask lanes all ones: a, all zeros: b
+  i32x4 ia, ib;
+  std::memcpy(&ia, &a, sizeof ia);
+  std::memcpy(&ib, &b, sizeof ib);
+  const i32x4 r = (ia & mask) | (ib & ~mask);
+  f32x4 out;
+  std::memcpy(&out, &r, sizeof out);
+  return out;
+}
+
+inline f32x4 fast_log2_x4(f32x4 x) {
+  u32x4 bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  const i32x4 ex = (i32x4)((bits >> 23) & 255u) - 127;
+  bits = (bits & 0x007FFFFFu) | 0x3F800000u;
+  f32x4 m;
+  std::memcpy(&m, &bits, sizeof m);
+  const f32x4 sqrt2 = {1.41421356f, 1.41421356f, 1.41421356f, 1.41421356f};
+  const i32x4 high = m > sqrt2;  // all ones where true
+  m = select4(high, 0.5f * m, m);
+  const f32x4 e = __builtin_convertvector(ex - high, f32x4);  // ex + 1 where high
+  const f32x4 t = (m - 1.0f) / (m + 1.0f), u = t * t, u2 = u * u;
+  const f32x4 s = t * ((1.0f + u * (1.0f / 3)) + u2 * (1.0f / 5 + u * (1.0f / 7)));
+  return e + 2.88539008f * s;
+}
+
+inline f32x4 fast_exp2_x4(f32x4 y) {
+  const f32x4 lo = {-126.0f, -126.0f, -126.0f, -126.0f}, hi = {127.0f, 127.0f, 127.0f, 127.0f};
+  y = select4(lo < y, y, lo);  // std::max(-126.0f, y)
+  y = select4(y < hi, y, hi);  // std::min(127.0f, y)
+  const i32x4 fl = __builtin_convertvector(y + 127.0f, i32x4) - 127;
+  const f32x4 f = (y - __builtin_convertvector(fl, f32x4)) * 0.69314718f;
+  const f32x4 f2 = f * f, f4 = f2 * f2;
+  const f32x4 p = ((1.0f + f) + f2 * (0.5f + f * (1.0f / 6))) +
+                  f4 * ((1.0f / 24 + f * (1.0f / 120)) + f2 * (1.0f / 720 + f * (1.0f / 5040)));
+  const u32x4 bits = (u32x4)(fl + 127) << 23;
+  f32x4 scale;
+  std::memcpy(&scale, &bits, sizeof scale);
+  return p * scale;
+}
+}  // namespace detail
+#endif
+
+// out[q] = fast_pow(x[q], b) for q < kPowBatch (x[q] > 0).
+inline void fast_pow_batch(const float* x, float b, float* out) {
+#ifdef NEMBED_SIMD_POW
+  for (int q = 0; q < kPowBatch; q += 4) {
+    detail::f32x4 v;
+    std::memcpy(&v, x + q, sizeof v);
+    v = detail::fast_exp2_x4(b * detail::fast_log2_x4(v));
+    std::memcpy(out + q, &v, sizeof v);
+  }
+#else
+  for (int q = 0; q < kPowBatch; ++q) out[q] = fast_pow(x[q], b);
+#endif
+}
 
 inline float clip4(float g, float c) { return g > c ? c : (g < -c ? -c : g); }
 

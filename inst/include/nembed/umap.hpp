@@ -2,6 +2,7 @@
 #ifndef NEMBED_UMAP_HPP
 #define NEMBED_UMAP_HPP
 
+#include <algorithm>
 #include <cstddef>
 
 #include "nembed/rng.hpp"
@@ -13,6 +14,7 @@ namespace nembed {
 //   attraction on the head: coef = -2ab d^(2(b-1)) / (1 + a d^(2b)), times attraction_weight (2, see
 //   the header comment on move_other); skipped at d = 0;
 //   repulsion: coef = 2 gamma b / ((0.001 + d^2)(1 + a d^(2b))), skipped at d = 0 and for k = i.
+// The SGD computes d^(2b) as fast_pow(d^2, b) (sgd.hpp), relative error below 1e-6.
 template <int DIM>
 struct UmapLoss {
   float a = 1.577f, b = 0.895f, gamma = 1.0f, clip = 4.0f, attraction_weight = 2.0f;
@@ -20,27 +22,63 @@ struct UmapLoss {
   bool b_is_one = false;
 
   float d2_pow_b(float d2) const { return b_is_one ? d2 : fast_pow(d2, b); }
-  // Attractive gradient coefficient (descent step = coef * (y_i - y_j)).
-  float attract_coef(float d2) const {
-    if (!(d2 > 0.0f)) return 0.0f;
-    const float pb = d2_pow_b(d2);
+  // The coefficients from d2 > 0 and pb = d2^b.
+  float attract_from_pow(float d2, float pb) const {
     return -2.0f * a * b * (b_is_one ? 1.0f : pb / d2) / (1.0f + a * pb);
   }
-  float repel_coef(float d2) const {
-    if (!(d2 > 0.0f)) return 0.0f;
-    return 2.0f * gamma * b / ((0.001f + d2) * (1.0f + a * d2_pow_b(d2)));
+  float repel_from_pow(float d2, float pb) const {
+    return 2.0f * gamma * b / ((0.001f + d2) * (1.0f + a * pb));
   }
+  // Attractive gradient coefficient (descent step = coef * (y_i - y_j)).
+  float attract_coef(float d2) const { return d2 > 0.0f ? attract_from_pow(d2, d2_pow_b(d2)) : 0.0f; }
+  float repel_coef(float d2) const { return d2 > 0.0f ? repel_from_pow(d2, d2_pow_b(d2)) : 0.0f; }
 
+  // One processed edge: the attraction towards the tail, then n_neg repulsions, applied one after
+  // the other to the head. The powers d^(2b) of the tail and of up to kPowBatch - 1 negatives are
+  // computed together in SIMD lanes (fast_pow_batch), all from the head's position before the
+  // edge's first move (as repel_negatives in sgd.hpp does within a batch of negatives): one power
+  // at a time, the powers' long dependency chains were 60% of the epoch loop at 70,000 points
+  // (bench/results/umap-breakdown.md).
   void step(float* yi, std::size_t i, const float* yj, const float* snap, std::size_t n, int n_neg,
             Rng& rng, float alpha, SgdAccumulator&) const {
     const int D = DIM > 0 ? DIM : dim;
-    const float d2 = squared_distance(yi, yj, D);
-    const float ca = attract_coef(d2);
-    if (ca != 0.0f)
-      for (int d = 0; d < D; ++d)
-        yi[d] += attraction_weight * alpha * clip4(ca * (yi[d] - yj[d]), clip);
-    repel_negatives(yi, i, snap, n, n_neg, D, rng, alpha, clip,
-                    [this](float e2) { return repel_coef(e2); });
+    constexpr int kBatch = kPowBatch;
+    const float* yk[kBatch];
+    float d2[kBatch], pb[kBatch];
+    bool self[kBatch];
+    yk[0] = yj;
+    self[0] = false;
+    int done = 0;
+    bool first = true;  // lane 0 is the tail
+    do {
+      const int lane0 = first ? 1 : 0;
+      const int nq = std::min(kBatch - lane0, n_neg - done), used = lane0 + nq;
+      for (int q = lane0; q < used; ++q) {
+        const std::size_t k = static_cast<std::size_t>(rng.below(n));
+        yk[q] = snap + k * D;
+        self[q] = k == i;
+      }
+      for (int q = 0; q < used; ++q) d2[q] = squared_distance(yi, yk[q], D);
+      for (int q = used; q < kBatch; ++q) d2[q] = 1.0f;  // unused lanes
+      if (b_is_one)
+        std::copy(d2, d2 + kBatch, pb);
+      else
+        fast_pow_batch(d2, b, pb);
+      if (first && d2[0] > 0.0f) {
+        const float ca = attract_from_pow(d2[0], pb[0]);
+        if (ca != 0.0f)
+          for (int d = 0; d < D; ++d)
+            yi[d] += attraction_weight * alpha * clip4(ca * (yi[d] - yj[d]), clip);
+      }
+      for (int q = lane0; q < used; ++q) {
+        if (self[q] || !(d2[q] > 0.0f)) continue;
+        const float cr = repel_from_pow(d2[q], pb[q]);
+        if (cr != 0.0f)
+          for (int d = 0; d < D; ++d) yi[d] += alpha * clip4(cr * (yi[d] - yk[q][d]), clip);
+      }
+      done += nq;
+      first = false;
+    } while (done < n_neg);
   }
   void end_epoch(const SgdAccumulator&, int, float) {}
 };
