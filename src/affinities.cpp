@@ -4,6 +4,7 @@
 #include "nembed/affinities.hpp"
 #include "nembed/graph.hpp"
 #include "nembed/validate.hpp"
+#include "heap.h"
 #include "params.h"
 #include "rcpp_convert.h"
 #include "rcpp_executor.h"
@@ -18,6 +19,7 @@ namespace {
 template <class Exec, class Directed>
 Rcpp::List symmetric_affinities(const Rcpp::IntegerMatrix& idx, const Rcpp::NumericMatrix& dist,
                                 const CombineRule& rule, const Exec& exec, Directed&& directed) {
+  release_free_memory();  // the kNN search's freed pages, before n * k arrays are allocated
   std::vector<int> nbr;
   std::vector<double> d;
   knn_from_r(idx, dist, nbr, d);
