@@ -189,12 +189,19 @@ embed_tsne.default <- function(X, perplexity = 30, n_components = 2, init = "pca
   params <- params[tsne_core_params]
   prep <- prepare_embedding_input(X, k = k_aff, ctx, pca = pca, pca_dims = pca_dims,
                                   metric = metric, knn_method = knn_method)
+  # A PCA initialisation needs the data, not P: made before the affinities, its temporaries do not
+  # coincide with P (at 10^6 points irlba's take about 1.5 GB, P in R 1.4 GB). Same layout.
+  ini_early <- if (identical(init, "pca") && !is.null(prep$data)) {
+    stage(ctx, "init", init_layout(init, ctx, NULL, prep$data, n, n_components, scale = "tsne"))
+  }
   run_embedding(ctx, "tsne", prep,
     graph = function(prep) {
       prep$affinities %||% affinities(prep$knn, method = affinity, perplexity = perplexity,
                                       k = k_aff, n_threads = ctx$n_threads, verbose = ctx$verbose)
     },
-    init = function(prep, P) init_layout(init, ctx, P, prep$data, n, n_components, scale = "tsne"),
+    init = function(prep, P) {
+      ini_early %||% init_layout(init, ctx, P, prep$data, n, n_components, scale = "tsne")
+    },
     optimise = function(prep, P, Y0) {
       res <- run_tsne_optimizer(ctx, P, Y0, params, iter_offset = 0L)
       res$params$perplexity <- if (affinity == "perplexity") P$perplexity

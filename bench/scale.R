@@ -3,6 +3,7 @@
 #   Rscript bench/scale.R                 # n = 10k, 100k, 1M; t-SNE and UMAP
 #   NEMBED_SCALE_N=100000 Rscript bench/scale.R
 #   NEMBED_SCALE_METHODS=tsne Rscript bench/scale.R
+#   NEMBED_SCALE_ITER=60 NEMBED_SCALE_METHODS=tsne Rscript bench/scale.R   # memory only: few iterations
 #
 # Data: a Gaussian mixture in 50 dimensions with 100 clusters (centres N(0, 0.3^2 I), so neighbouring clusters touch), each cluster
 # spread along its own random 8-dimensional subspace plus isotropic noise of sd 0.1: a low
@@ -20,6 +21,14 @@ suppressPackageStartupMessages(library(nembed))
 sizes <- as.numeric(strsplit(Sys.getenv("NEMBED_SCALE_N", "10000,100000,1000000"), ",")[[1]])
 methods <- strsplit(Sys.getenv("NEMBED_SCALE_METHODS", "tsne,umap"), ",")[[1]]
 n_threads <- 2L
+# Fewer iterations (t-SNE's n_iter, UMAP's n_epochs) for memory probes: the peak comes from the
+# arrays allocated before the first iteration, except the FFT grid, which grows with the layout's
+# extent (so a short run under-states it; the table then says so). Results are not saved.
+n_iter <- as.integer(Sys.getenv("NEMBED_SCALE_ITER", "0"))
+# Probes of the later phases may reuse the kNN graph (k = 90, t-SNE's) of an earlier probe at the
+# same n: saved by the first, then handed to the embedding in place of the search, whose time and
+# memory the table then does not show (its "knn" row is the loading).
+knn_cache <- Sys.getenv("NEMBED_SCALE_KNN_CACHE", "")
 cache <- Sys.getenv("NEMBED_SCALE_CACHE", tempdir())
 
 mixture <- function(n, dim = 50, n_clusters = 100, intrinsic = 8, seed = 1) {
@@ -49,20 +58,33 @@ rss_mb <- function(pid) {
 }
 
 # Runs the embedding in a child; returns coordinates, the record's timings and memory samples.
-run_child <- function(method, file) {
-  proc <- callr::r_bg(function(method, file, n_threads) {
+run_child <- function(method, file, n) {
+  proc <- callr::r_bg(function(method, file, n_threads, n_iter, knn_file) {
     suppressPackageStartupMessages(library(nembed))
     inp <- readRDS(file)
+    if (nzchar(knn_file) && method == "tsne") {
+      if (!file.exists(knn_file)) {
+        saveRDS(knn_graph(inp$X, k = 90, n_threads = n_threads, seed = 1), knn_file, compress = FALSE)
+      }
+      utils::assignInNamespace("knn_graph", function(X, ...) readRDS(knn_file), "nembed")
+    }
     gc()
     t0 <- proc.time()[["elapsed"]]
     start <- Sys.time()
     emb <- switch(method,
-      tsne = embed_tsne(inp$X, n_threads = n_threads, seed = 1),
-      umap = embed_umap(inp$X, n_threads = n_threads, seed = 1))
+      tsne = if (n_iter > 0) embed_tsne(inp$X, n_iter = n_iter, n_threads = n_threads, seed = 1)
+             else embed_tsne(inp$X, n_threads = n_threads, seed = 1),
+      umap = if (n_iter > 0) embed_umap(inp$X, n_epochs = n_iter, n_threads = n_threads, seed = 1)
+             else embed_umap(inp$X, n_threads = n_threads, seed = 1))
     secs <- proc.time()[["elapsed"]] - t0
     rec <- embedding_record(emb)
-    list(Y = as.matrix(emb)[, 1:2], seconds = secs, start = start, timings = rec$timings)
-  }, args = list(method = method, file = file, n_threads = n_threads))
+    # The kernel's high-water mark of resident memory: the true peak, which 0.1 s samples can miss.
+    st <- readLines("/proc/self/status")
+    hwm <- as.numeric(gsub("[^0-9]", "", st[startsWith(st, "VmHWM")])) / 1024
+    list(Y = as.matrix(emb)[, 1:2], seconds = secs, start = start, timings = rec$timings,
+         hwm_mb = hwm)
+  }, args = list(method = method, file = file, n_threads = n_threads, n_iter = n_iter,
+                 knn_file = if (nzchar(knn_cache)) file.path(knn_cache, sprintf("knn90-%d.rds", as.integer(n))) else ""))
   pid <- proc$get_pid()
   samples <- data.frame(time = numeric(), mb = numeric())
   while (proc$is_alive()) {
@@ -78,6 +100,9 @@ phase_table <- function(res, method, n) {
   tm <- res$timings
   tm <- tm[setdiff(names(tm), "total")]
   tm <- unlist(tm)
+  tm <- tm[!is.na(tm)]  # stages the run did not have (e.g. no PCA of 50 columns)
+  # embed_tsne() makes its PCA initialisation before the affinities (see R/tsne.R)
+  if (method == "tsne") tm <- tm[c(setdiff(names(tm), c("affinities", "init", "optimisation")), "init", "affinities", "optimisation")]
   # The embed call starts with reading nothing: its start is `start`; phases follow in order,
   # with any unrecorded time (argument checks, R-side conversion) in the last row.
   start <- as.numeric(res$start)
@@ -117,20 +142,36 @@ for (n in sizes) {
   f <- input_file(n)
   for (m in methods) {
     cat(sprintf("== %s, n = %d\n", m, n))
-    res <- run_child(m, f)
+    res <- run_child(m, f, n)
     tab <- phase_table(res, m, n)
     print(tab, row.names = FALSE)
+    load <- round(as.numeric(strsplit(readLines("/proc/loadavg"), " ")[[1]][1]), 2)
+    extent <- round(max(apply(res$Y, 2, function(v) diff(range(v)))))
+    cat(sprintf("peak (VmHWM) %.0f MB, layout extent %d, load average %.2f\n", res$hwm_mb, extent, load))
+    if (n_iter > 0) next  # a memory probe: no quality, nothing saved
     q <- quality(res, f)
     all[[length(all) + 1L]] <- tab
     summary[[length(summary) + 1L]] <- data.frame(method = m, n = n, seconds = round(res$seconds, 1),
-                                                  peak_mb = tail(tab$peak_mb, 1),
+                                                  peak_mb = round(res$hwm_mb),
                                                   knn_accuracy = q[["knn_accuracy"]],
-                                                  knn_recall = q[["knn_recall"]])
+                                                  knn_recall = q[["knn_recall"]],
+                                                  extent = extent, load_avg = load)
     print(tail(summary, 1)[[1]], row.names = FALSE)
   }
 }
-phases <- do.call(rbind, all)
-summ <- do.call(rbind, summary)
+if (n_iter > 0) quit(save = "no")
+# A run of some sizes or methods replaces their rows in the saved tables and keeps the others.
+merge_saved <- function(tab, name) {
+  f <- file.path("bench/results", paste0(name, ".csv"))
+  if (!file.exists(f)) return(tab)
+  old <- utils::read.csv(f)
+  old <- old[!paste(old$method, old$n) %in% paste(tab$method, tab$n), , drop = FALSE]
+  for (col in setdiff(names(tab), names(old))) old[[col]] <- NA
+  out <- rbind(old[, names(tab)], tab)
+  out[order(out$n, out$method), , drop = FALSE]
+}
+phases <- merge_saved(do.call(rbind, all), "scale-phases")
+summ <- merge_saved(do.call(rbind, summary), "scale")
 # Growth of cost per point relative to the smallest n (1 = linear).
 summ$time_per_point_vs_smallest <- NA_real_
 for (m in unique(summ$method)) {

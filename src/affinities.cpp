@@ -4,6 +4,7 @@
 #include "nembed/affinities.hpp"
 #include "nembed/graph.hpp"
 #include "nembed/validate.hpp"
+#include "heap.h"
 #include "params.h"
 #include "rcpp_convert.h"
 #include "rcpp_executor.h"
@@ -18,16 +19,15 @@ namespace {
 template <class Exec, class Directed>
 Rcpp::List symmetric_affinities(const Rcpp::IntegerMatrix& idx, const Rcpp::NumericMatrix& dist,
                                 const CombineRule& rule, const Exec& exec, Directed&& directed) {
-  std::vector<int> nbr;
-  std::vector<double> d;
-  knn_from_r(idx, dist, nbr, d);
+  release_free_memory();  // the kNN search's freed pages, before n * k arrays are allocated
   const std::size_t n = idx.nrow(), k = idx.ncol();
   assert(knn_indices_in_range(idx.begin(), n, k, n));  // validate_knn() ran in R
+  std::vector<double> d = rowmajor(dist);
   std::vector<double> w = directed(n, k, d);
   std::vector<double>().swap(d);
-  CsrGraph s = symmetrize(n, k, nbr, w, rule, exec);
+  // The neighbours are read from R's matrix where they are (ColumnMajorNeighbours), not copied.
+  CsrGraph s = symmetrize(n, k, ColumnMajorNeighbours{idx.begin(), n, k}, w, rule, exec);
   std::vector<double>().swap(w);
-  std::vector<int>().swap(nbr);
   return csr_to_r(std::move(s));
 }
 

@@ -9,6 +9,7 @@
 #include "nembed/tsne.hpp"
 #include "nembed/tsne_transform.hpp"
 #include "nembed/validate.hpp"
+#include "heap.h"
 #include "params.h"
 #include "rcpp_convert.h"
 #include "rcpp_executor.h"
@@ -76,10 +77,12 @@ Rcpp::List tsne_cpp(const Rcpp::IntegerVector Pp, const Rcpp::IntegerVector Pi,
   // validate_affinities() ran in R; debug builds check the slots again.
   assert(check_csc_arrays(Pp.begin(), Pp.size(), Pi.begin(), Pi.size(), Px.begin(), Px.size(),
                           n).empty());
+  release_free_memory();  // before P's copy, the optimiser's arrays and the FFT grid
   return with_dim(Y0.ncol(), [&](auto dim) {
     constexpr int D = decltype(dim)::value;
-    TsneOptimizer<D> tsne(make_sparse_p(n, Pp.begin(), Pi.begin(), Px.begin()), rowmajor(Y0), par,
-                          run.exec, run.control);
+    // Pp, Pi, Px live as long as this call: renumbering rebuilds P from them (CscSource).
+    TsneOptimizer<D> tsne(make_sparse_p(n, Pp.begin(), Pi.begin(), Px.begin(), true), rowmajor(Y0),
+                          par, run.exec, run.control);
     const bool timing = std::getenv("NEMBED_TSNE_PROFILE") != nullptr;
     tsne.time_phases(timing);
     const TsneTrace tr = tsne.run(run.exec, run.control, iter_offset);

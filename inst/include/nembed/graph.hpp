@@ -52,11 +52,21 @@ struct CombineRule {
   }
 };
 
+// An n x k neighbour matrix stored by columns with 1-based indices (R's kNN matrices) read as
+// the row-major, 0-based array symmetrize() takes: entry pos = i * k + j is point i's j-th
+// neighbour. Saves the copy (4 bytes per directed edge, 0.36 GB at 10^6 points x 90 neighbours).
+struct ColumnMajorNeighbours {
+  const int* idx = nullptr;
+  std::size_t n = 0, k = 0;
+  int operator[](std::size_t pos) const { return idx[(pos % k) * n + pos / k] - 1; }
+};
+
 namespace detail {
 
-// Pos: an unsigned type that can hold n * k (uint32_t up to 4.29e9 directed edges).
-template <class Pos, class Exec>
-CsrGraph symmetrize_impl(std::size_t n, std::size_t k, const std::vector<int>& nbr,
+// Pos: an unsigned type that can hold n * k (uint32_t up to 4.29e9 directed edges). Nbr: the
+// row-major neighbour array (std::vector<int> or ColumnMajorNeighbours).
+template <class Pos, class Nbr, class Exec>
+CsrGraph symmetrize_impl(std::size_t n, std::size_t k, const Nbr& nbr,
                           const std::vector<double>& w, const CombineRule& combine, const Exec& exec) {
   // Memory matters here (1M points x 90 neighbours): instead of listing every directed edge twice
   // (forward and backward, 24 bytes each) and sorting, keep the kNN rows as they are and build
@@ -136,8 +146,8 @@ CsrGraph symmetrize_impl(std::size_t n, std::size_t k, const std::vector<int>& n
 // combine(w(i -> j), w(j -> i)) (missing directions count as 0). Row entries sorted by column.
 // Self-loops and negative indices (no neighbour) are dropped; repeated neighbours of a row are summed
 // per direction before combining.
-template <class Exec>
-CsrGraph symmetrize(std::size_t n, std::size_t k, const std::vector<int>& nbr,
+template <class Nbr, class Exec>
+CsrGraph symmetrize(std::size_t n, std::size_t k, const Nbr& nbr,
                      const std::vector<double>& w, const CombineRule& combine, const Exec& exec) {
   if (n * k <= std::numeric_limits<std::uint32_t>::max())
     return detail::symmetrize_impl<std::uint32_t>(n, k, nbr, w, combine, exec);
