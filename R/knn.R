@@ -17,8 +17,10 @@
 #' @param metric `"euclidean"`, `"cosine"` (distance 1 - cosine similarity) or `"correlation"`
 #'   (1 - Pearson correlation of the rows).
 #' @param n_threads Number of threads; see [default_threads()].
-#' @param seed Seed for HNSW's level assignment. HNSW results are reproducible only with
-#'   `n_threads = 1`, because concurrent insertion order varies; exact results never vary.
+#' @param seed Seed for HNSW's level assignment. The HNSW index is built in one fixed order on
+#'   one thread (a concurrent build links points in whatever order the threads reach them, so it
+#'   differs between runs) and queried in parallel, so the graph is the same for a seed whatever
+#'   `n_threads` is; exact results never vary.
 #' @param verbose Print progress messages.
 #' @param ... For a `SingleCellExperiment` `X`, the arguments of [nembed_sce] (`dimred`,
 #'   `n_dimred`, `assay.type`, ...); for a `Seurat` object those of [nembed_seurat]; otherwise
@@ -76,7 +78,7 @@ knn_graph.default <- function(X, k = 15, method = c("auto", "exact", "hnsw"),
     core_call(knn_sparse_cpp(X, list(k = k, metric = metric, n_threads = n_threads, verbose = verbose)))
   } else {
     core_call(knn_dense_cpp(X, list(k = k, method = method, metric = metric, n_threads = n_threads, M = M,
-                          ef_construction = ef_construction, ef = ef, seed = seed %% 2^31,
+                          ef_construction = ef_construction, ef = ef, seed = seed,
                           verbose = verbose)))
   }
   new_knn(res$idx, res$dist, metric = metric, method = method, row_names = rownames(X),

@@ -156,7 +156,7 @@ embed_umap.default <- function(X, k = 14, min_dist = 0.1, spread = 1, n_epochs =
       verbose <- ctx$verbose
       Y <- core_call(umap_sgd_cpp(ini$Y, P, list(
         n_epochs = n_epochs, a = a, b = b, gamma = 1, negative_rate = negative_sample_rate,
-        learning_rate = learning_rate, seed = seed %% 2^53, n_threads = n_threads,
+        learning_rate = learning_rate, seed = seed, n_threads = n_threads,
         verbose = verbose)))
       list(Y = Y, params = list(k = k, min_dist = min_dist, spread = spread, a = a, b = b,
                                 n_epochs = n_epochs, n_negatives = n_negatives,

@@ -1,4 +1,4 @@
-// Approximate kNN with hnswlib: multi-threaded build and query.
+// Approximate kNN with hnswlib: a build in one fixed order, multi-threaded queries.
 #ifndef NEMBED_HNSW_HPP
 #define NEMBED_HNSW_HPP
 
@@ -47,8 +47,11 @@ struct HnswParams {
   std::size_t seed = 100;
 };
 
-// kNN graph of the columns of `pts` (p x n, already prepared for the metric). Insertion order
-// across threads is not deterministic, so results are reproducible only with one thread.
+// kNN graph of the columns of `pts` (p x n, already prepared for the metric). The index is built
+// on the calling thread: hnswlib's concurrent insertion links points in whatever order the
+// threads reach them, so a parallel build gives a different graph on every run. Built in one
+// order (and with hnswlib's level generator seeded), the index, and so the result, is the same for
+// a given seed whatever the thread count; the queries, which only read the index, run in parallel.
 template <class Exec>
 KnnResult hnsw_knn(const Eigen::MatrixXd& pts, std::size_t k, Metric metric,
                    const HnswParams& par, const Exec& exec, Control& control) {
@@ -58,13 +61,9 @@ KnnResult hnsw_knn(const Eigen::MatrixXd& pts, std::size_t k, Metric metric,
   auto index = std::make_unique<hnswlib::HierarchicalNSW<float>>(&space, n, par.M,
                                                                    par.ef_construction, par.seed);
   const std::size_t batch = 4096;
-  // The first point is inserted alone so concurrent inserts always find an entry point.
-  index->addPoint(data.col(0).data(), 0);
-  for (std::size_t b0 = 1; b0 < n; b0 += batch) {
+  for (std::size_t b0 = 0; b0 < n; b0 += batch) {
     const std::size_t b1 = std::min(n, b0 + batch);
-    exec.parallel_for(b0, b1, [&](std::size_t i0, std::size_t i1) {
-      for (std::size_t i = i0; i < i1; ++i) index->addPoint(data.col(i).data(), i);
-    }, 64);
+    for (std::size_t i = b0; i < b1; ++i) index->addPoint(data.col(i).data(), i);
     control.check();
   }
   const std::size_t ef = par.ef > 0 ? par.ef : k + 40;
