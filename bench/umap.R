@@ -91,6 +91,9 @@ methods <- list(
   nembed_neg_s0 = "Y <- embed_contrastive(d$Z, loss = 'neg', s = 0, n_threads = 2, seed = 1)",
   nembed_neg_s1 = "Y <- embed_contrastive(d$Z, loss = 'neg', s = 1, n_threads = 2, seed = 1)"
 )
+# BENCH_UMAP_ONLY=1: uwot and embed_umap only (the contrastive rows take minutes each and have
+# their own bench, bench/contrastive.R).
+if (Sys.getenv("BENCH_UMAP_ONLY") == "1") methods <- methods[c("uwot", "nembed_umap")]
 if (Sys.getenv("BENCH_SPECTRUM") == "1") {
   methods$nembed_spectrum6 <- "sp <- embed_spectrum(d$Z, exaggeration = c(1, 2, 4, 8, 16, 32), n_threads = 2, seed = 1); Y <- as.matrix(sp[sp$exaggeration == 32, c('x', 'y')])"
 }
