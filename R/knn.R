@@ -17,14 +17,28 @@
 #' @param metric `"euclidean"`, `"cosine"` (distance 1 - cosine similarity) or `"correlation"`
 #'   (1 - Pearson correlation of the rows).
 #' @param n_threads Number of threads; see [default_threads()].
-#' @param seed Seed for HNSW's level assignment. The HNSW index is built in one fixed order on
-#'   one thread (a concurrent build links points in whatever order the threads reach them, so it
-#'   differs between runs) and queried in parallel, so the graph is the same for a seed whatever
-#'   `n_threads` is; exact results never vary.
+#' @param seed Seed for HNSW's level assignment. The HNSW index is built in parallel in batches of
+#'   256 points, so the graph is the same for a seed whatever `n_threads` is (hnswlib's own
+#'   concurrent build links points in whatever order the threads reach them and differs between
+#'   runs); exact results never vary. See the section "HNSW build" for where this differs from
+#'   hnswlib.
 #' @param verbose Print progress messages.
 #' @param ... For a `SingleCellExperiment` `X`, the arguments of [nembed_sce] (`dimred`,
 #'   `n_dimred`, `assay.type`, ...); for a `Seurat` object those of [nembed_seurat]; otherwise
 #'   none.
+#' @section HNSW build:
+#' The index is hnswlib's (same layout, level generator, beam search and neighbour heuristic,
+#' queried with hnswlib's `searchKnn`), but points are inserted in batches of 256 instead of one
+#' at a time: the points of a batch search, in parallel, the index as it stood before the batch,
+#' with the same greedy descent and `ef_construction` beam as hnswlib's `addPoint`; the earlier
+#' points of the same batch are added as exact candidates (a one-at-a-time build would reach them
+#' by search); each point then keeps up to `M` neighbours by hnswlib's heuristic, and the reverse
+#' links are made for each target in insertion order, pruning full lists with the same heuristic.
+#' The result depends on the seed only, not on the thread count. Recall is the same as the
+#' one-at-a-time build's on Fashion-MNIST 70,000 x 50 (recall@15 0.9933 with `M = 16`,
+#' `ef_construction = 40`, `ef = 35`; recall@90 0.9983 with the defaults; 2,000 queries against
+#' brute force). For small data (up to 257 points, one batch) the build is exact.
+#'
 #' @param M,ef_construction,ef HNSW parameters: graph degree, build beam and query beam
 #'   (`ef = NULL` uses `k + 40`). The defaults give recall@15 0.999 and recall@90 0.998 on
 #'   Fashion-MNIST 70,000 x 50 (PCA), measured against the exact graph; `bench/knn.R`.

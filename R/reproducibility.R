@@ -32,11 +32,11 @@
 #'   same seed gives the same embedding with 1 or 2 threads.
 #'
 #' * HNSW ([knn_graph()] with `method = "hnsw"`, the default above 20,000 points): the index is
-#'   built on one thread in a fixed order with a seeded level generator (hnswlib's concurrent
-#'   build links points in whatever order the threads reach them, which differs from run to run)
-#'   and only queried in parallel, so the graph is the same for a seed whatever the thread count.
-#'   Measured on Fashion-MNIST 70,000 x 50, 2 threads: the one-thread build makes the search
-#'   about 3 s slower (k = 15: 7.0 s to 10.2 s; k = 90: 11.5 s to 14.4 s).
+#'   built in fixed batches of 256 points with a seeded level generator: each batch searches the
+#'   index as it stood before it, in parallel, then links its points in insertion order
+#'   (hnswlib's concurrent build links points in whatever order the threads reach them, which
+#'   differs from run to run). The queries only read the index. So the graph is the same for a
+#'   seed whatever the thread count; see the "HNSW build" section of [knn_graph()].
 #'
 #' @section Reproducible for a fixed thread count:
 #' * Stochastic-gradient methods (UMAP, the contrastive family, ForceAtlas2 where sampled):

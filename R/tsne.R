@@ -110,8 +110,8 @@
 #' @param eval_every Compute the KL divergence (and report progress) every so many iterations;
 #'   it costs one pass over the edges of P, never an O(n^2) pass.
 #' @param n_threads Number of threads; see [default_threads()]. Results are identical for any
-#'   number of threads (fixed-block reductions; the HNSW index is built in one order, see
-#'   [knn_graph()]).
+#'   number of threads (fixed-block reductions; the HNSW index is built in fixed batches,
+#'   see [knn_graph()]).
 #' @param seed Seed for random initialisation and HNSW; `NULL` draws one from R's RNG.
 #' @param verbose Report progress (KL divergence every `eval_every` iterations).
 #' @param ... For a `SingleCellExperiment` `X`, the arguments of [nembed_sce] (`dimred`,

@@ -67,6 +67,24 @@ test_that("HNSW recall is high and it is reproducible with one thread", {
   expect_equal(gh$dist[i, ], sqrt(colSums((t(X[gh$idx[i, ], ]) - X[i, ])^2)))
 })
 
+test_that("HNSW links points inserted in the same build batch to one another", {
+  # The index is built in batches of 256 whose points search the index as it stood before the
+  # batch. Clusters far apart, inserted one after another and each filling whole batches, can
+  # only find their neighbours among points of their own batch: without those exact
+  # within-batch candidates every point's neighbours would lie in an earlier cluster.
+  set.seed(4)
+  sizes <- c(1, rep(256, 6))  # the first point alone, then clusters aligned to the batches
+  X <- do.call(rbind, lapply(seq_along(sizes), function(c)
+    matrix(rnorm(sizes[c] * 6, mean = 100 * c), sizes[c], 6)))
+  ge <- knn_graph(X, k = 10, method = "exact", n_threads = 1)
+  for (t in 1:2) {
+    gh <- knn_graph(X, k = 10, method = "hnsw", n_threads = t, seed = 3)
+    recall <- mean(vapply(seq_len(nrow(X))[-1], function(i)
+      length(intersect(ge$idx[i, ], gh$idx[i, ])), numeric(1))) / 10
+    expect_gt(recall, 0.98)
+  }
+})
+
 test_that("HNSW recall@15 >= 0.98 on 10,000 Fashion-MNIST points (PCA 50)", {
   skip_if_not(fashion_available(), "Fashion-MNIST not installed")
   fm <- load_fashion_mnist(n = 10000)
