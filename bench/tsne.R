@@ -32,5 +32,5 @@ for (n in unique(tab$n)) {
   if (length(ref)) tab$time_vs_Rtsne[tab$n == n] <- round(tab$seconds[tab$n == n] / ref, 3)
 }
 out <- Sys.getenv("NEMBED_BENCH_OUT", "tsne")
-save_table(tab, out, if (out == "tsne") "Rscript bench/tsne.R" else
+save_table(tab, out, if (out == "tsne" && Sys.getenv("NEMBED_BENCH_N") == "") "Rscript bench/tsne.R" else
   sprintf("NEMBED_BENCH_N=%s NEMBED_BENCH_OUT=%s Rscript bench/tsne.R", paste(sizes, collapse = ","), out))
