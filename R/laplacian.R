@@ -126,8 +126,11 @@ spectral_eigen <- function(P, n_components = 2, seed = 1, n_threads = 1L, dense_
 #   Y <- spectral_layout(aff, 2, ctx$seed, ctx$n_threads, fallback = "PCA") %||% pca_layout(...)
 # seed and n_threads: the run context's (see nembed_context()); the seed picks the Lanczos starting
 # vector, and the solution does not depend on it beyond the solver tolerance. Dense solver below 2,000 points.
+# Tolerance 1e-4 is umap-learn's (its spectral_layout calls eigsh with tol = 1e-4): a starting
+# layout needs no more. On the UMAP graph of Fashion-MNIST 70,000 it takes 10 restarts instead of
+# 15 at 1e-6 (0.8 vs 1.2 CPU s) and the two pairs of vectors agree to a cosine of 0.99998.
 spectral_layout <- function(P, n_components, seed, n_threads, fallback = "PCA", verbose = FALSE) {
-  res <- tryCatch(spectral_eigen(P, n_components, seed, n_threads, tol = 1e-6, verbose = verbose),
+  res <- tryCatch(spectral_eigen(P, n_components, seed, n_threads, tol = 1e-4, verbose = verbose),
                   # A failure inside the eigensolver means "no spectral layout", not bad input.
                   nembed_error_internal = function(e) list(ok = FALSE, reason = conditionMessage(e)),
                   nembed_error = function(e) stop(e),
