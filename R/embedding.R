@@ -38,24 +38,38 @@ NULL
 #' @rdname nembed_embedding
 #' @export
 embedding_record <- function(embedding, name = NULL) {
+  stored_embedding(embedding, name)$record
+}
+
+# What embedding_record() reads, for callers that also need the coordinates (embed_transform()):
+# list(record, coords), where coords is the coordinate matrix a single-cell object stores under
+# `name` (defaults: where embed_parametric() stores its model), or `embedding` itself (a
+# nembed_embedding or a DimReduc). The stored embedding is looked up once for both.
+stored_embedding <- function(embedding, name = NULL) {
   # A name only selects within a single-cell object; the argument blamed when the stored
   # embedding is missing is the one the caller gave.
   name_arg <- if (is.null(name)) "embedding" else "name"
   if (!is.null(name)) check_name(name, "name")
-  rec <- if (is_sce(embedding)) {
-    sce_stored_record(embedding, name %||% "PARAMETRIC", name_arg)
+  if (is_sce(embedding)) {
+    coords <- sce_stored(embedding, name %||% "PARAMETRIC", name_arg)
+    rec <- attr(coords, "nembed_record")
+    attr(coords, "nembed_record") <- NULL
   } else if (is_seurat(embedding)) {
-    seurat_stored_record(embedding, name %||% "parametric", name_arg)
+    dr <- seurat_stored(embedding, name %||% "parametric", name_arg)
+    rec <- methods::slot(dr, "misc")$nembed_record
+    coords <- SeuratObject::Embeddings(dr)
   } else if (isS4(embedding) && methods::is(embedding, "DimReduc")) {
-    methods::slot(embedding, "misc")$nembed_record  # a Seurat reduction (see ?nembed_seurat)
+    rec <- methods::slot(embedding, "misc")$nembed_record  # a Seurat reduction (see ?nembed_seurat)
+    coords <- embedding
   } else {
-    attr(embedding, "nembed_record")
+    rec <- attr(embedding, "nembed_record")
+    coords <- embedding
   }
   if (is.null(rec)) {
     nembed_abort("`embedding` has no nembed run record; was it made by an embed_* function?",
                  "type", "embedding")
   }
-  rec
+  list(record = rec, coords = coords)
 }
 
 new_embedding <- function(Y, record, row_names = NULL) {

@@ -305,13 +305,13 @@ sce_embedding <- function(X, name, col_data = TRUE) {
   emb
 }
 
-# The run record stored with reducedDim(X, name), for embedding_record(). `arg` is the argument
+# reducedDim(X, name) with its run record attribute, for embedding_record(). `arg` is the argument
 # that chose the name: "name", or "embedding" when the default (the parametric model's) was used.
-sce_stored_record <- function(X, name, arg = "name") {
+sce_stored <- function(X, name, arg = "name") {
   require_sce("embedding")
   check_stored_name(name, SingleCellExperiment::reducedDimNames(X), "reduced dimension", arg,
                     "sce_embedding")
-  attr(SingleCellExperiment::reducedDim(X, name, withDimnames = FALSE), "nembed_record")
+  SingleCellExperiment::reducedDim(X, name, withDimnames = FALSE)
 }
 
 # `name` must be one of the `available` stored embeddings (`what`) of the object given as

@@ -168,12 +168,12 @@ seurat_input <- function(X, reduction = "pca", dims = NULL, assay = NULL, featur
   list(m = m, source = source, assay = assay_out)
 }
 
-# The run record stored with the DimReduc X[[name]], for embedding_record(); `arg` as in
-# sce_stored_record().
-seurat_stored_record <- function(X, name, arg = "name") {
+# The DimReduc X[[name]], whose `misc` slot holds the run record, for embedding_record(); `arg`
+# as in sce_stored().
+seurat_stored <- function(X, name, arg = "name") {
   require_seurat("embedding")
   check_stored_name(name, SeuratObject::Reductions(X), "reduction", arg, "seurat_embedding")
-  methods::slot(X[[name]], "misc")$nembed_record
+  X[[name]]
 }
 
 # The new cells of the Seurat object `X_new` as the embedding's input `source` (its

@@ -86,10 +86,9 @@ embed_transform <- function(embedding, X_new, perplexity = 5, k = NULL, init_k =
     nembed_abort("`name` selects a stored embedding in a SingleCellExperiment or Seurat `embedding`; leave it NULL for a nembed_embedding.",
                  "value", "name")
   }
-  rec <- embedding_record(embedding, name)
+  stored <- stored_embedding(embedding, name)
+  rec <- stored$record
   if (identical(rec$method, "parametric")) return(parametric_transform(rec, X_new, n_threads))
-  # A single-cell object: its stored coordinates with the record, as a nembed_embedding.
-  embedding <- stored_embedding(embedding, name)
   method <- rec$method %||% "unknown"
   if (!method %in% c("tsne", "umap", "contrastive")) {
     nembed_abort(sprintf("`embedding` must come from embed_tsne(), embed_umap() or embed_contrastive(); embed_transform() does not support \"%s\" embeddings.",
@@ -127,7 +126,7 @@ embed_transform <- function(embedding, X_new, perplexity = 5, k = NULL, init_k =
   }
   Xq <- if (!is.null(ref$pca)) sweep(X_new, 2, ref$pca$center) %*% ref$pca$rotation else X_new
   storage.mode(Xq) <- "double"
-  Yref <- unname(as.matrix(embedding))
+  Yref <- unname(as.matrix(stored$coords))
   if (nrow(Yref) != n_ref) {
     nembed_abort(sprintf("`embedding` has %d rows but its reference data %d; pass the embedding as returned, not a subset.",
                          nrow(Yref), n_ref), "size", "embedding")
@@ -243,14 +242,4 @@ sgd_transform <- function(rec, ref, Yref, Xq, k, learning_rate, n_threads, verbo
                      params = list(k = k, n_epochs = n_epochs, learning_rate = learning_rate,
                                    seed = seed, n_threads = n_threads),
                      init = Y0))
-}
-
-# embed_transform()'s `embedding` as a nembed_embedding: a data frame as given, or the coordinates
-# and record a single-cell object stores under `name` (defaults as in embedding_record()).
-stored_embedding <- function(embedding, name) {
-  if (is_sce(embedding)) return(sce_embedding(embedding, name %||% "PARAMETRIC", col_data = FALSE))
-  if (is_seurat(embedding)) {
-    return(seurat_embedding(embedding, name %||% "parametric", meta_data = FALSE))
-  }
-  embedding
 }

@@ -43,6 +43,45 @@ Rcpp::List contrastive_sgd_cpp(Rcpp::NumericMatrix Y, SEXP W, Rcpp::List options
   NEMBED_GLUE_END
 }
 
+namespace {
+
+// What the two gradient test hooks share: one batch's pairs (heads, tails: 1-based) and negative
+// slots (b x m, 1-based) converted to 0-based indices, the pair loss by name, and gradient buffers
+// zeroed for `rows` points of dimension d.
+template <class Work>
+struct GradientHookInput {
+  std::size_t b;
+  int m;
+  std::vector<int> heads, tails, slots;
+  CnePairLoss loss;
+  Work work;
+
+  GradientHookInput(const Rcpp::IntegerVector& h, const Rcpp::IntegerVector& t,
+                    const Rcpp::IntegerMatrix& sl, const std::string& loss_name, double spec,
+                    std::size_t rows, int d)
+      : b(h.size()), m(sl.ncol()), heads(b), tails(b), slots(b * m) {
+    for (std::size_t r = 0; r < b; ++r) {
+      heads[r] = h[r] - 1;
+      tails[r] = t[r] - 1;
+      for (int q = 0; q < m; ++q) slots[r * m + q] = sl(r, q) - 1;
+    }
+    loss.kind = enum_from_name(loss_names, loss_name, "loss");
+    loss.spec = spec;
+    work.G.assign(rows * d, 0.0f);
+    work.stamp.assign(rows, 0u);
+  }
+
+  // The summed gradient as a rows x d matrix: the touched rows from work.G, zero elsewhere.
+  Rcpp::NumericMatrix gradient(const std::vector<int>& touched, std::size_t rows, int d) const {
+    Rcpp::NumericMatrix G(rows, d);
+    for (int p : touched)
+      for (int k = 0; k < d; ++k) G(p, k) = work.G[static_cast<std::size_t>(p) * d + k];
+    return G;
+  }
+};
+
+}  // namespace
+
 // Test hook: the summed gradient of one batch of contrastive-ne's loss on the points (n x dim),
 // before clipping, and its d loss / d log Z. heads, tails: 1-based points of the b pairs; slots:
 // b x m matrix of 1-based pool slots (1..b heads, b+1..2b tails). loss: a name as in
@@ -53,27 +92,15 @@ Rcpp::List contrastive_batch_gradient_cpp(Rcpp::NumericMatrix Y, Rcpp::IntegerVe
                                           std::string loss, double spec, int n_threads) {
   NEMBED_GLUE_BEGIN
   RcppParallelExecutor exec(n_threads);
-  const std::size_t n = Y.nrow(), b = heads.size();
-  const int d = Y.ncol(), m = slots.ncol();
-  std::vector<int> h(b), t(b), sl(b * m);
-  for (std::size_t r = 0; r < b; ++r) {
-    h[r] = heads[r] - 1;
-    t[r] = tails[r] - 1;
-    for (int q = 0; q < m; ++q) sl[r * m + q] = slots(r, q) - 1;
-  }
-  std::vector<float> y = rowmajor<float>(Y);
-  CnePairLoss L;
-  L.kind = enum_from_name(loss_names, loss, "loss");
-  L.spec = spec;
-  CneBatchWork w;
-  w.G.assign(n * d, 0.0f);
-  w.stamp.assign(n, 0u);
+  const std::size_t n = Y.nrow();
+  const int d = Y.ncol();
+  GradientHookInput<CneBatchWork> in(heads, tails, slots, loss, spec, n, d);
+  const std::vector<float> y = rowmajor<float>(Y);
   std::vector<int> touched;
-  const double dz = cne_batch_gradient<0>(y, d, h.data(), t.data(), b, sl, m, L, w, touched, exec);
-  Rcpp::NumericMatrix G(n, d);
-  for (int p : touched)
-    for (int k = 0; k < d; ++k) G(p, k) = w.G[static_cast<std::size_t>(p) * d + k];
-  return Rcpp::List::create(Rcpp::Named("gradient") = G, Rcpp::Named("dlogz") = dz);
+  const double dz = cne_batch_gradient<0>(y, d, in.heads.data(), in.tails.data(), in.b, in.slots,
+                                          in.m, in.loss, in.work, touched, exec);
+  return Rcpp::List::create(Rcpp::Named("gradient") = in.gradient(touched, n, d),
+                            Rcpp::Named("dlogz") = dz);
   NEMBED_GLUE_END
 }
 
@@ -130,27 +157,15 @@ Rcpp::NumericMatrix contrastive_transform_gradient_cpp(Rcpp::NumericMatrix Y, Rc
                                                        double spec, int n_threads) {
   NEMBED_GLUE_BEGIN
   RcppParallelExecutor exec(n_threads);
-  const std::size_t m = Y.nrow(), b = heads.size();
-  const int d = Y.ncol(), me = slots.ncol();
-  std::vector<int> h(b), t(b), pl(pool.size()), sl(b * me);
-  for (std::size_t r = 0; r < b; ++r) {
-    h[r] = heads[r] - 1;
-    t[r] = tails[r] - 1;
-    for (int q = 0; q < me; ++q) sl[r * me + q] = slots(r, q) - 1;
-  }
+  const std::size_t m = Y.nrow();
+  const int d = Y.ncol();
+  GradientHookInput<CneTransformWork> in(heads, tails, slots, loss, spec, m, d);
+  std::vector<int> pl(pool.size());
   for (R_xlen_t s = 0; s < pool.size(); ++s) pl[s] = pool[s] - 1;
-  std::vector<float> y = rowmajor<float>(Y);
+  const std::vector<float> y = rowmajor<float>(Y);
   const std::vector<float> fixed = rowmajor<float>(ref);
-  CnePairLoss L;
-  L.kind = enum_from_name(loss_names, loss, "loss");
-  L.spec = spec;
-  CneTransformWork w;
-  w.G.assign(m * d, 0.0f);
-  w.stamp.assign(m, 0u);
-  cne_transform_batch_gradient<0>(y, fixed, d, h.data(), t.data(), b, pl.data(), sl, me, L, w, exec);
-  Rcpp::NumericMatrix G(m, d);
-  for (int p : w.touched)
-    for (int k = 0; k < d; ++k) G(p, k) = w.G[static_cast<std::size_t>(p) * d + k];
-  return G;
+  cne_transform_batch_gradient<0>(y, fixed, d, in.heads.data(), in.tails.data(), in.b, pl.data(),
+                                  in.slots, in.m, in.loss, in.work, exec);
+  return in.gradient(in.work.touched, m, d);
   NEMBED_GLUE_END
 }

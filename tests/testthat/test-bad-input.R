@@ -1,7 +1,7 @@
 # Table-driven bad-input suite (issue 8). The table lives in helper-bad-input.R; every case either
 # works and its result is checked, or raises a classed nembed_error naming the argument. The
-# inputs must come back unchanged, and the whole table is replayed in a child R process running
-# the installed nembed, which must return every outcome and exit normally (no crash).
+# inputs must come back unchanged. The whole table runs once, in a child R process running the
+# installed nembed, which must return every outcome and exit normally (no crash).
 
 test_that("the bad-input table covers at least 40 distinct cases across the API", {
   cases <- bad_input_cases()
@@ -18,25 +18,14 @@ test_that("the bad-input table covers at least 40 distinct cases across the API"
   expect_setequal(intersect(exported, fns), exported)
 })
 
-test_that("every bad input works correctly or raises a classed error naming the argument", {
-  for (case in bad_input_cases()) expect_case(case, run_bad_input_case(case))
-})
-
-test_that("no bad input crashes a fresh R session running the installed nembed", {
-  skip_if_not_installed("callr")
+test_that("every bad input works correctly or raises a classed error naming the argument, and none crashes a fresh R session", {
+  # One child R process running the installed nembed runs the whole table: it must finish (no
+  # crash, no hang) and every outcome is checked against the table.
   helper <- normalizePath(test_path("helper-bad-input.R"))
-  child <- function(helper) {
-    suppressPackageStartupMessages(library(nembed))
-    env <- new.env()
-    sys.source(helper, envir = env)
-    vapply(env$bad_input_cases(), function(case) env$run_bad_input_case(case)$outcome, "")
-  }
-  lib <- .libPaths()
-  out <- tryCatch(callr::r(child, args = list(helper), libpath = lib, timeout = 120),
-                  error = function(e) e)
-  if (inherits(out, "error")) {
+  cases <- bad_input_cases()
+  res <- run_cases_in_child(helper, "bad_input_cases", timeout = 120)
+  if (inherits(res, "error")) {
     # Find the case that took the child down, one child per case.
-    cases <- bad_input_cases()
     one <- function(helper, i) {
       suppressPackageStartupMessages(library(nembed))
       env <- new.env()
@@ -44,16 +33,13 @@ test_that("no bad input crashes a fresh R session running the installed nembed",
       env$run_bad_input_case(env$bad_input_cases()[[i]])$outcome
     }
     crashed <- names(cases)[vapply(seq_along(cases), function(i) {
-      inherits(tryCatch(callr::r(one, args = list(helper, i), libpath = lib, timeout = 60),
+      inherits(tryCatch(callr::r(one, args = list(helper, i), libpath = .libPaths(), timeout = 60),
                         error = function(e) e), "error")
     }, logical(1))]
-    fail(paste0("the child R process did not finish (", conditionMessage(out), "); cases that ",
+    fail(paste0("the child R process did not finish (", conditionMessage(res), "); cases that ",
                 "crash or hang on their own: ", paste(crashed, collapse = "; ")))
     return()
   }
-  cases <- bad_input_cases()
-  expect_identical(names(out), names(cases))
-  expected <- vapply(cases, function(cs) if (identical(cs$expect, "ok")) "ok" else "nembed_error", "")
-  got <- ifelse(out == "ok", "ok", ifelse(startsWith(out, "nembed_error"), "nembed_error", out))
-  expect_identical(got, expected)
+  expect_identical(names(res), names(cases))
+  for (nm in names(cases)) expect_case(cases[[nm]], res[[nm]])
 })

@@ -1,9 +1,10 @@
-// Epoch-based edge-sampling SGD shared by UMAP and the contrastive losses (NEG, NCE, InfoNCE).
+// Epoch-based edge-sampling SGD of UMAP and of placing new points into a UMAP embedding (the
+// contrastive losses NEG, NCE and InfoNCE run in contrastive.hpp's mini-batch SGD instead).
 //
 // Schedule (umap-learn's `make_epochs_per_sample`): a directed edge of weight w is processed every
 // max(w) / w epochs; each time, it takes a number of uniformly drawn negatives that averages
-// `negative_rate` per processing (or exactly that many with `fixed_negatives`). The learning rate
-// decays linearly, alpha_e = alpha_0 (1 - e / n_epochs), and every gradient coordinate is clipped.
+// `negative_rate` per processing. The learning rate decays linearly,
+// alpha_e = alpha_0 (1 - e / n_epochs), and every gradient coordinate is clipped.
 //
 // Reproducibility rule ("owner computes"): the vertices are split into fixed blocks of
 // `block` consecutive indices whose boundaries do not depend on the thread count. In an epoch, each
@@ -169,30 +170,6 @@ inline float squared_distance(const float* a, const float* b, int D) {
   return s;
 }
 
-// The repulsive half of a negative-sampling step: n_neg tails drawn uniformly from the snapshot,
-// each pushing the head y_i by coef(squared distance) * (y_i - y_k), clipped. The head itself is
-// skipped (coef is not called). Negatives go in batches whose coefficients use the head's position
-// before the batch (independent instruction chains the CPU overlaps); the moves are applied one
-// after the other.
-template <class Coef>
-inline void repel_negatives(float* yi, std::size_t i, const float* snap, std::size_t n, int n_neg,
-                            int D, Rng& rng, float alpha, float clip, Coef coef) {
-  constexpr int kBatch = 8;
-  const float* yk[kBatch];
-  float cr[kBatch];
-  for (int q0 = 0; q0 < n_neg; q0 += kBatch) {
-    const int nq = std::min(kBatch, n_neg - q0);
-    for (int q = 0; q < nq; ++q) {
-      const std::size_t k = static_cast<std::size_t>(rng.below(n));
-      yk[q] = snap + k * D;
-      cr[q] = k == i ? 0.0f : coef(squared_distance(yi, yk[q], D));
-    }
-    for (int q = 0; q < nq; ++q)
-      if (cr[q] != 0.0f)
-        for (int d = 0; d < D; ++d) yi[d] += alpha * clip4(cr[q] * (yi[d] - yk[q][d]), clip);
-  }
-}
-
 // Directed edges in CSR order of their head. The epoch at which each edge is next due is kept in a
 // separate array: every epoch scans it for all edges, while the rest of an edge's record is read
 // only when the edge is due (most light edges are not), which keeps the scan's memory traffic low.
@@ -260,24 +237,15 @@ inline constexpr std::pair<const char*, LossKind> loss_names[] = {
 struct SgdOptions {
   int n_epochs = 200;
   float learning_rate = 1.0f;
-  double negative_rate = 5.0;   // mean negatives per processed edge
-  bool fixed_negatives = false; // exactly round(negative_rate) negatives per processed edge
+  double negative_rate = 5.0;  // mean negatives per processed edge
   std::uint64_t seed = 1;
-  std::uint64_t stream_offset = 0;  // distinguishes the random streams of successive phases
   std::size_t block = 256;
   std::string label = "sgd";
 };
 
-// Per-block accumulator a loss can use for global quantities (NCE's normalisation gradient).
-struct SgdAccumulator {
-  double sum = 0.0;
-  double count = 0.0;
-};
-
 // Runs opt.n_epochs epochs on Y (n x dim, row-major floats). Loss must provide
 //   void step(float* yi, std::size_t i, const float* yj, const float* snap, std::size_t n,
-//             int n_neg, Rng& rng, float alpha, SgdAccumulator& acc) const;
-//   void end_epoch(const SgdAccumulator& total, int epoch, float decay);  // decay = alpha / alpha_0
+//             int n_neg, Rng& rng, float alpha) const;
 // where yi is the head (writable), yj the tail's snapshot row, snap the whole snapshot (n rows,
 // from which negatives are drawn) and i the head's row in snap (a draw of i is not a negative).
 // With `fixed` (transform), the tails and negatives are the rows of *fixed, which never move, and
@@ -290,43 +258,30 @@ void sgd_optimize(std::vector<float>& Y, int dim, SgdGraph& g, Loss& loss, const
   std::vector<float> snap(fixed ? 0 : Y.size());
   const float* others = fixed ? fixed->data() : snap.data();
   const std::size_t n_others = fixed ? fixed->size() / static_cast<std::size_t>(dim) : n;
-  std::vector<SgdAccumulator> acc(nb);
   const int every = std::max(1, opt.n_epochs / 10);
-  const int fixed_m = static_cast<int>(std::lround(opt.negative_rate));
   for (int epoch = 0; epoch < opt.n_epochs; ++epoch) {
     const float alpha =
         opt.learning_rate * (1.0f - static_cast<float>(epoch) / static_cast<float>(opt.n_epochs));
     const float now = static_cast<float>(epoch + 1);
     if (!fixed) std::copy(Y.begin(), Y.end(), snap.begin());
     for_each_block(exec, n, opt.block, [&](std::size_t b, std::size_t s, std::size_t e) {
-      Rng rng(opt.seed, opt.stream_offset + static_cast<std::uint64_t>(epoch) * nb + b);
-      SgdAccumulator a;
+      Rng rng(opt.seed, static_cast<std::uint64_t>(epoch) * nb + b);
       for (std::size_t i = s; i < e; ++i) {
         float* yi = Y.data() + i * dim;
         for (std::size_t p = g.ptr[i]; p < g.ptr[i + 1]; ++p) {
           if (g.next_sample[p] > now) continue;
           SgdEdge& ed = g.edges[p];
-          int n_neg = fixed_m;
-          if (!opt.fixed_negatives) {
-            n_neg = ed.epochs_per_negative > 0.0f
-                        ? static_cast<int>((now - ed.next_negative) / ed.epochs_per_negative)
-                        : 0;
-            if (n_neg < 0) n_neg = 0;
-            ed.next_negative += static_cast<float>(n_neg) * ed.epochs_per_negative;
-          }
+          int n_neg = ed.epochs_per_negative > 0.0f
+                          ? static_cast<int>((now - ed.next_negative) / ed.epochs_per_negative)
+                          : 0;
+          if (n_neg < 0) n_neg = 0;
+          ed.next_negative += static_cast<float>(n_neg) * ed.epochs_per_negative;
           loss.step(yi, fixed ? SIZE_MAX : i, others + static_cast<std::size_t>(ed.tail) * dim,
-                    others, n_others, n_neg, rng, alpha, a);
+                    others, n_others, n_neg, rng, alpha);
           g.next_sample[p] += ed.epochs_per_sample;
         }
       }
-      acc[b] = a;
     });
-    SgdAccumulator total;
-    for (const auto& a : acc) {
-      total.sum += a.sum;
-      total.count += a.count;
-    }
-    loss.end_epoch(total, epoch, opt.learning_rate > 0.0f ? alpha / opt.learning_rate : 0.0f);
     control.check();
     if (control.verbose() && ((epoch + 1) % every == 0 || epoch + 1 == opt.n_epochs))
       control.message(opt.label + ": epoch " + std::to_string(epoch + 1) + " / " +

@@ -36,11 +36,10 @@ struct UmapLoss {
   // One processed edge: the attraction towards the tail, then n_neg repulsions, applied one after
   // the other to the head. The powers d^(2b) of the tail and of up to kPowBatch - 1 negatives are
   // computed together in SIMD lanes (fast_pow_batch), all from the head's position before the
-  // edge's first move (as repel_negatives in sgd.hpp does within a batch of negatives): one power
-  // at a time, the powers' long dependency chains were 60% of the epoch loop at 70,000 points
-  // (bench/results/umap-breakdown.md).
+  // edge's first move: one power at a time, the powers' long dependency chains were 60% of the
+  // epoch loop at 70,000 points (bench/results/umap-breakdown.md).
   void step(float* yi, std::size_t i, const float* yj, const float* snap, std::size_t n, int n_neg,
-            Rng& rng, float alpha, SgdAccumulator&) const {
+            Rng& rng, float alpha) const {
     const int D = DIM > 0 ? DIM : dim;
     constexpr int kBatch = kPowBatch;
     const float* yk[kBatch];
@@ -80,7 +79,6 @@ struct UmapLoss {
       first = false;
     } while (done < n_neg);
   }
-  void end_epoch(const SgdAccumulator&, int, float) {}
 };
 
 }  // namespace nembed
