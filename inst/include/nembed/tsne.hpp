@@ -54,30 +54,21 @@ struct TsneParams {
 };
 
 // The caller's symmetric P (a dgCMatrix's p, i, x) that a SparseP was made from. While the caller
-// keeps these arrays alive (the glue call does), the optimiser reads P's values from `x` where
-// they are instead of holding a float copy (4 bytes per non-zero, 0.5 GB at 10^6 points), and
-// renumbering rebuilds P's indices from `p` and `i` in place instead of through a second copy of
-// an array.
+// keeps these arrays alive (the glue call does), renumbering rebuilds P from them in place
+// instead of through a second copy of an array (at 10^6 points x 90 neighbours, 0.5 GB).
 struct CscSource {
   const int* p = nullptr;
   const int* i = nullptr;
   const double* x = nullptr;
-  double total = 1.0;  // sum of x: the values are float(x / total)
-  // 1 / total, when float(x * inv_total) == float(x / total) for every x of this P (checked in
-  // make_sparse_p()): the attraction pass then multiplies instead of dividing, with the same floats.
-  double inv_total = 1.0;
-  bool multiply = false;
+  double total = 1.0;  // sum of x: the values are x / total
   bool empty() const { return p == nullptr; }
 };
 
 // Sparse P in the graph layer's CSR with float values: the attraction pass is memory-bound, and
-// float halves the traffic without changing the result beyond t-SNE's own noise. With a source
-// (CscSource), `val` stays empty and row r's values are float(x[src_start[r] + e] / total), e the
-// entry's place in its row (renumbering keeps every row's entry order).
+// float halves the traffic without changing the result beyond t-SNE's own noise.
 struct SparseP : BasicCsr<float> {
   double sum_plogp = 0.0;  // sum p log p, for the KL divergence
-  CscSource source;        // where the values come from (empty: P owns the only copy, `val`)
-  std::vector<std::size_t> src_start;  // with a source: where row r starts in its p, i, x
+  CscSource source;        // where the values came from (empty: P owns the only copy)
 };
 
 // `p`, `i`, `x` must outlive the SparseP when `keep_source` (see CscSource).
@@ -87,24 +78,18 @@ inline SparseP make_sparse_p(std::size_t n, const int* p, const int* i, const do
   P.n = n;
   P.ptr.assign(p, p + n + 1);
   P.idx.assign(i, i + p[n]);
-  if (!keep_source) P.val.resize(p[n]);
+  P.val.resize(p[n]);
   double total = 0.0;
   for (int q = 0; q < p[n]; ++q) total += x[q];
-  const double inv_total = 1.0 / total;
-  bool multiply = true;
   // Normalise to sum 1 (P from affinities() already is; user matrices may not be).
   double s = 0.0;
   for (int q = 0; q < p[n]; ++q) {
     const double v = x[q] / total;
-    if (!keep_source) P.val[q] = static_cast<float>(v);
-    multiply = multiply && static_cast<float>(x[q] * inv_total) == static_cast<float>(v);
+    P.val[q] = static_cast<float>(v);
     if (v > 0) s += v * std::log(v);
   }
   P.sum_plogp = s;
-  if (keep_source) {
-    P.source = CscSource{p, i, x, total, inv_total, multiply};
-    P.src_start.assign(p, p + n);
-  }
+  if (keep_source) P.source = CscSource{p, i, x, total};
   return P;
 }
 
@@ -148,23 +133,24 @@ void renumber_points(SparseP& P, const std::vector<int>& order, const Exec& exec
 
 // P renumbered from its source (see CscSource) in place: row r becomes the source's row
 // order[r] (order: internal number -> the caller's), column j the new number of the caller's
-// point j. Entries are those renumber_points() arrives at through any sequence of renumberings
-// composing to `order` (same entry order in a row; the values stay in the source and are read
-// through src_start), but no array is allocated beyond the n-sized inverse.
+// point j. Entries and values are those renumber_points() arrives at through any sequence of
+// renumberings composing to `order` (same entry order in a row, the same float(x / total)), but
+// no array is allocated beyond the n-sized inverse.
 template <class Exec>
 void renumber_from_source(SparseP& P, const std::vector<int>& order, const Exec& exec) {
   const std::size_t n = P.n;
   const CscSource& src = P.source;
   std::vector<int> inv(n);
   for (std::size_t r = 0; r < n; ++r) inv[order[r]] = static_cast<int>(r);
-  for (std::size_t r = 0; r < n; ++r) {
+  for (std::size_t r = 0; r < n; ++r)
     P.ptr[r + 1] = P.ptr[r] + static_cast<std::size_t>(src.p[order[r] + 1] - src.p[order[r]]);
-    P.src_start[r] = static_cast<std::size_t>(src.p[order[r]]);
-  }
   exec.parallel_for(0, n, [&](std::size_t r0, std::size_t r1) {
     for (std::size_t r = r0; r < r1; ++r) {
       std::size_t q = P.ptr[r];
-      for (int s = src.p[order[r]]; s < src.p[order[r] + 1]; ++s, ++q) P.idx[q] = inv[src.i[s]];
+      for (int s = src.p[order[r]]; s < src.p[order[r] + 1]; ++s, ++q) {
+        P.idx[q] = inv[src.i[s]];
+        P.val[q] = static_cast<float>(src.x[s] / src.total);
+      }
     }
   }, 1024);
 }
@@ -220,62 +206,40 @@ class TsneOptimizer {
         break;
     }
     const double invZ = 1.0 / rep_.Z;
-    const double plogw = want_kl ? attract_as<true>(rho, invZ, exec) : attract_as<false>(rho, invZ, exec);
+    const bool cauchy = kern_.cauchy();
+    const double plogw =
+        want_kl ? (cauchy ? attract<true, true>(rho, invZ, exec) : attract<true, false>(rho, invZ, exec))
+                : (cauchy ? attract<false, true>(rho, invZ, exec)
+                          : attract<false, false>(rho, invZ, exec));
     times_.lap(TsnePhase::attraction);
     if (!want_kl) return NAN;
     // KL = sum p log p - sum p log w + log Z
     return P_.sum_plogp - plogw + std::log(rep_.Z);
   }
 
-  // Where attract() reads P's values: its own floats, or the source's doubles, scaled by
-  // multiplying or dividing (CscSource::multiply); each gives the same floats.
-  enum ValueSource { kOwnValues, kSourceMultiply, kSourceDivide };
-
-  // attract() instantiated for this run's kernel and value source.
-  template <bool kKL, class Exec>
-  double attract_as(double rho, double invZ, const Exec& exec) {
-    const bool cauchy = kern_.cauchy();
-    if (P_.source.empty())
-      return cauchy ? attract<kKL, true, kOwnValues>(rho, invZ, exec)
-                    : attract<kKL, false, kOwnValues>(rho, invZ, exec);
-    if (P_.source.multiply)
-      return cauchy ? attract<kKL, true, kSourceMultiply>(rho, invZ, exec)
-                    : attract<kKL, false, kSourceMultiply>(rho, invZ, exec);
-    return cauchy ? attract<kKL, true, kSourceDivide>(rho, invZ, exec)
-                  : attract<kKL, false, kSourceDivide>(rho, invZ, exec);
-  }
-
   // Attraction sum_j p_ij t_ij (y_i - y_j) of every point, combined with the repulsion into the
   // gradient; returns sum p log w when kKL. Instantiated per case so that the loop over P's
   // non-zeros (a third of an iteration at 10^4 points) carries no branch on them, and the Cauchy
   // kernel's t = 1 / (1 + d^2) skips the division by dof (exact: d^2 / 1 = d^2).
-  template <bool kKL, bool kCauchy, int kValues, class Exec>
+  template <bool kKL, bool kCauchy, class Exec>
   double attract(double rho, double invZ, const Exec& exec) {
     const double dof = kern_.dof;
-    const CscSource& src = P_.source;
     return block_sum(exec, n_, 1024, [&](std::size_t i0, std::size_t i1) {
       double acc = 0.0;
       for (std::size_t i = i0; i < i1; ++i) {
         double f[D] = {};
         const double* yi = &Y_[i * D];
-        const std::size_t q0 = P_.ptr[i];
-        // The row's values in the source (unused with kOwnValues).
-        const double* xs = kValues == kOwnValues ? nullptr : src.x + P_.src_start[i];
-        for (std::size_t q = q0; q < P_.ptr[i + 1]; ++q) {
+        for (std::size_t q = P_.ptr[i]; q < P_.ptr[i + 1]; ++q) {
           const std::size_t j = static_cast<std::size_t>(P_.idx[q]);
           double diff[D], d2 = 0.0;
           for (int c = 0; c < D; ++c) {
             diff[c] = yi[c] - Y_[j * D + c];
             d2 += diff[c] * diff[c];
           }
-          const float pf = kValues == kOwnValues       ? P_.val[q]
-                           : kValues == kSourceMultiply ? static_cast<float>(xs[q - q0] * src.inv_total)
-                                                        : static_cast<float>(xs[q - q0] / src.total);
-          const double p = static_cast<double>(pf);
           const double t = kCauchy ? 1.0 / (1.0 + d2) : 1.0 / (1.0 + d2 / dof);
-          const double pt = p * t;
+          const double pt = static_cast<double>(P_.val[q]) * t;
           for (int c = 0; c < D; ++c) f[c] += pt * diff[c];
-          if (kKL) acc += p * std::log(kCauchy ? t : kern_.w_from_t(t));
+          if (kKL) acc += static_cast<double>(P_.val[q]) * std::log(kCauchy ? t : kern_.w_from_t(t));
         }
         for (int c = 0; c < D; ++c)
           grad_[i * D + c] = rho * f[c] - invZ * rep_.force[i * D + c];
