@@ -3,6 +3,7 @@
 
 #include "nembed/affinities.hpp"
 #include "nembed/graph.hpp"
+#include "nembed/tsne.hpp"
 #include "nembed/validate.hpp"
 #include "heap.h"
 #include "params.h"
@@ -44,10 +45,29 @@ Rcpp::List symmetric_affinities(const Rcpp::IntegerMatrix& idx, const W& w,
   return sink.slots();
 }
 
+// P = (P_cond + P_cond^T) / (2n) of perplexity-calibrated Gaussians on R's kNN matrices, written
+// to `sink` (see symmetrize_into()); returns the calibration. P_cond is not stored (8 bytes per
+// directed edge, 0.72 GB at 10^6 x 90): symmetrisation computes it where it reads it, from R's
+// distances and each point's calibration. perp: one or more perplexities (more: multi-scale).
+template <class Sink>
+PerplexityResult perplexity_affinities(const Rcpp::IntegerMatrix& idx, const Rcpp::NumericMatrix& dist,
+                                       const std::vector<double>& perp, const GlueRun& run,
+                                       Sink& sink) {
+  release_free_memory();  // the kNN search's freed pages, before n * k arrays are allocated
+  const std::size_t n = idx.nrow(), k = idx.ncol();
+  assert(knn_indices_in_range(idx.begin(), n, k, n));  // validate_knn() ran in R
+  // Rows of P_cond sum to 1, so the total is 1.
+  const CombineRule rule{Combine::sum, 1.0 / (2.0 * static_cast<double>(n))};
+  PerplexityResult pr = perplexity_calibrate(n, k, rowmajor(dist), perp, 1e-5, 200, run.exec, false);
+  symmetrize_into(n, k, ColumnMajorNeighbours{idx.begin(), n, k},
+                  PerplexityWeights{dist.begin(), n, k, &pr}, rule, run.exec, sink);
+  return pr;
+}
+
 }  // namespace
 
-// P = (P_cond + P_cond^T) / (2n) of perplexity-calibrated Gaussians. options: perplexities (one or
-// more: multi-scale), n_threads.
+// The perplexity affinities as a dgCMatrix's slots, with beta and entropy. options: perplexities,
+// n_threads.
 // [[Rcpp::export]]
 Rcpp::List perplexity_affinities_cpp(const Rcpp::IntegerMatrix idx, const Rcpp::NumericMatrix dist,
                                      Rcpp::List options) {
@@ -56,19 +76,30 @@ Rcpp::List perplexity_affinities_cpp(const Rcpp::IntegerMatrix idx, const Rcpp::
   std::vector<double> perp{30.0};
   opt.read("perplexities", perp);
   GlueRun run(opt);
-  release_free_memory();  // the kNN search's freed pages, before n * k arrays are allocated
-  const std::size_t n = idx.nrow(), k = idx.ncol();
-  // Rows of P_cond sum to 1, so the total is 1.
-  const CombineRule rule{Combine::sum, 1.0 / (2.0 * static_cast<double>(n))};
-  // P_cond is not stored (8 bytes per directed edge, 0.72 GB at 10^6 x 90): symmetrisation
-  // computes it where it reads it, from R's distances and each point's calibration.
-  const PerplexityResult pr = perplexity_calibrate(n, k, rowmajor(dist), perp, 1e-5, 200, run.exec,
-                                                   false);
-  Rcpp::List out = symmetric_affinities(idx, PerplexityWeights{dist.begin(), n, k, &pr}, rule,
-                                        run.exec);
+  RSlotsSink sink;
+  const PerplexityResult pr = perplexity_affinities(idx, dist, perp, run, sink);
+  Rcpp::List out = sink.slots();
   out["beta"] = Rcpp::NumericVector(pr.beta.begin(), pr.beta.end());
   out["entropy"] = Rcpp::NumericVector(pr.entropy.begin(), pr.entropy.end());
   return out;
+  NEMBED_GLUE_END
+}
+
+// The same affinities as t-SNE's optimiser holds them (SparseP, float values), kept in the core
+// behind an external pointer for tsne_core_cpp(), which takes them over: R then never holds P
+// during the optimisation (12 bytes per non-zero, 1.6 GB at 10^6 points). options: as
+// perplexity_affinities_cpp().
+// [[Rcpp::export]]
+SEXP perplexity_tsne_p_cpp(const Rcpp::IntegerMatrix idx, const Rcpp::NumericMatrix dist,
+                           Rcpp::List options) {
+  NEMBED_GLUE_BEGIN
+  OptionReader opt(options);
+  std::vector<double> perp{30.0};
+  opt.read("perplexities", perp);
+  GlueRun run(opt);
+  CsrSink sink;
+  perplexity_affinities(idx, dist, perp, run, sink);
+  return Rcpp::XPtr<SparseP>(new SparseP(make_sparse_p(std::move(sink.g))), true);
   NEMBED_GLUE_END
 }
 
