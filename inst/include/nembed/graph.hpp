@@ -61,7 +61,17 @@ struct ColumnMajorNeighbours {
   const int* idx = nullptr;
   std::size_t n = 0, k = 0;
   int operator[](std::size_t pos) const { return idx[(pos % k) * n + pos / k] - 1; }
+  // Point i's j-th neighbour without the two divisions of operator[].
+  int at(std::size_t i, std::size_t j) const { return idx[j * n + i] - 1; }
 };
+
+// Point i's j-th neighbour (of k) in either neighbour array symmetrize() takes.
+inline int neighbour_at(const std::vector<int>& nbr, std::size_t i, std::size_t j, std::size_t k) {
+  return nbr[i * k + j];
+}
+inline int neighbour_at(const ColumnMajorNeighbours& nbr, std::size_t i, std::size_t j, std::size_t) {
+  return nbr.at(i, j);
+}
 
 // The default output of symmetrize_into(): the result as a CsrGraph.
 struct CsrSink {
@@ -95,7 +105,7 @@ void symmetrize_impl(std::size_t n, std::size_t k, const Nbr& nbr, const W& w,
   std::vector<std::size_t> tptr(n + 1, 0);
   for (std::size_t i = 0; i < n; ++i)
     for (std::size_t j = 0; j < k; ++j) {
-      const int c = nbr[i * k + j];
+      const int c = neighbour_at(nbr, i, j, k);
       if (valid(i, c)) ++tptr[c + 1];
     }
   for (std::size_t i = 0; i < n; ++i) tptr[i + 1] += tptr[i];
@@ -104,29 +114,31 @@ void symmetrize_impl(std::size_t n, std::size_t k, const Nbr& nbr, const W& w,
     std::vector<std::size_t> fill(tptr.begin(), tptr.end() - 1);
     for (std::size_t i = 0; i < n; ++i)  // ascending i: each transposed row comes out sorted
       for (std::size_t j = 0; j < k; ++j) {
-        const int c = nbr[i * k + j];
+        const int c = neighbour_at(nbr, i, j, k);
         if (valid(i, c)) tpos[fill[c]++] = static_cast<Pos>(i * k + j);
       }
   }
   auto source = [&](std::size_t t) { return static_cast<int>(tpos[t] / k); };
-  // Merges row r: forward entries (own neighbours, sorted by column into `order`) with backward
-  // ones (the transposed row); repeated columns are summed per direction. emit(col, fwd, bwd);
-  // the weights are read only when kWeights (the counting pass needs none, and a computed w
-  // costs an exp per read).
-  auto merge_row = [&](std::size_t r, std::vector<std::size_t>& order, auto weights, auto&& emit) {
+  // Merges row r: forward entries (own neighbours as (column, position) pairs, sorted into
+  // `order`) with backward ones (the transposed row); repeated columns are summed per direction.
+  // emit(col, fwd, bwd); the weights are read only when kWeights (the counting pass needs none,
+  // and a computed w costs an exp per read).
+  using Entry = std::pair<int, std::size_t>;
+  auto merge_row = [&](std::size_t r, std::vector<Entry>& order, auto weights, auto&& emit) {
     constexpr bool kWeights = decltype(weights)::value;
     order.clear();
-    for (std::size_t j = 0; j < k; ++j)
-      if (valid(r, nbr[r * k + j])) order.push_back(r * k + j);
-    std::sort(order.begin(), order.end(),
-              [&](std::size_t a, std::size_t b) { return nbr[a] < nbr[b] || (nbr[a] == nbr[b] && a < b); });
+    for (std::size_t j = 0; j < k; ++j) {
+      const int c = neighbour_at(nbr, r, j, k);
+      if (valid(r, c)) order.emplace_back(c, r * k + j);
+    }
+    std::sort(order.begin(), order.end());  // by column, then position
     std::size_t f = 0, t = tptr[r];
     const std::size_t f_end = order.size(), t_end = tptr[r + 1];
     while (f < f_end || t < t_end) {
-      const int col = (t == t_end || (f < f_end && nbr[order[f]] <= source(t))) ? nbr[order[f]] : source(t);
+      const int col = (t == t_end || (f < f_end && order[f].first <= source(t))) ? order[f].first : source(t);
       double fwd = 0.0, bwd = 0.0;
-      for (; f < f_end && nbr[order[f]] == col; ++f)
-        if (kWeights) fwd += w[order[f]];
+      for (; f < f_end && order[f].first == col; ++f)
+        if (kWeights) fwd += w[order[f].second];
       for (; t < t_end && source(t) == col; ++t)
         if (kWeights) bwd += w[tpos[t]];
       emit(col, fwd, bwd);
@@ -135,7 +147,7 @@ void symmetrize_impl(std::size_t n, std::size_t k, const Nbr& nbr, const W& w,
   // Rows are independent, so the result does not depend on the number of threads.
   std::vector<std::size_t> kept(n, 0);
   exec.parallel_for(0, n, [&](std::size_t r0, std::size_t r1) {
-    std::vector<std::size_t> order;
+    std::vector<Entry> order;
     order.reserve(k);
     for (std::size_t r = r0; r < r1; ++r) {
       std::size_t c = 0;
@@ -148,7 +160,7 @@ void symmetrize_impl(std::size_t n, std::size_t k, const Nbr& nbr, const W& w,
   std::vector<std::size_t>().swap(kept);
   const std::pair<int*, double*> out = sink.allocate(n, ptr);
   exec.parallel_for(0, n, [&](std::size_t r0, std::size_t r1) {
-    std::vector<std::size_t> order;
+    std::vector<Entry> order;
     order.reserve(k);
     for (std::size_t r = r0; r < r1; ++r) {
       std::size_t q = ptr[r];
