@@ -5,6 +5,10 @@ perplexity_affinities_cpp <- function(idx, dist, options) {
     .Call(`_nembed_perplexity_affinities_cpp`, idx, dist, options)
 }
 
+perplexity_tsne_p_cpp <- function(idx, dist, options) {
+    .Call(`_nembed_perplexity_tsne_p_cpp`, idx, dist, options)
+}
+
 umap_affinities_cpp <- function(idx, dist, options) {
     .Call(`_nembed_umap_affinities_cpp`, idx, dist, options)
 }
@@ -79,6 +83,10 @@ sgd_transform_cpp <- function(ref, Y0, nbr, w, options) {
 
 tsne_cpp <- function(Pp, Pi, Px, Y0, options) {
     .Call(`_nembed_tsne_cpp`, Pp, Pi, Px, Y0, options)
+}
+
+tsne_core_cpp <- function(P, Y0, options) {
+    .Call(`_nembed_tsne_core_cpp`, P, Y0, options)
 }
 
 tsne_gradient_cpp <- function(Pp, Pi, Px, Y, options) {

@@ -35,6 +35,13 @@ affinities <- function(x, method = c("perplexity", "uniform", "umap"), perplexit
   method <- check_choice(method, c("perplexity", "uniform", "umap"), "method")
   set_op_mix_ratio <- check_number(set_op_mix_ratio, "set_op_mix_ratio", 0, 1)  # checked for every method
   n_threads <- default_threads(n_threads)
+  g <- affinity_graph(x, method, perplexity, k, n_threads, verbose, ...)
+  build_affinities(g, g$k, method, perplexity, set_op_mix_ratio, n_threads, verbose)
+}
+
+# The kNN graph affinities() builds on, after its checks of `x`, `perplexity` and `k` (with g$k
+# the neighbours kept): shared with embed_tsne()'s P held only in the core.
+affinity_graph <- function(x, method, perplexity, k, n_threads, verbose, ...) {
   if (inherits(x, "nembed_affinities")) {
     nembed_abort("`x` is already a `nembed_affinities` object; pass its `$knn` to rebuild affinities.",
                  "type", "x")
@@ -78,6 +85,12 @@ affinities <- function(x, method = c("perplexity", "uniform", "umap"), perplexit
                           k, as.integer(3 * max(perplexity))))
     }
   }
+  g
+}
+
+# The affinities of `method` on the checked kNN graph `g` (k neighbours): affinities() after its
+# checks, and embed_tsne()'s record after an optimisation that held P only in the core.
+build_affinities <- function(g, k, method, perplexity, set_op_mix_ratio, n_threads, verbose) {
   t0 <- proc.time()[["elapsed"]]
   res <- switch(method,
     perplexity = core_call(perplexity_affinities_cpp(g$idx, g$dist, list(perplexities = as.numeric(perplexity),

@@ -120,6 +120,10 @@
 #' @return A `nembed_embedding` data frame (`x`, `y`, and `z` in 3-D). Its record
 #'   ([embedding_record()]) holds the parameters, the KL trace (`loss`), timings per phase, the
 #'   initialisation and the `affinities` for reuse with [continue_tsne()] or other embeddings.
+#'   With the default PCA start on data, the optimiser alone holds P while it runs (R's copy would
+#'   add 12 bytes per non-zero to the peak, 1.6 GB at 10^6 points) and the record's `affinities`
+#'   are built again from the same kNN graph after it (the same values; counted in the
+#'   `optimisation` time, about 6 s CPU at 200,000 points).
 #' @seealso [continue_tsne()] to optimise further (e.g. with late exaggeration).
 #' @section Valid ranges: `r range_section("embed_tsne")`
 #' @export
@@ -194,8 +198,13 @@ embed_tsne.default <- function(X, perplexity = 30, n_components = 2, init = "pca
   ini_early <- if (identical(init, "pca") && !is.null(prep$data)) {
     stage(ctx, "init", init_layout(init, ctx, NULL, prep$data, n, n_components, scale = "tsne"))
   }
+  # When nothing before the optimisation needs P in R (the initialisation is made), P is built
+  # only as the optimiser holds it, in the core, and the record's P after the optimisation:
+  # R's copy (12 bytes per non-zero) then never sits next to the optimiser's (8).
+  p_in_core <- affinity == "perplexity" && is.null(prep$affinities) && !is.null(ini_early)
   run_embedding(ctx, "tsne", prep,
     graph = function(prep) {
+      if (p_in_core) return(tsne_core_affinities(prep$knn, perplexity, k_aff, ctx))
       prep$affinities %||% affinities(prep$knn, method = affinity, perplexity = perplexity,
                                       k = k_aff, n_threads = ctx$n_threads, verbose = ctx$verbose)
     },
@@ -208,6 +217,20 @@ embed_tsne.default <- function(X, perplexity = 30, n_components = 2, init = "pca
       res$extra <- c(res$extra, list(reference = prep$reference))
       res
     })
+}
+
+# The perplexity affinities affinities(knn, perplexity = perplexity, k = k) would return, held in
+# the core as the optimiser holds them (float values) for run_tsne_optimizer(), which takes them
+# over and returns the record's `nembed_affinities` built again from the same graph (the same
+# values; at 200,000 points it costs about 5 s and saves 12 bytes per non-zero of P at the peak).
+tsne_core_affinities <- function(knn, perplexity, k, ctx) {
+  g <- affinity_graph(knn, "perplexity", perplexity, k, ctx$n_threads, ctx$verbose)
+  P <- core_call(perplexity_tsne_p_cpp(g$idx, g$dist, list(perplexities = as.numeric(perplexity),
+                                                         n_threads = ctx$n_threads)))
+  structure(list(core = P, n = g$n, perplexity = perplexity,
+                 record = function() build_affinities(g, g$k, "perplexity", perplexity, 1,
+                                                      ctx$n_threads, ctx$verbose)),
+            class = "nembed_tsne_core_p")
 }
 
 # The optimiser's parameters of t-SNE, checked with the ranges embed_tsne() enforces; `prefix`
@@ -264,7 +287,12 @@ run_tsne_optimizer <- function(ctx, P, Y0, params, iter_offset, previous_loss = 
   options <- c(params[setdiff(intersect(tsne_core_params, names(params)), "learning_rate_rule")],
                list(iter_offset = as.integer(iter_offset), n_threads = ctx$n_threads,
                     verbose = ctx$verbose))
-  res <- core_call(tsne_cpp(P$P@p, P$P@i, P$P@x, Y0, options))
+  if (inherits(P, "nembed_tsne_core_p")) {
+    res <- core_call(tsne_core_cpp(P$core, Y0, options))
+    P <- P$record()  # after the optimiser's P is released
+  } else {
+    res <- core_call(tsne_cpp(P$P@p, P$P@i, P$P@x, Y0, options))
+  }
   loss <- rbind(previous_loss, data.frame(iteration = res$iter, value = res$kl, z = res$Z))
   list(Y = res$Y, params = params, loss = loss, loss_name = "KL divergence",
        extra = list(affinities = P, n_iter_done = iter_offset + params$n_iter))

@@ -24,6 +24,19 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// perplexity_tsne_p_cpp
+SEXP perplexity_tsne_p_cpp(const Rcpp::IntegerMatrix idx, const Rcpp::NumericMatrix dist, Rcpp::List options);
+RcppExport SEXP _nembed_perplexity_tsne_p_cpp(SEXP idxSEXP, SEXP distSEXP, SEXP optionsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const Rcpp::IntegerMatrix >::type idx(idxSEXP);
+    Rcpp::traits::input_parameter< const Rcpp::NumericMatrix >::type dist(distSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type options(optionsSEXP);
+    rcpp_result_gen = Rcpp::wrap(perplexity_tsne_p_cpp(idx, dist, options));
+    return rcpp_result_gen;
+END_RCPP
+}
 // umap_affinities_cpp
 Rcpp::List umap_affinities_cpp(const Rcpp::IntegerMatrix idx, const Rcpp::NumericMatrix dist, Rcpp::List options);
 RcppExport SEXP _nembed_umap_affinities_cpp(SEXP idxSEXP, SEXP distSEXP, SEXP optionsSEXP) {
@@ -290,6 +303,19 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// tsne_core_cpp
+Rcpp::List tsne_core_cpp(SEXP P, const Rcpp::NumericMatrix Y0, const Rcpp::List options);
+RcppExport SEXP _nembed_tsne_core_cpp(SEXP PSEXP, SEXP Y0SEXP, SEXP optionsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< SEXP >::type P(PSEXP);
+    Rcpp::traits::input_parameter< const Rcpp::NumericMatrix >::type Y0(Y0SEXP);
+    Rcpp::traits::input_parameter< const Rcpp::List >::type options(optionsSEXP);
+    rcpp_result_gen = Rcpp::wrap(tsne_core_cpp(P, Y0, options));
+    return rcpp_result_gen;
+END_RCPP
+}
 // tsne_gradient_cpp
 Rcpp::List tsne_gradient_cpp(const Rcpp::IntegerVector Pp, const Rcpp::IntegerVector Pi, const Rcpp::NumericVector Px, const Rcpp::NumericMatrix Y, const Rcpp::List options);
 RcppExport SEXP _nembed_tsne_gradient_cpp(SEXP PpSEXP, SEXP PiSEXP, SEXP PxSEXP, SEXP YSEXP, SEXP optionsSEXP) {
@@ -450,6 +476,7 @@ END_RCPP
 
 static const R_CallMethodDef CallEntries[] = {
     {"_nembed_perplexity_affinities_cpp", (DL_FUNC) &_nembed_perplexity_affinities_cpp, 3},
+    {"_nembed_perplexity_tsne_p_cpp", (DL_FUNC) &_nembed_perplexity_tsne_p_cpp, 3},
     {"_nembed_umap_affinities_cpp", (DL_FUNC) &_nembed_umap_affinities_cpp, 3},
     {"_nembed_uniform_affinities_cpp", (DL_FUNC) &_nembed_uniform_affinities_cpp, 2},
     {"_nembed_umap_memberships_cpp", (DL_FUNC) &_nembed_umap_memberships_cpp, 2},
@@ -469,6 +496,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_nembed_spectral_distances_cpp", (DL_FUNC) &_nembed_spectral_distances_cpp, 3},
     {"_nembed_sgd_transform_cpp", (DL_FUNC) &_nembed_sgd_transform_cpp, 5},
     {"_nembed_tsne_cpp", (DL_FUNC) &_nembed_tsne_cpp, 5},
+    {"_nembed_tsne_core_cpp", (DL_FUNC) &_nembed_tsne_core_cpp, 3},
     {"_nembed_tsne_gradient_cpp", (DL_FUNC) &_nembed_tsne_gradient_cpp, 5},
     {"_nembed_perplexity_conditional_cpp", (DL_FUNC) &_nembed_perplexity_conditional_cpp, 3},
     {"_nembed_tsne_transform_cpp", (DL_FUNC) &_nembed_tsne_transform_cpp, 5},

@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <stdexcept>
 #include <type_traits>
 
 #include "nembed/affinities.hpp"
@@ -61,6 +62,26 @@ auto with_dim(int dim, Fn&& fn) {
 
 }  // namespace
 
+// Runs t-SNE on P from Y0 with tsne_cpp()'s options (read by the caller into par and iter_offset):
+// the layout and the loss trace (iteration, KL divergence, Z).
+static Rcpp::List run_tsne(SparseP&& P, const Rcpp::NumericMatrix& Y0, const TsneParams& par,
+                    int iter_offset, GlueRun& run) {
+  const std::size_t n = Y0.nrow();
+  release_free_memory();  // before P's copy, the optimiser's arrays and the FFT grid
+  return with_dim(Y0.ncol(), [&](auto dim) {
+    constexpr int D = decltype(dim)::value;
+    TsneOptimizer<D> tsne(std::move(P), rowmajor(Y0), par, run.exec, run.control);
+    const bool timing = std::getenv("NEMBED_TSNE_PROFILE") != nullptr;
+    tsne.time_phases(timing);
+    const TsneTrace tr = tsne.run(run.exec, run.control, iter_offset);
+    if (timing) last_phase_times() = tsne.phase_times();
+    return Rcpp::List::create(Rcpp::Named("Y") = to_matrix(tsne.Y(), n, D),
+                              Rcpp::Named("iter") = Rcpp::wrap(tr.iter),
+                              Rcpp::Named("kl") = Rcpp::wrap(tr.kl),
+                              Rcpp::Named("Z") = Rcpp::wrap(tr.Z));
+  });
+}
+
 // t-SNE from Y0 (n x dim) on the affinities P given as a dgCMatrix's slots p, i, x. options: the
 // TsneParams (read_tsne_params), iter_offset (the first iteration's number, for continued runs),
 // n_threads, verbose. Returns the layout and the loss trace (iteration, KL divergence, Z).
@@ -77,21 +98,27 @@ Rcpp::List tsne_cpp(const Rcpp::IntegerVector Pp, const Rcpp::IntegerVector Pi,
   // validate_affinities() ran in R; debug builds check the slots again.
   assert(check_csc_arrays(Pp.begin(), Pp.size(), Pi.begin(), Pi.size(), Px.begin(), Px.size(),
                           n).empty());
-  release_free_memory();  // before P's copy, the optimiser's arrays and the FFT grid
-  return with_dim(Y0.ncol(), [&](auto dim) {
-    constexpr int D = decltype(dim)::value;
-    // Pp, Pi, Px live as long as this call: renumbering rebuilds P from them (CscSource).
-    TsneOptimizer<D> tsne(make_sparse_p(n, Pp.begin(), Pi.begin(), Px.begin(), true), rowmajor(Y0),
-                          par, run.exec, run.control);
-    const bool timing = std::getenv("NEMBED_TSNE_PROFILE") != nullptr;
-    tsne.time_phases(timing);
-    const TsneTrace tr = tsne.run(run.exec, run.control, iter_offset);
-    if (timing) last_phase_times() = tsne.phase_times();
-    return Rcpp::List::create(Rcpp::Named("Y") = to_matrix(tsne.Y(), n, D),
-                              Rcpp::Named("iter") = Rcpp::wrap(tr.iter),
-                              Rcpp::Named("kl") = Rcpp::wrap(tr.kl),
-                              Rcpp::Named("Z") = Rcpp::wrap(tr.Z));
-  });
+  // Pp, Pi, Px live as long as this call: renumbering rebuilds P from them (CscSource).
+  return run_tsne(make_sparse_p(n, Pp.begin(), Pi.begin(), Px.begin(), true), Y0, par, iter_offset,
+                  run);
+  NEMBED_GLUE_END
+}
+
+// tsne_cpp() on the P of perplexity_tsne_p_cpp(), which this call takes over (the pointer is left
+// empty, so P's memory is released when the optimiser is done).
+// [[Rcpp::export]]
+Rcpp::List tsne_core_cpp(SEXP P, const Rcpp::NumericMatrix Y0, const Rcpp::List options) {
+  NEMBED_GLUE_BEGIN
+  int iter_offset = 0;
+  OptionReader opt(options);
+  const TsneParams par = read_tsne_params(opt, "iter_offset", iter_offset);
+  GlueRun run(opt);
+  Rcpp::XPtr<SparseP> xp(P);
+  if (xp.get() == nullptr || xp->n != static_cast<std::size_t>(Y0.nrow()) || xp->ptr.empty())
+    throw std::invalid_argument("t-SNE's core P is missing, already used or of another size");
+  SparseP p = std::move(*xp);
+  xp->ptr.clear();  // marks it used
+  return run_tsne(std::move(p), Y0, par, iter_offset, run);
   NEMBED_GLUE_END
 }
 

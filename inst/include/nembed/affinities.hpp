@@ -18,24 +18,41 @@
 namespace nembed {
 
 struct PerplexityResult {
-  std::vector<double> p;     // n * k conditional affinities p_{j|i}, rows sum to 1
+  std::vector<double> p;     // n * k conditional affinities p_{j|i}, rows sum to 1 (if stored)
   std::vector<double> beta;  // n precisions (1 / (2 sigma^2)) of the last perplexity
   std::vector<double> entropy;  // n row entropies (natural log) of the last perplexity
+  // What p_{j|i} is computed from (see PerplexityWeights): per point, the smallest squared
+  // distance and, per perplexity (n * n_perplexities, point-major), beta and the normaliser.
+  std::vector<double> dmin, row_beta, row_sum;
+  std::size_t n_perplexities = 0;
 };
+
+// One perplexity's contribution to p_{j|i}: exp(-beta d2) / sum / n_perplexities, d2 the squared
+// distance minus the row's smallest (perplexity_calibrate() and PerplexityWeights both use it, so
+// a stored and a recomputed p are the same doubles).
+inline double perplexity_term(double beta, double d2, double sum, double n_perplexities) {
+  return std::exp(-beta * d2) / sum / n_perplexities;
+}
 
 // Bisection on beta so that the entropy of p_{.|i} equals log(perplexity) (Hinton & Roweis; FIt-SNE
 // defaults: start at 1, tolerance 1e-5, at most 200 steps). Distances are shifted by the row minimum
 // before exponentiation, which leaves p unchanged but avoids underflow. With several perplexities
-// the conditional affinities are averaged per point (multi-scale).
+// the conditional affinities are averaged per point (multi-scale). Without `store_p`, p stays
+// empty (PerplexityWeights computes it where it is read: 8 bytes per directed edge less).
 template <class Exec>
 PerplexityResult perplexity_calibrate(std::size_t n, std::size_t k, const std::vector<double>& dist,
                                       const std::vector<double>& perplexities, double tol,
-                                      int max_iter, const Exec& exec) {
+                                      int max_iter, const Exec& exec, bool store_p = true) {
   PerplexityResult r;
-  r.p.assign(n * k, 0.0);
+  const std::size_t n_perp = perplexities.size();
+  if (store_p) r.p.assign(n * k, 0.0);
   r.beta.assign(n, 1.0);
   r.entropy.assign(n, 0.0);
-  const double np = static_cast<double>(perplexities.size());
+  r.dmin.assign(n, 0.0);
+  r.row_beta.assign(n * n_perp, 1.0);
+  r.row_sum.assign(n * n_perp, 1.0);
+  r.n_perplexities = n_perp;
+  const double np = static_cast<double>(n_perp);
   exec.parallel_for(0, n, [&](std::size_t i0, std::size_t i1) {
     std::vector<double> d2(k), pr(k);
     for (std::size_t i = i0; i < i1; ++i) {
@@ -45,8 +62,9 @@ PerplexityResult perplexity_calibrate(std::size_t n, std::size_t k, const std::v
         dmin = std::min(dmin, d2[j]);
       }
       for (std::size_t j = 0; j < k; ++j) d2[j] -= dmin;
-      for (double perp : perplexities) {
-        const double target = std::log(perp);
+      r.dmin[i] = dmin;
+      for (std::size_t s = 0; s < n_perp; ++s) {
+        const double target = std::log(perplexities[s]);
         double beta = 1.0, lo = 0.0, hi = std::numeric_limits<double>::infinity();
         double H = 0.0;
         for (int it = 0; it < max_iter; ++it) {
@@ -67,11 +85,11 @@ PerplexityResult perplexity_calibrate(std::size_t n, std::size_t k, const std::v
           }
         }
         double sum = 0.0;
-        for (std::size_t j = 0; j < k; ++j) {
-          pr[j] = std::exp(-beta * d2[j]);
-          sum += pr[j];
-        }
-        for (std::size_t j = 0; j < k; ++j) r.p[i * k + j] += pr[j] / sum / np;
+        for (std::size_t j = 0; j < k; ++j) sum += std::exp(-beta * d2[j]);
+        if (store_p)
+          for (std::size_t j = 0; j < k; ++j) r.p[i * k + j] += perplexity_term(beta, d2[j], sum, np);
+        r.row_beta[i * n_perp + s] = beta;
+        r.row_sum[i * n_perp + s] = sum;
         r.beta[i] = beta;
         r.entropy[i] = H;
       }
@@ -79,6 +97,27 @@ PerplexityResult perplexity_calibrate(std::size_t n, std::size_t k, const std::v
   }, 64);
   return r;
 }
+
+// p_{j|i} of a calibration run without store_p, computed where it is read (w[pos], pos = i * k + j,
+// as symmetrize_into() reads weights) from the n x k distances in R's column-major layout. The
+// same doubles as the stored p: the same operations on the same values, in the same order.
+struct PerplexityWeights {
+  const double* dist = nullptr;  // column-major n x k
+  std::size_t n = 0, k = 0;
+  const PerplexityResult* r = nullptr;
+  double operator[](std::size_t pos) const {
+    const std::size_t i = pos / k, j = pos % k;
+    const double d = dist[j * n + i];
+    double d2 = d * d;
+    d2 -= r->dmin[i];
+    const std::size_t np = r->n_perplexities;
+    double p = 0.0;
+    for (std::size_t s = 0; s < np; ++s)
+      p += perplexity_term(r->row_beta[i * np + s], d2, r->row_sum[i * np + s],
+                           static_cast<double>(np));
+    return p;
+  }
+};
 
 struct UmapCalibration {
   std::vector<double> v;      // n * k directed memberships exp(-max(0, d - rho) / sigma)

@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "nembed/parallel.hpp"
@@ -59,15 +61,41 @@ struct ColumnMajorNeighbours {
   const int* idx = nullptr;
   std::size_t n = 0, k = 0;
   int operator[](std::size_t pos) const { return idx[(pos % k) * n + pos / k] - 1; }
+  // Point i's j-th neighbour without the two divisions of operator[].
+  int at(std::size_t i, std::size_t j) const { return idx[j * n + i] - 1; }
+};
+
+// Point i's j-th neighbour (of k) in either neighbour array symmetrize() takes.
+inline int neighbour_at(const std::vector<int>& nbr, std::size_t i, std::size_t j, std::size_t k) {
+  return nbr[i * k + j];
+}
+inline int neighbour_at(const ColumnMajorNeighbours& nbr, std::size_t i, std::size_t j, std::size_t) {
+  return nbr.at(i, j);
+}
+
+// The default output of symmetrize_into(): the result as a CsrGraph.
+struct CsrSink {
+  CsrGraph g;
+  // Called once, from the calling thread, with the row pointers (n + 1); returns where the
+  // column indices and values go.
+  std::pair<int*, double*> allocate(std::size_t n, const std::vector<std::size_t>& ptr) {
+    g.n = n;
+    g.ptr = ptr;
+    g.idx.resize(ptr[n]);
+    g.val.resize(ptr[n]);
+    return {g.idx.data(), g.val.data()};
+  }
 };
 
 namespace detail {
 
 // Pos: an unsigned type that can hold n * k (uint32_t up to 4.29e9 directed edges). Nbr: the
-// row-major neighbour array (std::vector<int> or ColumnMajorNeighbours).
-template <class Pos, class Nbr, class Exec>
-CsrGraph symmetrize_impl(std::size_t n, std::size_t k, const Nbr& nbr,
-                          const std::vector<double>& w, const CombineRule& combine, const Exec& exec) {
+// row-major neighbour array (std::vector<int> or ColumnMajorNeighbours); W: the directed
+// weights, w[pos] (a std::vector<double>, or an accessor that computes them: see
+// symmetrize_into()).
+template <class Pos, class Nbr, class W, class Sink, class Exec>
+void symmetrize_impl(std::size_t n, std::size_t k, const Nbr& nbr, const W& w,
+                     const CombineRule& combine, const Exec& exec, Sink& sink) {
   // Memory matters here (1M points x 90 neighbours): instead of listing every directed edge twice
   // (forward and backward, 24 bytes each) and sorting, keep the kNN rows as they are and build
   // only their transpose, as positions into the kNN arrays (4 bytes per edge). Row r of the
@@ -77,7 +105,7 @@ CsrGraph symmetrize_impl(std::size_t n, std::size_t k, const Nbr& nbr,
   std::vector<std::size_t> tptr(n + 1, 0);
   for (std::size_t i = 0; i < n; ++i)
     for (std::size_t j = 0; j < k; ++j) {
-      const int c = nbr[i * k + j];
+      const int c = neighbour_at(nbr, i, j, k);
       if (valid(i, c)) ++tptr[c + 1];
     }
   for (std::size_t i = 0; i < n; ++i) tptr[i + 1] += tptr[i];
@@ -86,72 +114,89 @@ CsrGraph symmetrize_impl(std::size_t n, std::size_t k, const Nbr& nbr,
     std::vector<std::size_t> fill(tptr.begin(), tptr.end() - 1);
     for (std::size_t i = 0; i < n; ++i)  // ascending i: each transposed row comes out sorted
       for (std::size_t j = 0; j < k; ++j) {
-        const int c = nbr[i * k + j];
+        const int c = neighbour_at(nbr, i, j, k);
         if (valid(i, c)) tpos[fill[c]++] = static_cast<Pos>(i * k + j);
       }
   }
   auto source = [&](std::size_t t) { return static_cast<int>(tpos[t] / k); };
-  // Merges row r: forward entries (own neighbours, sorted by column into `order`) with backward
-  // ones (the transposed row); repeated columns are summed per direction. emit(col, fwd, bwd).
-  auto merge_row = [&](std::size_t r, std::vector<std::size_t>& order, auto&& emit) {
+  // Merges row r: forward entries (own neighbours as (column, position) pairs, sorted into
+  // `order`) with backward ones (the transposed row); repeated columns are summed per direction.
+  // emit(col, fwd, bwd); the weights are read only when kWeights (the counting pass needs none,
+  // and a computed w costs an exp per read).
+  using Entry = std::pair<int, std::size_t>;
+  auto merge_row = [&](std::size_t r, std::vector<Entry>& order, auto weights, auto&& emit) {
+    constexpr bool kWeights = decltype(weights)::value;
     order.clear();
-    for (std::size_t j = 0; j < k; ++j)
-      if (valid(r, nbr[r * k + j])) order.push_back(r * k + j);
-    std::sort(order.begin(), order.end(),
-              [&](std::size_t a, std::size_t b) { return nbr[a] < nbr[b] || (nbr[a] == nbr[b] && a < b); });
+    for (std::size_t j = 0; j < k; ++j) {
+      const int c = neighbour_at(nbr, r, j, k);
+      if (valid(r, c)) order.emplace_back(c, r * k + j);
+    }
+    std::sort(order.begin(), order.end());  // by column, then position
     std::size_t f = 0, t = tptr[r];
     const std::size_t f_end = order.size(), t_end = tptr[r + 1];
     while (f < f_end || t < t_end) {
-      const int col = (t == t_end || (f < f_end && nbr[order[f]] <= source(t))) ? nbr[order[f]] : source(t);
+      const int col = (t == t_end || (f < f_end && order[f].first <= source(t))) ? order[f].first : source(t);
       double fwd = 0.0, bwd = 0.0;
-      for (; f < f_end && nbr[order[f]] == col; ++f) fwd += w[order[f]];
-      for (; t < t_end && source(t) == col; ++t) bwd += w[tpos[t]];
+      for (; f < f_end && order[f].first == col; ++f)
+        if (kWeights) fwd += w[order[f].second];
+      for (; t < t_end && source(t) == col; ++t)
+        if (kWeights) bwd += w[tpos[t]];
       emit(col, fwd, bwd);
     }
   };
   // Rows are independent, so the result does not depend on the number of threads.
   std::vector<std::size_t> kept(n, 0);
   exec.parallel_for(0, n, [&](std::size_t r0, std::size_t r1) {
-    std::vector<std::size_t> order;
+    std::vector<Entry> order;
     order.reserve(k);
     for (std::size_t r = r0; r < r1; ++r) {
       std::size_t c = 0;
-      merge_row(r, order, [&](int, double, double) { ++c; });
+      merge_row(r, order, std::false_type(), [&](int, double, double) { ++c; });
       kept[r] = c;
     }
   }, 256);
-  CsrGraph s;
-  s.n = n;
-  s.ptr.assign(n + 1, 0);
-  for (std::size_t r = 0; r < n; ++r) s.ptr[r + 1] = s.ptr[r] + kept[r];
-  s.idx.resize(s.ptr[n]);
-  s.val.resize(s.ptr[n]);
+  std::vector<std::size_t> ptr(n + 1, 0);
+  for (std::size_t r = 0; r < n; ++r) ptr[r + 1] = ptr[r] + kept[r];
+  std::vector<std::size_t>().swap(kept);
+  const std::pair<int*, double*> out = sink.allocate(n, ptr);
   exec.parallel_for(0, n, [&](std::size_t r0, std::size_t r1) {
-    std::vector<std::size_t> order;
+    std::vector<Entry> order;
     order.reserve(k);
     for (std::size_t r = r0; r < r1; ++r) {
-      std::size_t out = s.ptr[r];
-      merge_row(r, order, [&](int col, double fwd, double bwd) {
-        s.idx[out] = col;
-        s.val[out++] = combine(fwd, bwd);
+      std::size_t q = ptr[r];
+      merge_row(r, order, std::true_type(), [&](int col, double fwd, double bwd) {
+        out.first[q] = col;
+        out.second[q++] = combine(fwd, bwd);
       });
     }
   }, 256);
-  return s;
 }
 
 }  // namespace detail
 
-// Directed weights w(i -> nbr[i*k + j]) turned into a symmetric matrix whose (i, j) entry is
-// combine(w(i -> j), w(j -> i)) (missing directions count as 0). Row entries sorted by column.
-// Self-loops and negative indices (no neighbour) are dropped; repeated neighbours of a row are summed
-// per direction before combining.
+// Directed weights w(i -> nbr[i*k + j]) = w[i*k + j] turned into a symmetric matrix whose (i, j)
+// entry is combine(w(i -> j), w(j -> i)) (missing directions count as 0), written where
+// sink.allocate(n, ptr) says (see CsrSink): e.g. straight into the caller's result arrays,
+// without a second copy of them. `w` is anything with operator[](pos) returning the weight, so
+// weights may be computed when read instead of stored (4 reads per directed edge). Row entries
+// sorted by column. Self-loops and negative indices (no neighbour) are dropped; repeated
+// neighbours of a row are summed per direction before combining.
+template <class Nbr, class W, class Sink, class Exec>
+void symmetrize_into(std::size_t n, std::size_t k, const Nbr& nbr, const W& w,
+                     const CombineRule& combine, const Exec& exec, Sink& sink) {
+  if (n * k <= std::numeric_limits<std::uint32_t>::max())
+    detail::symmetrize_impl<std::uint32_t>(n, k, nbr, w, combine, exec, sink);
+  else
+    detail::symmetrize_impl<std::uint64_t>(n, k, nbr, w, combine, exec, sink);
+}
+
+// symmetrize_into() a CsrGraph.
 template <class Nbr, class Exec>
 CsrGraph symmetrize(std::size_t n, std::size_t k, const Nbr& nbr,
                      const std::vector<double>& w, const CombineRule& combine, const Exec& exec) {
-  if (n * k <= std::numeric_limits<std::uint32_t>::max())
-    return detail::symmetrize_impl<std::uint32_t>(n, k, nbr, w, combine, exec);
-  return detail::symmetrize_impl<std::uint64_t>(n, k, nbr, w, combine, exec);
+  CsrSink sink;
+  symmetrize_into(n, k, nbr, w, combine, exec, sink);
+  return std::move(sink.g);
 }
 
 // The directed edges (r -> c) with positive weight and r != c, in row order: the pairs that

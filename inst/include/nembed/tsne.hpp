@@ -93,6 +93,29 @@ inline SparseP make_sparse_p(std::size_t n, const int* p, const int* i, const do
   return P;
 }
 
+// P from a symmetric CsrGraph (e.g. symmetrize()'s result), taken over: the same SparseP as
+// make_sparse_p() of the dgCMatrix the graph would become (values float(x / total), total summed
+// in storage order), with no source, and without a second copy of the indices.
+inline SparseP make_sparse_p(CsrGraph&& g) {
+  SparseP P;
+  P.n = g.n;
+  double total = 0.0;
+  for (double x : g.val) total += x;
+  std::vector<float> val(g.val.size());
+  double s = 0.0;
+  for (std::size_t q = 0; q < g.val.size(); ++q) {
+    const double v = g.val[q] / total;
+    val[q] = static_cast<float>(v);
+    if (v > 0) s += v * std::log(v);
+  }
+  std::vector<double>().swap(g.val);
+  P.ptr = std::move(g.ptr);
+  P.idx = std::move(g.idx);
+  P.val = std::move(val);
+  P.sum_plogp = s;
+  return P;
+}
+
 // P with its points renumbered: row r of the result is row order[r] of P, and column j becomes
 // the new number of point j. The rows are moved, not reached through an index: read in storage
 // order the pass over P streams, and the gradient at 10^6 points takes half the time of the
