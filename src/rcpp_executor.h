@@ -21,8 +21,8 @@ namespace nembed {
 
 // One TBB task arena for the executor's lifetime (one glue call). RcppParallel's tbbParallelFor
 // makes a new arena on every call, and a call then waits for the worker threads to join and to
-// leave it: measured (2 threads, empty work, load average 3-4) 55-4,900 us per call, against
-// 0.2-6 us with a kept arena. t-SNE makes some 15 parallel calls per iteration and the
+// leave it: measured on the idle 2-core machine, 2 threads, empty work, 56-720 us per call,
+// against 0.1-2.3 us with a kept arena (milliseconds against microseconds under load). t-SNE makes some 15 parallel calls per iteration and the
 // HNSW build two per batch of 256 points, so the per-call cost was a visible part of their time.
 // How the range is split does not change any result (the core's reductions use fixed blocks).
 class RcppParallelExecutor {
