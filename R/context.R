@@ -21,6 +21,15 @@ stage <- function(ctx, name, expr) {
   expr
 }
 
+# stage() for work done inside an enclosing stage `outer` that belongs to stage `name`: booked to
+# `name` and taken out of `outer` (whose own stage() adds the whole enclosing time when it ends).
+stage_within <- function(ctx, name, outer, expr) {
+  t0 <- proc.time()[["elapsed"]]
+  on.exit(assign(outer, (ctx$clock[[outer]] %||% 0) - (proc.time()[["elapsed"]] - t0),
+                 envir = ctx$clock))
+  stage(ctx, name, expr)
+}
+
 # The stages every record's `timings` names, in this order; a stage a run did not have is NA.
 timing_stages <- c("pca", "knn", "affinities", "init", "optimisation", "total")
 

@@ -289,7 +289,8 @@ run_tsne_optimizer <- function(ctx, P, Y0, params, iter_offset, previous_loss = 
                     verbose = ctx$verbose))
   if (inherits(P, "nembed_tsne_core_p")) {
     res <- core_call(tsne_core_cpp(P$core, Y0, options))
-    P <- P$record()  # after the optimiser's P is released
+    # After the optimiser's P is released; booked to the affinities, not the optimisation.
+    P <- stage_within(ctx, "affinities", "optimisation", P$record())
   } else {
     res <- core_call(tsne_cpp(P$P@p, P$P@i, P$P@x, Y0, options))
   }

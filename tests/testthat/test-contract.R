@@ -142,3 +142,16 @@ test_that("print() and final_loss() read the loss frame", {
   expect_null(final_loss(embedding_record(embed_umap(X, n_epochs = 10, n_threads = 1,
                                                      seed = 1))$loss))
 })
+
+test_that("work booked to one stage inside another is counted once (stage_within)", {
+  ctx <- nembed:::nembed_context(n_threads = 1, seed = 1)
+  nembed:::stage(ctx, "optimisation", {
+    Sys.sleep(0.1)
+    nembed:::stage_within(ctx, "affinities", "optimisation", Sys.sleep(0.3))
+  })
+  tm <- nembed:::record_timings(ctx)
+  expect_gte(tm$affinities, 0.3)
+  expect_lt(tm$optimisation, 0.3)   # 0.1 s of its own, not 0.4
+  expect_gte(tm$optimisation, 0.1)
+  expect_lte(tm$affinities + tm$optimisation, tm$total + 0.05)
+})
