@@ -150,8 +150,9 @@ test_that("work booked to one stage inside another is counted once (stage_within
     nembed:::stage_within(ctx, "affinities", "optimisation", Sys.sleep(0.3))
   })
   tm <- nembed:::record_timings(ctx)
-  expect_gte(tm$affinities, 0.3)
-  expect_lt(tm$optimisation, 0.3)   # 0.1 s of its own, not 0.4
-  expect_gte(tm$optimisation, 0.1)
+  # (margins for the clock's resolution and sleeping's slack)
+  expect_gte(tm$affinities, 0.25)
+  expect_lt(tm$optimisation, 0.25)   # 0.1 s of its own, not 0.4
+  expect_gte(tm$optimisation, 0.05)
   expect_lte(tm$affinities + tm$optimisation, tm$total + 0.05)
 })
