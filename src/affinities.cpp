@@ -64,6 +64,13 @@ PerplexityResult perplexity_affinities(const Rcpp::IntegerMatrix& idx, const Rcp
   return pr;
 }
 
+// The perplexities option of the perplexity glue (default 30).
+std::vector<double> read_perplexities(OptionReader& opt) {
+  std::vector<double> perp{30.0};
+  opt.read("perplexities", perp);
+  return perp;
+}
+
 }  // namespace
 
 // The perplexity affinities as a dgCMatrix's slots, with beta and entropy. options: perplexities,
@@ -73,8 +80,7 @@ Rcpp::List perplexity_affinities_cpp(const Rcpp::IntegerMatrix idx, const Rcpp::
                                      Rcpp::List options) {
   NEMBED_GLUE_BEGIN
   OptionReader opt(options);
-  std::vector<double> perp{30.0};
-  opt.read("perplexities", perp);
+  const std::vector<double> perp = read_perplexities(opt);
   GlueRun run(opt);
   RSlotsSink sink;
   const PerplexityResult pr = perplexity_affinities(idx, dist, perp, run, sink);
@@ -94,8 +100,7 @@ SEXP perplexity_tsne_p_cpp(const Rcpp::IntegerMatrix idx, const Rcpp::NumericMat
                            Rcpp::List options) {
   NEMBED_GLUE_BEGIN
   OptionReader opt(options);
-  std::vector<double> perp{30.0};
-  opt.read("perplexities", perp);
+  const std::vector<double> perp = read_perplexities(opt);
   GlueRun run(opt);
   CsrSink sink;
   perplexity_affinities(idx, dist, perp, run, sink);
