@@ -122,8 +122,8 @@
 #'   initialisation and the `affinities` for reuse with [continue_tsne()] or other embeddings.
 #'   With the default PCA start on data, the optimiser alone holds P while it runs (R's copy would
 #'   add 12 bytes per non-zero to the peak, 1.6 GB at 10^6 points) and the record's `affinities`
-#'   are built again from the same kNN graph after it (the same values; counted in the
-#'   `optimisation` time, about 6 s CPU at 200,000 points).
+#'   are built again from the same kNN graph after it (the same values; booked to the record's
+#'   `affinities` time, about 6 s CPU at 200,000 points).
 #' @seealso [continue_tsne()] to optimise further (e.g. with late exaggeration).
 #' @section Valid ranges: `r range_section("embed_tsne")`
 #' @export
