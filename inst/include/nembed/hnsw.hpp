@@ -191,7 +191,6 @@ void hnsw_build(detail::HnswIndex& h, const Eigen::MatrixXf& data, const Exec& e
             }
           }
         }
-        std::vector<unsigned> sel;
         // Levels from the top down, as addPoint; stored bottom-up by start[lev].
         std::vector<std::vector<unsigned>> per_level(li + 1);
         for (int lev = li; lev >= 0; --lev) {
