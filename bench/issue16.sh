@@ -13,7 +13,7 @@ run() {
   echo "$(date -u '+%F %T') end   $* | load $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$log"
 }
 run Rscript bench/knn.R
-run BENCH_UMAP_ONLY=1 Rscript bench/umap.R
+run BENCH_UMAP_ONLY=1 BENCH_SEEDS=1,2,3 Rscript bench/umap.R
 run NEMBED_BENCH_N=10000 NEMBED_BENCH_OUT=tsne-10000 Rscript bench/tsne.R
 run NEMBED_BENCH_N=70000 NEMBED_BENCH_OUT=tsne Rscript bench/tsne.R
 run Rscript bench/pca.R 70000

@@ -85,15 +85,24 @@ if (Sys.getenv("BENCH_BREAKDOWN") == "1") {
   quit(save = "no")
 }
 
+uwot_code <- function(seed) sprintf("set.seed(%d); Y <- uwot::umap(d$Z, n_neighbors = 15, min_dist = 0.1, n_epochs = 200, n_threads = 2, n_sgd_threads = 2, pca = NULL, verbose = TRUE)", seed)
+umap_code <- function(seed) sprintf("Y <- embed_umap(d$Z, k = 14, min_dist = 0.1, n_epochs = 200, n_threads = 2, seed = %d)", seed)
 methods <- list(
-  uwot = "Y <- uwot::umap(d$Z, n_neighbors = 15, min_dist = 0.1, n_epochs = 200, n_threads = 2, n_sgd_threads = 2, pca = NULL, verbose = TRUE)",
-  nembed_umap = "Y <- embed_umap(d$Z, k = 14, min_dist = 0.1, n_epochs = 200, n_threads = 2, seed = 1)",
+  uwot = uwot_code(1),
+  nembed_umap = umap_code(1),
   nembed_neg_s0 = "Y <- embed_contrastive(d$Z, loss = 'neg', s = 0, n_threads = 2, seed = 1)",
   nembed_neg_s1 = "Y <- embed_contrastive(d$Z, loss = 'neg', s = 1, n_threads = 2, seed = 1)"
 )
 # BENCH_UMAP_ONLY=1: uwot and embed_umap only (the contrastive rows take minutes each and have
 # their own bench, bench/contrastive.R).
 if (Sys.getenv("BENCH_UMAP_ONLY") == "1") methods <- methods[c("uwot", "nembed_umap")]
+# BENCH_SEEDS=1,2,3: uwot and embed_umap once per seed (both are randomised; one seed's kNN accuracy
+# moves by about 0.005 between seeds), and a mean row for each.
+seeds <- as.integer(strsplit(Sys.getenv("BENCH_SEEDS", "1"), ",")[[1]])
+for (sd in setdiff(seeds, 1L)) {
+  methods[[sprintf("uwot_seed%d", sd)]] <- uwot_code(sd)
+  methods[[sprintf("nembed_umap_seed%d", sd)]] <- umap_code(sd)
+}
 if (Sys.getenv("BENCH_SPECTRUM") == "1") {
   methods$nembed_spectrum6 <- "sp <- embed_spectrum(d$Z, exaggeration = c(1, 2, 4, 8, 16, 32), n_threads = 2, seed = 1); Y <- as.matrix(sp[sp$exaggeration == 32, c('x', 'y')])"
 }
@@ -111,7 +120,20 @@ tab <- do.call(rbind, lapply(names(res), function(m) {
              knn_accuracy = round(knn_accuracy(r$Y, fm$labels, k = 10, n_threads = 2), 4),
              knn_recall = round(knn_recall(g, r$Y, k = 10, n_threads = 2), 4))
 }))
+if (length(seeds) > 1) {
+  mean_row <- function(prefix) {
+    r <- tab[tab$method == prefix | startsWith(tab$method, paste0(prefix, "_seed")), ]
+    data.frame(method = sprintf("%s (mean of seeds %s)", prefix, paste(seeds, collapse = ", ")), n = r$n[1],
+               wall_s = round(mean(r$wall_s), 1), peak_mb = round(mean(r$peak_mb)),
+               knn_accuracy = round(mean(r$knn_accuracy), 4), knn_recall = round(mean(r$knn_recall), 4))
+  }
+  tab <- rbind(tab, mean_row("uwot"), mean_row("nembed_umap"))
+}
 tab$time_vs_uwot <- round(tab$wall_s / tab$wall_s[tab$method == "uwot"], 2)
+if (length(seeds) > 1) {
+  m <- grepl("mean of seeds", tab$method)
+  tab$time_vs_uwot[m] <- round(tab$wall_s[m] / tab$wall_s[m & startsWith(tab$method, "uwot")], 2)
+}
 print(tab)
 write.csv(tab, "bench/results/umap.csv", row.names = FALSE)
 md <- c("# embed_umap vs uwot::umap",
@@ -131,5 +153,6 @@ md <- c("# embed_umap vs uwot::umap",
                paste(sprintf("%s %.2f", names(res$nembed_umap$timings), res$nembed_umap$timings), collapse = ", "),
                ". uwot's own phase log (verbose = TRUE): `bench/results/umap-uwot.log`."),
         "",
-        "Command: `R_LIBS=<lib> Rscript bench/umap.R` from the package root.")
+        paste0("Command: `R_LIBS=<lib> Rscript bench/umap.R` from the package root",
+               if (length(seeds) > 1) sprintf(" (`BENCH_SEEDS=%s`; the mean rows compare with uwot's mean).", paste(seeds, collapse = ",")) else "."))
 writeLines(md, "bench/results/umap.md")

@@ -53,12 +53,15 @@ template <class Sink>
 PerplexityResult perplexity_affinities(const Rcpp::IntegerMatrix& idx, const Rcpp::NumericMatrix& dist,
                                        const std::vector<double>& perp, const GlueRun& run,
                                        Sink& sink) {
-  release_free_memory();  // the kNN search's freed pages, before n * k arrays are allocated
   const std::size_t n = idx.nrow(), k = idx.ncol();
+  // The kNN search's freed pages and R's garbage, before the symmetrisation's arrays (about 16
+  // bytes per directed edge: positions of the transpose, then indices and values of P).
+  release_free_memory(16 * n * k);
   assert(knn_indices_in_range(idx.begin(), n, k, n));  // validate_knn() ran in R
   // Rows of P_cond sum to 1, so the total is 1.
   const CombineRule rule{Combine::sum, 1.0 / (2.0 * static_cast<double>(n))};
-  PerplexityResult pr = perplexity_calibrate(n, k, rowmajor(dist), perp, 1e-5, 200, run.exec, false);
+  PerplexityResult pr = perplexity_calibrate(n, k, ColumnMajorDistances{dist.begin(), n}, perp, 1e-5,
+                                             200, run.exec, false);
   symmetrize_into(n, k, ColumnMajorNeighbours{idx.begin(), n, k},
                   PerplexityWeights{dist.begin(), n, k, &pr}, rule, run.exec, sink);
   return pr;
@@ -117,7 +120,8 @@ Rcpp::List umap_affinities_cpp(const Rcpp::IntegerMatrix idx, const Rcpp::Numeri
   CombineRule rule{Combine::fuzzy_union};
   opt.read("set_op_mix_ratio", rule.mix);
   GlueRun run(opt);
-  release_free_memory();  // the kNN search's freed pages, before n * k arrays are allocated
+  // The kNN search's freed pages and R's garbage, before n * k memberships and the symmetrisation.
+  release_free_memory(24 * static_cast<std::size_t>(idx.nrow()) * static_cast<std::size_t>(idx.ncol()));
   const UmapCalibration c = umap_calibrate(idx.nrow(), idx.ncol(), rowmajor(dist), run.exec);
   Rcpp::List out = symmetric_affinities(idx, c.v, rule, run.exec);
   out["rho"] = Rcpp::NumericVector(c.rho.begin(), c.rho.end());

@@ -67,7 +67,8 @@ auto with_dim(int dim, Fn&& fn) {
 static Rcpp::List run_tsne(SparseP&& P, const Rcpp::NumericMatrix& Y0, const TsneParams& par,
                     int iter_offset, GlueRun& run) {
   const std::size_t n = Y0.nrow();
-  release_free_memory();  // before P's copy, the optimiser's arrays and the FFT grid
+  // Before P's copy, the optimiser's arrays and the FFT grid (P: 8 bytes per non-zero).
+  release_free_memory(8 * P.idx.size());
   return with_dim(Y0.ncol(), [&](auto dim) {
     constexpr int D = decltype(dim)::value;
     TsneOptimizer<D> tsne(std::move(P), rowmajor(Y0), par, run.exec, run.control);

@@ -11,7 +11,8 @@
 using namespace nembed;
 
 // Optimises the layout Y (n x dim) on the symmetric fuzzy graph W (dgCMatrix). options: n_epochs,
-// a, b, gamma, negative_rate, learning_rate, seed, n_threads, verbose.
+// a, b, gamma, negative_rate, learning_rate, seed, n_threads, verbose; generic_kernel (test hook:
+// the loss for any dimension, whose step2 runs step twice, instead of the fused 2-D one).
 // [[Rcpp::export]]
 Rcpp::NumericMatrix umap_sgd_cpp(Rcpp::NumericMatrix Y, SEXP W, Rcpp::List options) {
   NEMBED_GLUE_BEGIN
@@ -22,6 +23,8 @@ Rcpp::NumericMatrix umap_sgd_cpp(Rcpp::NumericMatrix Y, SEXP W, Rcpp::List optio
            sgd.learning_rate, "seed", sgd.seed);
   LossSpec spec;
   opt.read("a", spec.a, "b", spec.b, "gamma", spec.gamma);
+  bool generic_kernel = false;
+  opt.read("generic_kernel", generic_kernel);
   GlueRun run(opt);
   const auto& exec = run.exec;
   auto& control = run.control;
@@ -29,7 +32,8 @@ Rcpp::NumericMatrix umap_sgd_cpp(Rcpp::NumericMatrix Y, SEXP W, Rcpp::List optio
   SgdGraph g = make_sgd_graph(csr_from_r(W), sgd.n_epochs, sgd.negative_rate);
   std::vector<float> y = rowmajor<float>(Y);
   const int d = static_cast<int>(dim);
-  with_loss(spec, d, [&](auto& L) { sgd_optimize(y, d, g, L, sgd, exec, control); });
+  with_loss(spec, d, [&](auto& L) { sgd_optimize(y, d, g, L, sgd, exec, control); },
+            generic_kernel);
   return to_matrix(y, n, dim);
   NEMBED_GLUE_END
 }

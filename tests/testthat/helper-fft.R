@@ -47,11 +47,27 @@ fitsne_n_boxes <- function(span, min_intervals = 50, intervals_per_unit = 1) {
 
 ref_repulsion_fitsne <- function(Y, dof = 1, n_interp = 3, min_intervals = 50,
                                  intervals_per_unit = 1) {
-  n <- nrow(Y)
   lo <- min(Y)
   hi <- max(Y)
   nb <- fitsne_n_boxes(hi - lo, min_intervals, intervals_per_unit)
-  h <- (hi - lo) / nb
+  ref_repulsion_interpolated(Y, lo, (hi - lo) / nb, nb, dof, n_interp)
+}
+
+# nembed's grid for Y (tsne_fft.hpp, fit_grid): a 5% margin on each side of the one range of all
+# coordinates, boxes = the 7-smooth count at or above max(min_intervals, ceil(1.1 span ipu)).
+nembed_fft_grid <- function(Y, min_intervals = 50, intervals_per_unit = 1) {
+  smooth <- function(m) { for (p in c(2, 3, 5, 7)) while (m %% p == 0) m <- m / p; m == 1 }
+  yspan <- max(Y) - min(Y)
+  span <- 1.1 * yspan
+  nb <- max(min_intervals, ceiling(span * intervals_per_unit))
+  while (!smooth(nb)) nb <- nb + 1
+  list(lo = min(Y) - 0.05 * yspan, h = span / nb, nb = nb)
+}
+
+# The interpolation scheme's repulsion on the grid of nb boxes of width h from lo, with n_interp
+# Lagrange nodes per box, computed densely (no FFT).
+ref_repulsion_interpolated <- function(Y, lo, h, nb, dof = 1, n_interp = 3) {
+  n <- nrow(Y)
   u <- (seq_len(n_interp) - 0.5) / n_interp
   lagrange <- function(x) {
     vapply(seq_len(n_interp), function(k) prod((x - u[-k]) / (u[k] - u[-k])), numeric(1))

@@ -72,6 +72,23 @@ test_that("FFT repulsion at a large extent is at least as accurate as FIt-SNE's 
   }
 })
 
+test_that("FFT repulsion equals its interpolation scheme computed densely, whatever the padding", {
+  # The transforms run at a padded length L >= 2m (m grid nodes per dimension, fft_padded_length):
+  # here 320 for 50 boxes (m = 150), 384 for 60 and 63 boxes (m = 180, 189). Whatever L, the FFT
+  # must give the node-to-node sums of the interpolated kernel exactly, up to rounding: the dense
+  # reference on nembed's own grid agrees to about 5e-14 (bound 1e-9), where the interpolation's
+  # own error against the exact sum is 2-5% on these small clustered layouts.
+  for (extent in c(40, 52, 57)) {
+    Y <- fft_test_layout(n = 120, extent = extent, seed = 5)
+    g <- nembed_fft_grid(Y)
+    for (dof in c(0.5, 1)) {
+      ref <- ref_repulsion_interpolated(Y, g$lo, g$h, g$nb, dof)
+      got <- nembed_repulsion(Y, dof)
+      expect_lt(rel_error(got, ref), 1e-9, label = sprintf("extent %s, %d boxes, dof %s", extent, g$nb, dof))
+    }
+  }
+})
+
 test_that("renumbering the points along a Hilbert curve changes nothing but summation order", {
   set.seed(14)
   n <- 3000

@@ -61,6 +61,30 @@ test_that("SGD reproducibility: same seed identical for 1 and 2 threads, other s
   expect_equal(embedding_record(e1)$init, "spectral")
 })
 
+test_that("the SGD's fused two-head step equals two one-head steps bit for bit", {
+  # sgd_optimize alternates the due edges of two halves of each block; in 2-D UmapLoss<2>::step2
+  # computes both heads' edges together, the generic loss runs step() on one, then the other.
+  # Equal results show the fusion changes no arithmetic, also for edges with more than 7
+  # negatives (negative_rate 9 gives some) and b = 1 (no powers).
+  d <- gaussian_clusters(n_per = 150, n_clusters = 3, spread = 0.5)
+  aff <- affinities(d$X, method = "umap", k = 10, n_threads = 1)
+  P <- nembed:::as_weight_matrix(aff$P, "X")
+  set.seed(2)
+  Y0 <- matrix(rnorm(nrow(P) * 2, sd = 3), ncol = 2)
+  run <- function(generic, b = 0.9, rate = 5, n_threads = 1) {
+    nembed:::umap_sgd_cpp(Y0, P, list(n_epochs = 30L, a = 1.6, b = b, gamma = 1,
+                                      negative_rate = rate, learning_rate = 1, seed = 5L,
+                                      n_threads = n_threads, verbose = FALSE,
+                                      generic_kernel = generic))
+  }
+  fused <- run(FALSE)
+  expect_identical(fused, run(TRUE))
+  expect_identical(run(FALSE, rate = 9), run(TRUE, rate = 9))
+  expect_identical(run(FALSE, b = 1), run(TRUE, b = 1))
+  expect_identical(fused, run(FALSE, n_threads = 2))
+  expect_false(isTRUE(all.equal(fused, Y0)))
+})
+
 test_that("embed_umap reuses a kNN graph and takes a user initialisation", {
   d <- gaussian_clusters(n_per = 40)
   g <- knn_graph(d$X, k = 14, n_threads = 1)

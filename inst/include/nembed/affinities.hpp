@@ -34,13 +34,26 @@ inline double perplexity_term(double beta, double d2, double sum, double n_perpl
   return std::exp(-beta * d2) / sum / n_perplexities;
 }
 
+// The n x k kNN distances as perplexity_calibrate() reads them: row-major (a std::vector) or
+// column-major (R's matrix, read where it is: no n x k copy, 0.72 GB at 10^6 x 90).
+struct RowMajorDistances {
+  const double* d;
+  std::size_t k;
+  double operator()(std::size_t i, std::size_t j) const { return d[i * k + j]; }
+};
+struct ColumnMajorDistances {
+  const double* d;
+  std::size_t n;
+  double operator()(std::size_t i, std::size_t j) const { return d[j * n + i]; }
+};
+
 // Bisection on beta so that the entropy of p_{.|i} equals log(perplexity) (Hinton & Roweis; FIt-SNE
 // defaults: start at 1, tolerance 1e-5, at most 200 steps). Distances are shifted by the row minimum
 // before exponentiation, which leaves p unchanged but avoids underflow. With several perplexities
 // the conditional affinities are averaged per point (multi-scale). Without `store_p`, p stays
 // empty (PerplexityWeights computes it where it is read: 8 bytes per directed edge less).
-template <class Exec>
-PerplexityResult perplexity_calibrate(std::size_t n, std::size_t k, const std::vector<double>& dist,
+template <class Dist, class Exec>
+PerplexityResult perplexity_calibrate(std::size_t n, std::size_t k, const Dist& dist,
                                       const std::vector<double>& perplexities, double tol,
                                       int max_iter, const Exec& exec, bool store_p = true) {
   PerplexityResult r;
@@ -58,7 +71,8 @@ PerplexityResult perplexity_calibrate(std::size_t n, std::size_t k, const std::v
     for (std::size_t i = i0; i < i1; ++i) {
       double dmin = std::numeric_limits<double>::infinity();
       for (std::size_t j = 0; j < k; ++j) {
-        d2[j] = dist[i * k + j] * dist[i * k + j];
+        const double d = dist(i, j);
+        d2[j] = d * d;
         dmin = std::min(dmin, d2[j]);
       }
       for (std::size_t j = 0; j < k; ++j) d2[j] -= dmin;
@@ -98,6 +112,15 @@ PerplexityResult perplexity_calibrate(std::size_t n, std::size_t k, const std::v
   return r;
 }
 
+// The same on row-major distances (n x k).
+template <class Exec>
+PerplexityResult perplexity_calibrate(std::size_t n, std::size_t k, const std::vector<double>& dist,
+                                      const std::vector<double>& perplexities, double tol,
+                                      int max_iter, const Exec& exec, bool store_p = true) {
+  return perplexity_calibrate(n, k, RowMajorDistances{dist.data(), k}, perplexities, tol, max_iter,
+                              exec, store_p);
+}
+
 // p_{j|i} of a calibration run without store_p, computed where it is read (w[pos], pos = i * k + j,
 // as symmetrize_into() reads weights) from the n x k distances in R's column-major layout. The
 // same doubles as the stored p: the same operations on the same values, in the same order.
@@ -107,7 +130,7 @@ struct PerplexityWeights {
   const PerplexityResult* r = nullptr;
   double operator[](std::size_t pos) const {
     const std::size_t i = pos / k, j = pos % k;
-    const double d = dist[j * n + i];
+    const double d = ColumnMajorDistances{dist, n}(i, j);
     double d2 = d * d;
     d2 -= r->dmin[i];
     const std::size_t np = r->n_perplexities;

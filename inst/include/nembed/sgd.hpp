@@ -8,8 +8,10 @@
 //
 // Reproducibility rule ("owner computes"): the vertices are split into fixed blocks of
 // `block` consecutive indices whose boundaries do not depend on the thread count. In an epoch, each
-// block processes the edges whose *head* it owns, in CSR order, with its own random stream
-// Rng(seed, epoch * n_blocks + block). A block writes only the coordinates of its own heads (in
+// block processes the edges whose *head* it owns: the block's two halves (heads s..mid-1 and
+// mid..e-1) each in CSR order with its own random stream Rng(seed, 2 (epoch * n_blocks + block))
+// and Rng(seed, 2 (epoch * n_blocks + block) + 1), one due edge of each half in turn (see
+// sgd_optimize). A block writes only the coordinates of its own heads (in
 // place, so a head sees its own earlier updates within the epoch); every other coordinate it reads
 // (tails, negatives) comes from a snapshot taken at the start of the epoch. No two blocks touch the
 // same memory, so the result is bit-identical for a given seed whatever the number of threads, and
@@ -243,13 +245,44 @@ struct SgdOptions {
   std::string label = "sgd";
 };
 
+// The due edges of the heads [i, end) of one block half, in CSR order.
+struct DueEdgeCursor {
+  std::size_t i, end, p;
+  DueEdgeCursor(const SgdGraph& g, std::size_t s, std::size_t e) : i(s), end(e), p(g.ptr[s]) {}
+  // Moves p to the next edge due at `now` (from p on); false when the half has none left.
+  bool next(const SgdGraph& g, float now) {
+    for (; i < end; ++i) {
+      for (const std::size_t pe = g.ptr[i + 1]; p < pe; ++p)
+        if (!(g.next_sample[p] > now)) return true;
+    }
+    return false;
+  }
+};
+
+// The negatives edge p takes when processed at `now` (umap-learn's schedule); books them.
+inline int take_negatives(SgdEdge& ed, float now) {
+  int n_neg = ed.epochs_per_negative > 0.0f
+                  ? static_cast<int>((now - ed.next_negative) / ed.epochs_per_negative)
+                  : 0;
+  if (n_neg < 0) n_neg = 0;
+  ed.next_negative += static_cast<float>(n_neg) * ed.epochs_per_negative;
+  return n_neg;
+}
+
 // Runs opt.n_epochs epochs on Y (n x dim, row-major floats). Loss must provide
 //   void step(float* yi, std::size_t i, const float* yj, const float* snap, std::size_t n,
 //             int n_neg, Rng& rng, float alpha) const;
 // where yi is the head (writable), yj the tail's snapshot row, snap the whole snapshot (n rows,
-// from which negatives are drawn) and i the head's row in snap (a draw of i is not a negative).
+// from which negatives are drawn) and i the head's row in snap (a draw of i is not a negative),
+// and step2(), the same for two heads at once, with the result of step() on the first then on the
+// second (UmapLoss::step2 interleaves them).
 // With `fixed` (transform), the tails and negatives are the rows of *fixed, which never move, and
 // i is SIZE_MAX: the heads are not among them.
+//
+// Each block's heads are split into two halves, each with its own random stream, and the halves'
+// due edges are processed in alternation, one of each at a time. A head's updates are one long
+// dependency chain (distance, power, coefficients, moves, then the next edge's distance from the
+// moved head); two heads of different halves are independent, so their chains overlap.
 template <class Loss, class Exec>
 void sgd_optimize(std::vector<float>& Y, int dim, SgdGraph& g, Loss& loss, const SgdOptions& opt,
                   const Exec& exec, Control& control, const std::vector<float>* fixed = nullptr) {
@@ -258,6 +291,7 @@ void sgd_optimize(std::vector<float>& Y, int dim, SgdGraph& g, Loss& loss, const
   std::vector<float> snap(fixed ? 0 : Y.size());
   const float* others = fixed ? fixed->data() : snap.data();
   const std::size_t n_others = fixed ? fixed->size() / static_cast<std::size_t>(dim) : n;
+  const std::size_t dims = static_cast<std::size_t>(dim);
   const int every = std::max(1, opt.n_epochs / 10);
   for (int epoch = 0; epoch < opt.n_epochs; ++epoch) {
     const float alpha =
@@ -265,22 +299,32 @@ void sgd_optimize(std::vector<float>& Y, int dim, SgdGraph& g, Loss& loss, const
     const float now = static_cast<float>(epoch + 1);
     if (!fixed) std::copy(Y.begin(), Y.end(), snap.begin());
     for_each_block(exec, n, opt.block, [&](std::size_t b, std::size_t s, std::size_t e) {
-      Rng rng(opt.seed, static_cast<std::uint64_t>(epoch) * nb + b);
-      for (std::size_t i = s; i < e; ++i) {
-        float* yi = Y.data() + i * dim;
-        for (std::size_t p = g.ptr[i]; p < g.ptr[i + 1]; ++p) {
-          if (g.next_sample[p] > now) continue;
-          SgdEdge& ed = g.edges[p];
-          int n_neg = ed.epochs_per_negative > 0.0f
-                          ? static_cast<int>((now - ed.next_negative) / ed.epochs_per_negative)
-                          : 0;
-          if (n_neg < 0) n_neg = 0;
-          ed.next_negative += static_cast<float>(n_neg) * ed.epochs_per_negative;
-          loss.step(yi, fixed ? SIZE_MAX : i, others + static_cast<std::size_t>(ed.tail) * dim,
-                    others, n_others, n_neg, rng, alpha);
-          g.next_sample[p] += ed.epochs_per_sample;
+      const std::uint64_t stream = 2 * (static_cast<std::uint64_t>(epoch) * nb + b);
+      Rng rng_a(opt.seed, stream), rng_b(opt.seed, stream + 1);
+      const std::size_t mid = s + (e - s + 1) / 2;
+      DueEdgeCursor ca(g, s, mid), cb(g, mid, e);
+      auto head = [&](const DueEdgeCursor& c) { return fixed ? SIZE_MAX : c.i; };
+      auto tail = [&](std::size_t p) { return others + static_cast<std::size_t>(g.edges[p].tail) * dims; };
+      auto single = [&](DueEdgeCursor& c, Rng& rng) {
+        for (; c.next(g, now); ++c.p) {
+          const int n_neg = take_negatives(g.edges[c.p], now);
+          loss.step(Y.data() + c.i * dims, head(c), tail(c.p), others, n_others, n_neg, rng, alpha);
+          g.next_sample[c.p] += g.edges[c.p].epochs_per_sample;
         }
+      };
+      while (ca.next(g, now) && cb.next(g, now)) {
+        const int na = take_negatives(g.edges[ca.p], now);
+        const int nn = take_negatives(g.edges[cb.p], now);
+        loss.step2(Y.data() + ca.i * dims, head(ca), tail(ca.p), na, rng_a,
+                   Y.data() + cb.i * dims, head(cb), tail(cb.p), nn, rng_b, others, n_others,
+                   alpha);
+        g.next_sample[ca.p] += g.edges[ca.p].epochs_per_sample;
+        g.next_sample[cb.p] += g.edges[cb.p].epochs_per_sample;
+        ++ca.p;
+        ++cb.p;
       }
+      single(ca, rng_a);
+      single(cb, rng_b);
     });
     control.check();
     if (control.verbose() && ((epoch + 1) % every == 0 || epoch + 1 == opt.n_epochs))

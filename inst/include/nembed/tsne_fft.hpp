@@ -16,7 +16,7 @@
 // result does not depend on the number of threads.
 //
 // Grid: n_boxes = ceil(1.1 * extent * intervals_per_unit), at least min_intervals, rounded up to
-// an FFT-friendly size, so a box is never wider than 1 / intervals_per_unit, at any extent up to
+// an FFT-friendly size (the transforms' length is then padded to a fast one, fft_padded_length), so a box is never wider than 1 / intervals_per_unit, at any extent up to
 // max_intervals boxes (FIt-SNE has no cap; see FftParams). The kernels' spectra are kept while
 // the embedding stays inside the grid and fills most of it. Both kernels are even, so their
 // spectra are real and are stored as one real array each, pre-divided by the transform length.
@@ -64,6 +64,26 @@ inline int fft_friendly(int n) {
       while (r % p == 0) r /= p;
     if (r == 1) return m;
   }
+}
+
+// The length of the 2-D transforms for a grid of m nodes per dimension, which needs at least
+// min_len = 2m (the circulant embedding): the shortest length in kFastLengths that is long enough,
+// when min_len is in the table's range; min_len itself otherwise (7-smooth: m = 3 x a 7-smooth box count).
+// Any length >= 2m gives the same convolution on the grid's nodes; only the transforms' rounding
+// differs. FFTW's estimated plans (FFTW_ESTIMATE, the reproducible mode) are much faster for some
+// lengths than for others of about the same size: 1,080 costs 1.5x what 1,134 does. The table
+// holds the lengths from 300 to 4,200 that are cheaper, for a whole t-SNE iteration's transforms,
+// than every longer candidate (bench/fft-lengths.cpp and bench/fft-lengths.R: the list, and the
+// FFT time saved, 16% on average over the grids of 50 to 700 boxes).
+inline constexpr int kFastLengths[] = {
+    320,  384,  400,  448,  512,  576,  600,  640,  700,  768,  800,  896,  960,  1008, 1024,
+    1050, 1134, 1152, 1176, 1200, 1250, 1280, 1440, 1600, 1680, 1750, 1792, 2016, 2304, 2400,
+    2560, 2592, 2688, 2800, 3024, 3200, 3456, 3528, 3584, 3600, 4032, 4116, 4200};
+inline int fft_padded_length(int min_len) {
+  if (min_len < 300) return min_len;  // below the measured range
+  for (int len : kFastLengths)
+    if (len >= min_len) return len;
+  return min_len;
 }
 
 template <int D>
@@ -170,7 +190,7 @@ class FftRepulsion {
   // Spreads charges c0..c1-1 (0: the constant 1, else y_c - centre) onto the grids bufs[0..],
   // zeroed first and laid out for the in-place real transform; one pass over the points for all
   // charges, parallel over box rows, which own disjoint grid rows. Each task also zeroes its own
-  // rows and as many of the padding rows (m..2m-1) just before, so the zeroing (most of this
+  // rows and its share of the padding rows (m..L-1) just before, so the zeroing (most of this
   // phase's memory traffic) is shared by the threads too.
   template <class Exec>
   void spread(fftw_complex* const* bufs, int c0, int c1, const std::vector<double>& Y,
@@ -178,14 +198,17 @@ class FftRepulsion {
     const int p = par_.n_interp;
     // A "row" is one node in 1-D; 1-D buffers end in two more doubles (the real layout's padding).
     const std::size_t unit = D == 1 ? 1 : row_stride(), half = static_cast<std::size_t>(m_) * unit;
-    if (D == 1)
-      for (int c = c0; c < c1; ++c) std::memset(reinterpret_cast<double*>(bufs[c - c0]) + 2 * m_, 0, 2 * sizeof(double));
+    // The padding: rows m..L-1 in 2-D; in 1-D the values m..L-1 and the layout's two extra.
+    const std::size_t pad = D == 1 ? static_cast<std::size_t>(L_ + 2 - m_)
+                                   : static_cast<std::size_t>(L_ - m_) * unit;
+    const std::size_t nbs = static_cast<std::size_t>(nb_);
     exec.parallel_for(0, nb_, [&](std::size_t r0, std::size_t r1) {
       const std::size_t z0 = r0 * p * unit, z1 = r1 * p * unit;
+      const std::size_t pz0 = pad * r0 / nbs, pz1 = pad * r1 / nbs;
       for (int c = c0; c < c1; ++c) {
         double* grid = reinterpret_cast<double*>(bufs[c - c0]);
         std::memset(grid + z0, 0, sizeof(double) * (z1 - z0));
-        std::memset(grid + half + z0, 0, sizeof(double) * (z1 - z0));
+        std::memset(grid + half + pz0, 0, sizeof(double) * (pz1 - pz0));
       }
       for (std::size_t r = r0; r < r1; ++r)
         for (int s = row_start_[r]; s < row_start_[r + 1]; ++s) {
@@ -316,7 +339,7 @@ class FftRepulsion {
   // half (the real transforms' conjugate symmetry); kspec_ is pre-divided by the length.
   template <class Exec>
   double parseval_z(const Exec& exec) const {
-    const std::size_t cols = static_cast<std::size_t>(m_ + 1);
+    const std::size_t cols = static_cast<std::size_t>(L_ / 2 + 1);
     const double* ks = kspec_[1];
     return block_sum(exec, spec_size(), 1 << 14, [&](std::size_t q0, std::size_t q1) {
       double z = 0.0;
@@ -329,23 +352,23 @@ class FftRepulsion {
     });
   }
 
-  // Padded grid of L = 2m nodes per dimension. Real arrays use the in-place layout of FFTW's
-  // real transforms: rows of 2(m + 1) doubles (L values and 2 of padding); spectra have L rows
-  // of m + 1 complex values in 2-D (m + 1 values in 1-D).
-  std::size_t row_stride() const { return static_cast<std::size_t>(2 * (m_ + 1)); }
+  // Padded grid of L >= 2m nodes per dimension (L even; fft_padded_length()). Real arrays use the
+  // in-place layout of FFTW's real transforms: rows of 2(L/2 + 1) doubles (L values and 2 of
+  // padding); spectra have L rows of L/2 + 1 complex values in 2-D (L/2 + 1 values in 1-D).
+  std::size_t half_spec() const { return static_cast<std::size_t>(L_ / 2 + 1); }
+  std::size_t row_stride() const { return 2 * half_spec(); }
   std::size_t spec_size() const {
-    return D == 1 ? static_cast<std::size_t>(m_ + 1)
-                  : static_cast<std::size_t>(2 * m_) * static_cast<std::size_t>(m_ + 1);
+    return D == 1 ? half_spec() : static_cast<std::size_t>(L_) * half_spec();
   }
   std::size_t padded_real() const {
-    return D == 1 ? static_cast<std::size_t>(2 * m_)
-                  : static_cast<std::size_t>(2 * m_) * static_cast<std::size_t>(2 * m_);
+    return D == 1 ? static_cast<std::size_t>(L_)
+                  : static_cast<std::size_t>(L_) * static_cast<std::size_t>(L_);
   }
 
   // The charges are zero outside the first m rows and columns of the padded grid, and only the
   // first m rows of the potentials are read, so in 2-D the transforms run as two passes of 1-D
   // transforms that skip the zero rows (forward) and the unread rows (inverse): 3/4 of the work
-  // of a full 2-D transform, and faster still in practice than FFTW's estimated 2-D plans.
+  // of a full 2-D transform at L = 2m, and faster still in practice than FFTW's estimated 2-D plans.
   void forward(fftw_complex* buf) const {
     if (D == 1) {
       fftw_execute_dft_r2c(fwd_, reinterpret_cast<double*>(buf), buf);
@@ -378,38 +401,39 @@ class FftRepulsion {
     }
   }
 
-  // Fills each kernel on the padded grid of node offsets (the circulant embedding; offset m is
-  // the wrap point and stays 0), transforms it in work_[0] and keeps its spectrum, which is real
+  // Fills each kernel on the padded grid of node offsets (the circulant embedding: offsets
+  // -(m-1)..m-1 at indices L-m+1..L-1, 0..m-1; the indices between, m..L-m, are never needed by
+  // an output node and stay 0), transforms it in work_[0] and keeps its spectrum, which is real
   // (the kernels are even), divided by the transform length so the inverse needs no scaling.
   // The kernels depend on |offset| only, so each is evaluated on one quadrant and mirrored
   // (exactly: -a h squares to the same double as a h), a quarter of the evaluations (pow() when
   // dof != 1).
   template <class Exec>
   void kernel_spectra(const TsneKernel& kern, double spacing, const Exec& exec) {
-    const int L = 2 * m_;
+    const int L = L_, half = L_ / 2;
     const std::size_t rs = row_stride(), nspec = spec_size();
     const double norm = 1.0 / static_cast<double>(padded_real());
     double* buf = reinterpret_cast<double*>(work_[0]);
     for (int k = 0; k < NK; ++k) {
-      // Rows 0..m (offsets 0..m-1 and the zero row m); in 1-D the one row.
-      exec.parallel_for(0, D == 1 ? 1 : m_ + 1, [&](std::size_t r0, std::size_t r1) {
+      // Rows 0..L/2 (offsets 0..m-1, then zero rows); in 1-D the one row.
+      exec.parallel_for(0, D == 1 ? 1 : half + 1, [&](std::size_t r0, std::size_t r1) {
         for (std::size_t r = r0; r < r1; ++r) {
           double* row = buf + (D == 1 ? 0 : r * rs);
-          const bool zero_row = D == 2 && static_cast<int>(r) == m_;
+          const bool zero_row = D == 2 && static_cast<int>(r) >= m_;
           const double dy = D == 1 ? 0.0 : static_cast<double>(r) * spacing;
           for (int a = 0; a < m_; ++a) {
             const double dx = a * spacing;
             const double t = kern.t(dx * dx + dy * dy), w = kern.w_from_t(t);
             row[a] = zero_row ? 0.0 : (k == 0 ? w * t : w);
           }
-          row[m_] = 0.0;
-          for (int a = m_ + 1; a < L; ++a) row[a] = row[L - a];
+          for (int a = m_; a <= half; ++a) row[a] = 0.0;
+          for (int a = half + 1; a < L; ++a) row[a] = row[L - a];
           row[L] = row[L + 1] = 0.0;
         }
       }, 16);
-      // Rows m+1..2m-1 (offsets -(m-1)..-1) mirror rows m-1..1.
+      // Rows L/2+1..L-1 (offsets -(L/2-1)..-1) mirror rows L/2-1..1.
       if (D == 2)
-        exec.parallel_for(m_ + 1, L, [&](std::size_t r0, std::size_t r1) {
+        exec.parallel_for(half + 1, L, [&](std::size_t r0, std::size_t r1) {
           for (std::size_t r = r0; r < r1; ++r)
             std::memcpy(buf + r * rs, buf + (L - r) * rs, sizeof(double) * rs);
         }, 16);
@@ -424,15 +448,17 @@ class FftRepulsion {
   }
 
   void prepare(int m) {
+    const int L = D == 1 ? 2 * m : fft_padded_length(2 * m);
     // A work buffer per y-charge, so all charges are transformed in one schedule (convolve());
     // one only on large grids, to bound memory.
     const std::size_t spec_bytes =
-        sizeof(fftw_complex) * (D == 1 ? static_cast<std::size_t>(m + 1)
-                                       : static_cast<std::size_t>(2 * m) * (m + 1));
+        sizeof(fftw_complex) * static_cast<std::size_t>(L / 2 + 1) *
+        (D == 1 ? std::size_t(1) : static_cast<std::size_t>(L));
     const int want_work = spec_bytes > (std::size_t(64) << 20) ? 1 : D;
-    if (m == m_ && want_work == n_work_) return;
+    if (m == m_ && L == L_ && want_work == n_work_) return;
     release();
     m_ = m;
+    L_ = L;
     n_work_ = want_work;
     const std::size_t ns = spec_size();
     bool ok = true;
@@ -450,10 +476,10 @@ class FftRepulsion {
     // differ between runs and break reproducibility (same seed, same result).
     double* rbuf = reinterpret_cast<double*>(work_[0]);
     if (D == 1) {
-      fwd_ = fftw_plan_dft_r2c_1d(2 * m, rbuf, work_[0], FFTW_ESTIMATE);
-      inv_ = fftw_plan_dft_c2r_1d(2 * m, work_[0], rbuf, FFTW_ESTIMATE);
+      fwd_ = fftw_plan_dft_r2c_1d(L, rbuf, work_[0], FFTW_ESTIMATE);
+      inv_ = fftw_plan_dft_c2r_1d(L, work_[0], rbuf, FFTW_ESTIMATE);
     } else {
-      const int L = 2 * m, cols = m + 1, rs = 2 * cols;
+      const int cols = L / 2 + 1, rs = 2 * cols;
       int len[1] = {L};
       kfwd_ = fftw_plan_dft_r2c_2d(L, L, rbuf, work_[0], FFTW_ESTIMATE);  // kernels, all rows
       rows_fwd_ = fftw_plan_many_dft_r2c(1, len, m, rbuf, nullptr, 1, rs, work_[0], nullptr, 1,
@@ -505,12 +531,14 @@ class FftRepulsion {
       work_[a] = nullptr;
     }
     m_ = 0;
+    L_ = 0;
     n_work_ = 0;
   }
 
   FftParams par_;
   TsnePhaseTimes* times_ = nullptr;
-  int m_ = 0;
+  int m_ = 0;  // grid nodes per dimension
+  int L_ = 0;  // transform length per dimension, >= 2 m_
   int nb_ = 0;
   int n_work_ = 0;
   double lo_ = 0.0, h_ = 0.0, dof_ = 0.0, z_nodes_ = 0.0;

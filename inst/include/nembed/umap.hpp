@@ -79,6 +79,73 @@ struct UmapLoss {
       first = false;
     } while (done < n_neg);
   }
+
+  // step() on head a, then on head b (another head, with its own stream), bit for bit; when both
+  // edges fit one batch of powers (at most kPowBatch - 1 negatives, the usual case) and the
+  // dimension is fixed, the two are computed together: the heads are independent, so their two
+  // dependency chains run side by side (sgd_optimize's halves).
+  void step2(float* ya, std::size_t ia, const float* ta, int na, Rng& ra, float* yb,
+             std::size_t ib, const float* tb, int nb, Rng& rb, const float* snap, std::size_t n,
+             float alpha) const {
+    constexpr int kBatch = kPowBatch;
+    if (DIM == 0 || na > kBatch - 1 || nb > kBatch - 1) {
+      step(ya, ia, ta, snap, n, na, ra, alpha);
+      step(yb, ib, tb, snap, n, nb, rb, alpha);
+      return;
+    }
+    constexpr int D = DIM > 0 ? DIM : 1;
+    float y[2][D];
+    const float* yk[2][kBatch];
+    bool self[2][kBatch];
+    float d2[2 * kBatch], pb[2 * kBatch];
+    const int used[2] = {1 + na, 1 + nb};
+    yk[0][0] = ta;
+    yk[1][0] = tb;
+    self[0][0] = self[1][0] = false;
+    for (int q = 1; q < used[0]; ++q) {
+      const std::size_t k = static_cast<std::size_t>(ra.below(n));
+      yk[0][q] = snap + k * D;
+      self[0][q] = k == ia;
+    }
+    for (int q = 1; q < used[1]; ++q) {
+      const std::size_t k = static_cast<std::size_t>(rb.below(n));
+      yk[1][q] = snap + k * D;
+      self[1][q] = k == ib;
+    }
+    for (int d = 0; d < D; ++d) {
+      y[0][d] = ya[d];
+      y[1][d] = yb[d];
+    }
+    for (int h = 0; h < 2; ++h)
+      for (int q = 0; q < kBatch; ++q)
+        d2[h * kBatch + q] = q < used[h] ? squared_distance(y[h], yk[h][q], D) : 1.0f;
+    if (b_is_one) {
+      std::copy(d2, d2 + 2 * kBatch, pb);
+    } else {
+      fast_pow_batch(d2, b, pb);
+      fast_pow_batch(d2 + kBatch, b, pb + kBatch);
+    }
+    for (int h = 0; h < 2; ++h)
+      if (d2[h * kBatch] > 0.0f) {
+        const float ca = attract_from_pow(d2[h * kBatch], pb[h * kBatch]);
+        if (ca != 0.0f)
+          for (int d = 0; d < D; ++d)
+            y[h][d] += attraction_weight * alpha * clip4(ca * (y[h][d] - yk[h][0][d]), clip);
+      }
+    const int most = std::max(used[0], used[1]);
+    for (int q = 1; q < most; ++q)
+      for (int h = 0; h < 2; ++h) {
+        const int l = h * kBatch + q;
+        if (q >= used[h] || self[h][q] || !(d2[l] > 0.0f)) continue;
+        const float cr = repel_from_pow(d2[l], pb[l]);
+        if (cr != 0.0f)
+          for (int d = 0; d < D; ++d) y[h][d] += alpha * clip4(cr * (y[h][d] - yk[h][q][d]), clip);
+      }
+    for (int d = 0; d < D; ++d) {
+      ya[d] = y[0][d];
+      yb[d] = y[1][d];
+    }
+  }
 };
 
 }  // namespace nembed
