@@ -39,7 +39,12 @@
 #'   `dof` 0.5 and 1: 0.54 to 0.84 times its error; `bench/fft-accuracy.R`), where the
 #'   old single-precision grid capped at 500 intervals was 15 to 100 times less accurate at
 #'   extents of 1,000 and 2,000. Memory grows with the square of the extent: about 1.2 GB at an
-#'   extent of 1,000 and 5 GB at 2,000 (FIt-SNE needs more).
+#'   extent of 1,000 and 5 GB at 2,000 (FIt-SNE needs more). The transforms are zero-padded to
+#'   the next length from a short list of lengths that FFTW's reproducible planning mode handles
+#'   fast (`kFastLengths` in `inst/include/nembed/tsne_fft.hpp`, measured by
+#'   `bench/fft-lengths.cpp`): any padding of at least twice the nodes gives the same convolution,
+#'   and on average 16% less transform time (one thread; little at two, where the transforms
+#'   already run two at a time).
 #'
 #' From 65,536 points on, the optimiser works on the points renumbered along a Hilbert curve of
 #' the layout (at the start, every 50 iterations of the early phase and at its end), so that
@@ -65,7 +70,10 @@
 #' * **The rest:** `n_iter = 750` in all (Rtsne: `max_iter = 1000`), `learning_rate = "auto"`,
 #'   i.e. n / 12 then n (Rtsne: `eta = 200`), and `init = "pca"` (Rtsne: random, Gaussian with standard
 #'   deviation 1e-4, as `init = "random"` here). Both reduce the data to 50 principal components
-#'   first and use `3 * perplexity` neighbours. Rtsne's `normalize = TRUE` (centre, then divide
+#'   first and use `3 * perplexity` neighbours, Rtsne exact ones (a vantage-point tree), nembed
+#'   exact ones up to 20,000 points and HNSW's above (99.5% of the exact 90 at 70,000 points; see
+#'   the section "Neighbours" of [nembed_embedding]), as openTSNE and FIt-SNE use approximate
+#'   ones (Annoy) on large data. Rtsne's `normalize = TRUE` (centre, then divide
 #'   by the largest absolute value) changes no perplexity-calibrated affinity, so it needs no
 #'   counterpart.
 #' * **Rtsne's behaviour:** `embed_tsne(X, repulsion = "bh", theta = sqrt(2), n_iter = 1000,

@@ -18,8 +18,8 @@
 #' scaled to a maximum absolute coordinate of 10; `"random"` draws uniformly from \[-10, 10\]; a
 #' matrix is used as it is.
 #'
-#' **Neighbours.** A dense matrix with more than 20,000 rows and at most 50 columns (no PCA needed)
-#' get approximate neighbours from HNSW with `M = 16`, `ef_construction = 40` and `ef = k + 20`,
+#' **Neighbours.** Above 20,000 points the neighbours are approximate, from HNSW with `M = 16`,
+#' `ef_construction = 40` and `ef = k + 20` (as for every `embed_*`: see [nembed_embedding]),
 #' lighter than [knn_graph()]'s defaults: on Fashion-MNIST 70,000 (PCA 50) they find 99.4% of the
 #' exact 14 neighbours (the defaults 99.8%) in 32% less time, and the embedding's quality does
 #' not change. Pass a [knn_graph()] as `X` for other settings.
@@ -133,19 +133,7 @@ embed_umap.default <- function(X, k = 14, min_dist = 0.1, spread = 1, n_epochs =
   check_init_arg(init)
   ctx <- nembed_context(n_threads, seed, verbose)
 
-  if (is.matrix(X) && is.double(X) && nrow(X) > 20000 && ncol(X) <= 50 && k < nrow(X)) {
-    # Large dense input that needs no PCA: approximate kNN with a lighter HNSW (umap_hnsw).
-    g <- stage(ctx, "knn", knn_graph(X, k = k, method = "hnsw", M = umap_hnsw$M,
-                                     ef_construction = umap_hnsw$ef_construction,
-                                     ef = k + umap_hnsw$ef_extra, n_threads = ctx$n_threads,
-                                     seed = ctx$seed, verbose = ctx$verbose))
-    prep <- prepare_embedding_input(g, k = k, ctx)
-    prep$data <- X
-    prep$reference <- reference_model(X, "euclidean")
-    prep$row_names <- rownames(X)
-  } else {
-    prep <- prepare_embedding_input(X, k = k, ctx, pca = pca)
-  }
+  prep <- prepare_embedding_input(X, k = k, ctx, pca = pca)
   n <- prep$n
   check_components(n_components, n)
   ab <- if (is.null(a)) umap_ab_params(spread = spread, min_dist = min_dist) else check_umap_ab(a, b)
@@ -177,15 +165,6 @@ embed_umap.default <- function(X, k = 14, min_dist = 0.1, spread = 1, n_epochs =
            extra = list(affinities = aff, reference = prep$reference))
     })
 }
-
-# HNSW settings of embed_umap's own neighbour search (dense input with more than 20,000 rows and at
-# most 50 columns). Measured on Fashion-MNIST 70,000 x 50 (PCA), k = 14, one thread, recall against
-# the exact 14 neighbours: knn_graph()'s defaults (M 16, ef_construction 80, ef k + 40) 0.998; the
-# previous setting here (M 16, 64, k + 40) 0.998 in 10.2 s of CPU; this one (M 16, 40, k + 20)
-# 0.994 in 6.9 s (32% less); M 8 or 12 was not faster at equal recall. UMAP's fuzzy affinities
-# do not notice the 0.4% of neighbours that differ (kNN accuracy and recall of the embedding:
-# bench/results/umap.md).
-umap_hnsw <- list(M = 16L, ef_construction = 40L, ef_extra = 20L)
 
 #' Fit UMAP's a and b
 #'

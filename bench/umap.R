@@ -46,7 +46,7 @@ if (Sys.getenv("BENCH_BREAKDOWN") == "1") {
     sprintf("nt <- %d", nt),
     "tm <- function(expr) { t0 <- proc.time(); v <- force(expr); t <- proc.time() - t0",
     "  list(v = v, t = c(wall = t[['elapsed']], cpu = t[['user.self']] + t[['sys.self']] + t[['user.child']] + t[['sys.child']])) }",
-    "r_knn <- tm(knn_graph(d$Z, k = 14, method = 'hnsw', ef_construction = nembed:::umap_hnsw$ef_construction, M = nembed:::umap_hnsw$M, ef = 14 + nembed:::umap_hnsw$ef_extra, n_threads = nt, seed = 1))",
+    "r_knn <- tm(knn_graph(d$Z, k = 14, method = 'hnsw', ef_construction = nembed:::embedding_hnsw$ef_construction, M = nembed:::embedding_hnsw$M, ef = 14 + nembed:::embedding_hnsw$ef_extra, n_threads = nt, seed = 1))",
     "r_aff <- tm(affinities(r_knn$v, method = 'umap', k = 14, n_threads = nt))",
     "r_init <- tm(nembed:::spectral_eigen(r_aff$v$P, 2, 1, nt, tol = 1e-6))",
     "Y0 <- r_init$v$vectors; Y0 <- 10 * Y0 / max(abs(Y0)); P <- nembed:::as_weight_matrix(r_aff$v$P)",
