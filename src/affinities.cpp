@@ -63,7 +63,7 @@ PerplexityResult perplexity_affinities(const Rcpp::IntegerMatrix& idx, const Rcp
   PerplexityResult pr = perplexity_calibrate(n, k, ColumnMajorDistances{dist.begin(), n}, perp, 1e-5,
                                              200, run.exec, false);
   symmetrize_into(n, k, ColumnMajorNeighbours{idx.begin(), n, k},
-                  PerplexityWeights{dist.begin(), n, k, &pr}, rule, run.exec, sink);
+                  PerplexityWeights{{dist.begin(), n}, k, &pr}, rule, run.exec, sink);
   return pr;
 }
 

@@ -156,7 +156,8 @@ Rcpp::NumericMatrix perplexity_conditional_cpp(const Rcpp::NumericMatrix dist,
   GlueRun run(options);
   const std::size_t n = dist.nrow(), k = dist.ncol();
   std::vector<double> perp(perplexities.begin(), perplexities.end());
-  PerplexityResult pr = perplexity_calibrate(n, k, rowmajor(dist), perp, 1e-5, 200, run.exec);
+  PerplexityResult pr =
+      perplexity_calibrate(n, k, ColumnMajorDistances{dist.begin(), n}, perp, 1e-5, 200, run.exec);
   return to_matrix(pr.p, n, k);
   NEMBED_GLUE_END
 }

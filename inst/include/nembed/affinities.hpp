@@ -125,12 +125,12 @@ PerplexityResult perplexity_calibrate(std::size_t n, std::size_t k, const std::v
 // as symmetrize_into() reads weights) from the n x k distances in R's column-major layout. The
 // same doubles as the stored p: the same operations on the same values, in the same order.
 struct PerplexityWeights {
-  const double* dist = nullptr;  // column-major n x k
-  std::size_t n = 0, k = 0;
+  ColumnMajorDistances dist;
+  std::size_t k = 0;
   const PerplexityResult* r = nullptr;
   double operator[](std::size_t pos) const {
     const std::size_t i = pos / k, j = pos % k;
-    const double d = ColumnMajorDistances{dist, n}(i, j);
+    const double d = dist(i, j);
     double d2 = d * d;
     d2 -= r->dmin[i];
     const std::size_t np = r->n_perplexities;

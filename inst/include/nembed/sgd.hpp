@@ -305,11 +305,16 @@ void sgd_optimize(std::vector<float>& Y, int dim, SgdGraph& g, Loss& loss, const
       DueEdgeCursor ca(g, s, mid), cb(g, mid, e);
       auto head = [&](const DueEdgeCursor& c) { return fixed ? SIZE_MAX : c.i; };
       auto tail = [&](std::size_t p) { return others + static_cast<std::size_t>(g.edges[p].tail) * dims; };
+      // After the edge at c.p is processed: its next epoch, and on to the next edge.
+      auto processed = [&](DueEdgeCursor& c) {
+        g.next_sample[c.p] += g.edges[c.p].epochs_per_sample;
+        ++c.p;
+      };
       auto single = [&](DueEdgeCursor& c, Rng& rng) {
-        for (; c.next(g, now); ++c.p) {
+        while (c.next(g, now)) {
           const int n_neg = take_negatives(g.edges[c.p], now);
           loss.step(Y.data() + c.i * dims, head(c), tail(c.p), others, n_others, n_neg, rng, alpha);
-          g.next_sample[c.p] += g.edges[c.p].epochs_per_sample;
+          processed(c);
         }
       };
       while (ca.next(g, now) && cb.next(g, now)) {
@@ -318,10 +323,8 @@ void sgd_optimize(std::vector<float>& Y, int dim, SgdGraph& g, Loss& loss, const
         loss.step2(Y.data() + ca.i * dims, head(ca), tail(ca.p), na, rng_a,
                    Y.data() + cb.i * dims, head(cb), tail(cb.p), nn, rng_b, others, n_others,
                    alpha);
-        g.next_sample[ca.p] += g.edges[ca.p].epochs_per_sample;
-        g.next_sample[cb.p] += g.edges[cb.p].epochs_per_sample;
-        ++ca.p;
-        ++cb.p;
+        processed(ca);
+        processed(cb);
       }
       single(ca, rng_a);
       single(cb, rng_b);
