@@ -252,6 +252,13 @@ class TsneOptimizer {
       for (std::size_t i = i0; i < i1; ++i) {
         double f[D] = {};
         const double* yi = &Y_[i * D];
+        if constexpr (D == 2) {
+          attract_row_2d<kKL, kCauchy>(Y_.data(), yi, P_.idx.data(), P_.val.data(), P_.ptr[i],
+                                       P_.ptr[i + 1], kern_, f, acc);
+          for (int c = 0; c < D; ++c)
+            grad_[i * D + c] = rho * f[c] - invZ * rep_.force[i * D + c];
+          continue;
+        }
         for (std::size_t q = P_.ptr[i]; q < P_.ptr[i + 1]; ++q) {
           const std::size_t j = static_cast<std::size_t>(P_.idx[q]);
           double diff[D], d2 = 0.0;
