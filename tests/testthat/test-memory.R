@@ -1,7 +1,10 @@
 # embed_tsne() holds P once at scale (issue 16): the optimiser's P built in the core and the
 # record's P built after the optimisation must give what the R-held P gives, by another route.
+# Below nembed:::tsne_core_p_min_edges() directed edges embed_tsne() takes the R route.
 
 test_that("P held in the core gives the same layout and record as P passed from R", {
+  # The core route is embed_tsne()'s above 10^7 directed edges; here at any size.
+  withr::local_options(nembed.tsne_core_p_min_edges = 0)
   set.seed(3)
   X <- matrix(rnorm(600 * 5), 600)
   g <- knn_graph(X, k = 30, n_threads = 1, seed = 1)
@@ -54,4 +57,25 @@ test_that("perplexity affinities computed where read equal the stored conditiona
   ref <- (C + Matrix::t(C)) / (2 * n)
   expect_equal(as.matrix(P), as.matrix(ref), tolerance = 1e-14)
   expect_equal(sum(P), 1, tolerance = 1e-12)
+})
+
+test_that("embed_tsne() takes the core route only above tsne_core_p_min_edges()", {
+  set.seed(6)
+  X <- matrix(rnorm(300 * 4), 300)
+  calls <- 0
+  suppressMessages(trace("tsne_core_affinities", where = asNamespace("nembed"), print = FALSE,
+                         tracer = bquote(assign("calls", get("calls", .(environment())) + 1,
+                                                envir = .(environment())))))
+  on.exit(suppressMessages(untrace("tsne_core_affinities", where = asNamespace("nembed"))), add = TRUE)
+  route <- function(threshold) {
+    withr::local_options(nembed.tsne_core_p_min_edges = threshold)
+    emb <- embed_tsne(X, perplexity = 10, k = 30, n_iter = 60, n_threads = 1, seed = 1)
+    list(Y = as.matrix(emb), P = embedding_record(emb)$affinities$P)
+  }
+  small <- route(1e7)  # 9,000 directed edges: R's P, built once
+  expect_equal(calls, 0)
+  big <- route(8999)   # the core route
+  expect_equal(calls, 1)
+  expect_identical(big$Y, small$Y)
+  expect_identical(big$P, small$P)
 })
