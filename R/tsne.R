@@ -30,21 +30,32 @@
 #'   0.700 vs 0.697 (1,000), 0.943 vs 0.937 (2,000); kNN accuracy 0.728 vs 0.738, 0.736 vs 0.736,
 #'   0.760 vs 0.763. The two are equivalent within this noise, so the floor stays at 50; pass
 #'   `learning_rate = max(n / 12, 200)` to match FIt-SNE exactly.
+#' * FFT interpolation: FIt-SNE convolves the scalar kernel `t^(dof+1)` with the charges 1 and
+#'   y (the forces are `y_i phi_1 - phi_y`: three forward and three inverse transforms in 2-D);
+#'   nembed convolves the vector kernels `u_c t^(dof+1)` with the charge 1, whose potentials are
+#'   the forces themselves: one forward and two inverse transforms, and one charge to spread
+#'   instead of three. Interpolating the vector kernels needs a finer grid for the same accuracy,
+#'   hence the default `intervals_per_unit = 1.25` (FIt-SNE: 1): 1.42 times the nodes for half the
+#'   transforms. Both compute the same sums up to interpolation error, which here is below
+#'   FIt-SNE's (relative error of the repulsion against the exact sum on clustered layouts of
+#'   extent 50 to 1,000, `dof` 0.5 and 1, two seeds: 0.49 to 0.95 times its scheme's;
+#'   `bench/fft-accuracy.R`, and a test checks it at extent 500). Measured on Fashion-MNIST PCA-50 (`bench/tsne-breakdown.R`,
+#'   idle): an iteration at 10,000 points takes 22% less time at two threads and 30% less at one;
+#'   at 70,000 points the same at two threads (the larger transforms are bound by memory
+#'   bandwidth) and 14% less at one.
 #' * FFT grid: `ceiling(1.1 * extent * intervals_per_unit)` intervals per dimension (at least
 #'   `min_intervals`, rounded up to an FFT-friendly size; 1.1 leaves a 5% margin on each side so
 #'   the kernels' spectra can be reused), transforms in double precision, and no cap below 2,500
-#'   intervals. FIt-SNE takes `max(50, extent)` intervals; nembed's default
-#'   `intervals_per_unit = 1.05` makes its boxes about 5% narrower, which keeps the repulsion's
-#'   relative error at or below that of FIt-SNE's scheme at every extent measured (50 to 2,000,
-#'   `dof` 0.5 and 1: 0.54 to 0.84 times its error; `bench/fft-accuracy.R`), where the
-#'   old single-precision grid capped at 500 intervals was 15 to 100 times less accurate at
-#'   extents of 1,000 and 2,000. Memory grows with the square of the extent: about 1.2 GB at an
-#'   extent of 1,000 and 5 GB at 2,000 (FIt-SNE needs more). The transforms are zero-padded to
+#'   intervals. FIt-SNE takes `max(50, extent)` intervals. The old single-precision grid capped
+#'   at 500 intervals was 15 to 100 times less accurate than FIt-SNE's scheme at extents of
+#'   1,000 and 2,000. Memory grows with the square of the extent: about 2 GB at an extent of
+#'   1,000 and 6.3 GB at 1,820 and beyond, where the cap is reached (FIt-SNE has no cap and
+#'   needs more). The transforms are zero-padded to
 #'   the next length from a short list of lengths that FFTW's reproducible planning mode handles
 #'   fast (`kFastLengths` in `inst/include/nembed/tsne_fft.hpp`, measured by
 #'   `bench/fft-lengths.cpp`): any padding of at least twice the nodes gives the same convolution,
-#'   and on average 16% less transform time (one thread; little at two, where the transforms
-#'   already run two at a time).
+#'   and on average 16% less transform time (one thread). Each pass of a transform runs in two
+#'   halves, so two threads share the one forward transform.
 #'
 #' From 65,536 points on, the optimiser works on the points renumbered along a Hilbert curve of
 #' the layout (at the start, every 50 iterations of the early phase and at its end), so that
@@ -109,7 +120,7 @@
 #'   diagonal to its distance; Rtsne's 0.5 is `sqrt(2)` here (see the section on Rtsne).
 #' @param n_interp,min_intervals,intervals_per_unit FFT interpolation accuracy: Lagrange nodes per
 #'   interval, minimum number of intervals per dimension, intervals per unit of embedding extent
-#'   (default 1.05: slightly finer than FIt-SNE's 1; see Details).
+#'   (default 1.25: finer than FIt-SNE's 1, for its vector kernels; see Details).
 #' @param affinity `"perplexity"` or `"uniform"` (ignored when `X` is a `nembed_affinities`).
 #' @param k Neighbours for the affinities; default `3 * max(perplexity)`.
 #' @param pca,pca_dims Reduce data with more than `pca_dims` columns by [pca()] first.
@@ -149,7 +160,7 @@ embed_tsne.default <- function(X, perplexity = 30, n_components = 2, init = "pca
                                n_iter = 750, learning_rate = "auto", momentum = 0.5,
                                final_momentum = 0.8, dof = 1,
                                repulsion = c("auto", "fft", "bh", "exact"), theta = 0.5,
-                               n_interp = 3, min_intervals = 50, intervals_per_unit = 1.05,
+                               n_interp = 3, min_intervals = 50, intervals_per_unit = 1.25,
                                affinity = c("perplexity", "uniform"), k = NULL, pca = TRUE,
                                pca_dims = 50, metric = "euclidean", knn_method = "auto",
                                max_step_norm = 5, eval_every = 50, n_threads = NULL,

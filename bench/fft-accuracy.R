@@ -4,7 +4,7 @@
 # tests/testthat/helper-fft.R), on clustered layouts of a given extent (fft_test_layout()).
 # Run from the repository root:
 #   R_LIBS=<lib> NEMBED_EXTENTS=50,200,455,1000,2000 NEMBED_SEEDS=1,2 Rscript bench/fft-accuracy.R
-# Optional: NEMBED_IPU (intervals_per_unit passed to nembed), NEMBED_N (points, default 200),
+# Optional: NEMBED_IPU (intervals_per_unit passed to nembed; default embed_tsne()'s), NEMBED_N (points, default 200),
 # NEMBED_FITSNE=0 to skip the (slow, dense) FIt-SNE reference. Prints one line per case.
 suppressPackageStartupMessages(library(nembed))
 source("tests/testthat/helper-fft.R")
@@ -12,7 +12,8 @@ num_env <- function(name, default) as.numeric(strsplit(Sys.getenv(name, default)
 extents <- num_env("NEMBED_EXTENTS", "50,200,455,1000,2000")
 seeds <- num_env("NEMBED_SEEDS", "1")
 n <- num_env("NEMBED_N", "200")
-ipu <- num_env("NEMBED_IPU", "NA")
+# nembed's default grid unless NEMBED_IPU says otherwise (embed_tsne()'s intervals_per_unit).
+ipu <- num_env("NEMBED_IPU", as.character(formals(nembed:::embed_tsne.default)$intervals_per_unit))
 with_fitsne <- Sys.getenv("NEMBED_FITSNE", "1") != "0"
 cat(sprintf("nembed %s from %s\n", utils::packageVersion("nembed"), find.package("nembed")))
 for (E in extents) for (s in seeds) for (dof in c(0.5, 1)) {
@@ -20,7 +21,7 @@ for (E in extents) for (s in seeds) for (dof in c(0.5, 1)) {
   ex <- ref_repulsion_exact(Y, dof)
   fi <- if (with_fitsne) rel_error(ref_repulsion_fitsne(Y, dof), ex) else NA
   t0 <- proc.time()[["elapsed"]]
-  g <- if (is.na(ipu)) nembed_repulsion(Y, dof) else nembed_repulsion(Y, dof, intervals_per_unit = ipu)
+  g <- nembed_repulsion(Y, dof, intervals_per_unit = ipu)
   secs <- proc.time()[["elapsed"]] - t0
   cat(sprintf("extent %5g seed %d dof %.1f  FIt-SNE scheme %.4f  nembed %.4f  ratio %.2f  (nembed %.1f s)\n",
               E, s, dof, fi, rel_error(g, ex), rel_error(g, ex) / fi, secs))

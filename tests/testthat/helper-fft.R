@@ -65,8 +65,12 @@ nembed_fft_grid <- function(Y, min_intervals = 50, intervals_per_unit = 1) {
 }
 
 # The interpolation scheme's repulsion on the grid of nb boxes of width h from lo, with n_interp
-# Lagrange nodes per box, computed densely (no FFT).
-ref_repulsion_interpolated <- function(Y, lo, h, nb, dof = 1, n_interp = 3) {
+# Lagrange nodes per box, computed densely (no FFT). scheme "fitsne": the scalar kernel K1 with
+# the charges 1 and y (forces y_i phi_1 - phi_y, FIt-SNE's); "vector": the vector kernels
+# u_c K1(u) with the charge 1 (nembed's, tsne_fft.hpp). Z from K2 = t^dof in both.
+ref_repulsion_interpolated <- function(Y, lo, h, nb, dof = 1, n_interp = 3,
+                                       scheme = c("fitsne", "vector")) {
+  scheme <- match.arg(scheme)
   n <- nrow(Y)
   u <- (seq_len(n_interp) - 0.5) / n_interp
   lagrange <- function(x) {
@@ -99,9 +103,17 @@ ref_repulsion_interpolated <- function(Y, lo, h, nb, dof = 1, n_interp = 3) {
   q <- nrow(grid)
   B <- matrix(0, n, n * q)
   for (i in seq_len(n)) B[i, (i - 1) * q + seq_len(q)] <- WN[i, ]
-  K1t <- B %*% K1 %*% t(B)
   K2t <- B %*% K2 %*% t(B)
-  force <- rowSums(K1t) * Y - K1t %*% Y
+  force <- if (scheme == "fitsne") {
+    K1t <- B %*% K1 %*% t(B)
+    rowSums(K1t) * Y - K1t %*% Y
+  } else {
+    # G_c(x_a - x_b) = (x_a - x_b)_c K1(x_a - x_b) between all nodes, interpolated at both ends.
+    vapply(1:2, function(c) {
+      G <- outer(nodes[, c], nodes[, c], "-") * K1
+      rowSums(B %*% G %*% t(B))
+    }, numeric(n))
+  }
   Z <- sum(K2t) - n
   -force / Z
 }

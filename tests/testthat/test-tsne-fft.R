@@ -11,10 +11,10 @@ test_that("FFT repulsion is identical for 1, 2 and 3 threads, on small and large
     Y <- fft_test_layout(n = 150, extent = extent, seed = 4)
     for (d in 1:2) {
       Yd <- Y[, seq_len(d), drop = FALSE]
-      g1 <- nembed_repulsion(Yd, dof, intervals_per_unit = 1.05, n_threads = 1)
+      g1 <- nembed_repulsion(Yd, dof, intervals_per_unit = 1.25, n_threads = 1)
       info <- sprintf("extent %g, dof %g, %d-D", extent, dof, d)
-      expect_identical(nembed_repulsion(Yd, dof, intervals_per_unit = 1.05, n_threads = 2), g1, label = info)
-      expect_identical(nembed_repulsion(Yd, dof, intervals_per_unit = 1.05, n_threads = 3), g1, label = info)
+      expect_identical(nembed_repulsion(Yd, dof, intervals_per_unit = 1.25, n_threads = 2), g1, label = info)
+      expect_identical(nembed_repulsion(Yd, dof, intervals_per_unit = 1.25, n_threads = 3), g1, label = info)
       # And it is the repulsion: against the dense sum (2-D reference; 1-D from the same formula).
       ex <- if (d == 2) ref_repulsion_exact(Yd, dof) else {
         D2 <- outer(Yd[, 1], Yd[, 1], "-")^2

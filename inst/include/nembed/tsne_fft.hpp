@@ -2,24 +2,31 @@
 // and 2-D, for any kernel degree of freedom.
 //
 // The embedding's bounding box is cut into n_boxes intervals per dimension with n_interp
-// equispaced Lagrange nodes per interval, so all nodes form one equispaced grid. Charges are
+// equispaced Lagrange nodes per interval, so all nodes form one equispaced grid. The charge 1 is
 // spread from points to the nodes of their box, convolved with the kernels on the grid by FFT
-// (FFTW in double precision, zero-padded circulant embedding), and interpolated back. As FIt-SNE:
-// K1 = t^(dof+1) with charges [1, y_1, .., y_D] gives the forces (y_i phi_1 - phi_y), K2 = t^dof
-// with charge [1] gives Z. Z needs no inverse transform: gathering interpolates with the weights
-// that spread, so sum_i phi_Z(y_i) = sum over nodes of charge x potential, which Parseval's
-// identity gives from the charge's spectrum and K2's. (Convolving the vector kernels u_c K1(u) with charge 1 instead would
-// save transforms, but interpolating u K1(u) is less accurate: 5% vs 3.5% relative error on a
-// clustered test layout.) Double precision keeps the difference y_i phi_1 - phi_y exact enough at
-// large extents, where single precision loses it. Spreading is parallel over box rows (the
-// points are counting-sorted by box row, and a box row writes only its own grid rows), so the
-// result does not depend on the number of threads.
+// (FFTW in double precision, zero-padded circulant embedding), and interpolated back.
+//
+// Where this differs from FIt-SNE: FIt-SNE convolves the scalar kernel K1 = t^(dof+1) with the
+// charges [1, y_1, .., y_D] and takes the forces as y_i phi_1 - phi_y (D + 1 forward and D + 1
+// inverse transforms). Here the vector kernels G_c(u) = u_c K1(u) are convolved with the charge 1,
+// so the potentials are the forces themselves: one forward transform and D inverse ones (3
+// instead of 6 in 2-D), one charge to spread instead of D + 1. G_c varies faster than K1, so the
+// same accuracy needs a finer grid: at intervals_per_unit = 1.25 (R's default) the relative error
+// against the exact sum is 0.6-0.9x FIt-SNE's own at its 1 interval per unit on clustered layouts
+// of extent 50-300 (tests/testthat/helper-fft.R, bench/fft-accuracy.R): 1.42x the nodes in 2-D
+// for half the transforms. Both kernels' spectra are exact up to the grid; only the interpolation
+// error differs. K2 = t^dof with the charge 1 gives Z, as in FIt-SNE, and needs no inverse
+// transform: gathering interpolates with the weights that spread, so sum_i phi_Z(y_i) = sum over
+// nodes of charge x potential, which Parseval's identity gives from the charge's spectrum and K2's.
+// Spreading is parallel over box rows (the points are counting-sorted by box row, and a box row
+// writes only its own grid rows), so the result does not depend on the number of threads.
 //
 // Grid: n_boxes = ceil(1.1 * extent * intervals_per_unit), at least min_intervals, rounded up to
 // an FFT-friendly size (the transforms' length is then padded to a fast one, fft_padded_length), so a box is never wider than 1 / intervals_per_unit, at any extent up to
 // max_intervals boxes (FIt-SNE has no cap; see FftParams). The kernels' spectra are kept while
-// the embedding stays inside the grid and fills most of it. Both kernels are even, so their
-// spectra are real and are stored as one real array each, pre-divided by the transform length.
+// the embedding stays inside the grid and fills most of it. K2 is even and each G_c odd, so their
+// spectra are real and imaginary: each is stored as one real array, pre-divided by the transform
+// length.
 #ifndef NEMBED_TSNE_FFT_HPP
 #define NEMBED_TSNE_FFT_HPP
 
@@ -42,11 +49,11 @@ namespace nembed {
 struct FftParams {
   int n_interp = 3;            // Lagrange nodes per interval
   int min_intervals = 50;      // per dimension
-  double intervals_per_unit = 1.0;
-  // Upper bound on the intervals per dimension in 2-D. Memory is about 64 bytes per squared grid
-  // node plus 32 per concurrent transform (one on large grids): 2,500 intervals (7,500 nodes per
-  // dimension, an extent of about 2,270 at one interval per unit) take 5.4 GB. Beyond it the
-  // boxes widen and the forces lose accuracy.
+  double intervals_per_unit = 1.25;
+  // Upper bound on the intervals per dimension in 2-D. Memory is about 112 bytes per squared grid
+  // node (at the padded length L = 2m, two complex half spectra of 2 m^2 values and three real
+  // kernel spectra): 2,500 intervals (7,500 nodes per dimension, an extent of about 1,820 at 1.25
+  // intervals per unit) take 6.3 GB. Beyond it the boxes widen and the forces lose accuracy.
   int max_intervals = 2500;
 };
 
@@ -89,8 +96,8 @@ inline int fft_padded_length(int min_len) {
 template <int D>
 class FftRepulsion {
   static_assert(D == 1 || D == 2, "FFT interpolation supports 1 or 2 output dimensions");
-  static constexpr int NK = 2;      // kernels K1 = t^(dof+1), K2 = t^dof
-  static constexpr int NT = D + 1;  // inverse transforms: K1 with charge 1, K1 with each y_c
+  static constexpr int NK = D + 1;  // kernels G_c(u) = u_c t^(dof+1) (c < D), then K2 = t^dof
+  static constexpr int NT = D;      // inverse transforms: G_c with the charge 1
 
  public:
   explicit FftRepulsion(FftParams par = FftParams()) : par_(par) {}
@@ -105,9 +112,8 @@ class FftRepulsion {
     lap(TsnePhase::grid);
     locate(Y, n, exec);
     lap(TsnePhase::locate);
-    const double centre = lo_ + 0.5 * nb_ * h_;
-    convolve(Y, n, centre, exec);
-    forces(Y, n, centre, out, exec);
+    convolve(n, exec);
+    forces(n, out, exec);
     lap(TsnePhase::forces);
   }
 
@@ -187,14 +193,12 @@ class FftRepulsion {
     }
   }
 
-  // Spreads charges c0..c1-1 (0: the constant 1, else y_c - centre) onto the grids bufs[0..],
-  // zeroed first and laid out for the in-place real transform; one pass over the points for all
-  // charges, parallel over box rows, which own disjoint grid rows. Each task also zeroes its own
+  // Spreads the charge 1 onto the grid buf, zeroed first and laid out for the in-place real
+  // transform; parallel over box rows, which own disjoint grid rows. Each task also zeroes its own
   // rows and its share of the padding rows (m..L-1) just before, so the zeroing (most of this
   // phase's memory traffic) is shared by the threads too.
   template <class Exec>
-  void spread(fftw_complex* const* bufs, int c0, int c1, const std::vector<double>& Y,
-              double centre, const Exec& exec) const {
+  void spread(fftw_complex* buf, const Exec& exec) const {
     const int p = par_.n_interp;
     // A "row" is one node in 1-D; 1-D buffers end in two more doubles (the real layout's padding).
     const std::size_t unit = D == 1 ? 1 : row_stride(), half = static_cast<std::size_t>(m_) * unit;
@@ -202,26 +206,18 @@ class FftRepulsion {
     const std::size_t pad = D == 1 ? static_cast<std::size_t>(L_ + 2 - m_)
                                    : static_cast<std::size_t>(L_ - m_) * unit;
     const std::size_t nbs = static_cast<std::size_t>(nb_);
+    double* grid = reinterpret_cast<double*>(buf);
     exec.parallel_for(0, nb_, [&](std::size_t r0, std::size_t r1) {
       const std::size_t z0 = r0 * p * unit, z1 = r1 * p * unit;
       const std::size_t pz0 = pad * r0 / nbs, pz1 = pad * r1 / nbs;
-      for (int c = c0; c < c1; ++c) {
-        double* grid = reinterpret_cast<double*>(bufs[c - c0]);
-        std::memset(grid + z0, 0, sizeof(double) * (z1 - z0));
-        std::memset(grid + half + pz0, 0, sizeof(double) * (pz1 - pz0));
-      }
+      std::memset(grid + z0, 0, sizeof(double) * (z1 - z0));
+      std::memset(grid + half + pz0, 0, sizeof(double) * (pz1 - pz0));
       for (std::size_t r = r0; r < r1; ++r)
         for (int s = row_start_[r]; s < row_start_[r + 1]; ++s) {
-          const std::size_t i = sorted_[s];
-          for (int c = c0; c < c1; ++c) {
-            double* grid = reinterpret_cast<double*>(bufs[c - c0]);
-            const double q = c == 0 ? 1.0 : Y[i * D + c - 1] - centre;
-            for_each_stencil_row(i, [&](std::size_t off, const double* wx, double wy) {
-              double* g = grid + off;
-              const double qb = wy * q;
-              for (int a = 0; a < p; ++a) g[a] += wx[a] * qb;
-            });
-          }
+          for_each_stencil_row(sorted_[s], [&](std::size_t off, const double* wx, double wy) {
+            double* g = grid + off;
+            for (int a = 0; a < p; ++a) g[a] += wx[a] * wy;
+          });
         }
     }, 1);
   }
@@ -247,89 +243,52 @@ class FftRepulsion {
     }, 2048);
   }
 
-  // buf <- K1's spectrum x buf (in place), then the inverse transform: the potential on the grid.
-  void convolve_k1(fftw_complex* buf) const {
-    const double* ks = kspec_[0];
-    const std::size_t nspec = spec_size();
-    for (std::size_t q = 0; q < nspec; ++q) {
-      buf[q][0] *= ks[q];
-      buf[q][1] *= ks[q];
-    }
-    inverse(buf);
-  }
-
-  // The NT potentials at the points (phi_, n x NT): K1 * charge 1, then K1 * charge y_c
-  // (c = 1..D); and z_nodes_ = sum over nodes of charge 1 x (K2 * charge 1), from the spectra.
+  // The potentials' spectra from the charge's in cspec_: G_c's spectrum is i S_c (S_c real,
+  // kspec_[c]), so C i S_c = (-Im C S_c, Re C S_c). Component c < D - 1 goes to work_, the last
+  // one overwrites cspec_ in the same pass (each value is read before it is written).
   template <class Exec>
-  void convolve(const std::vector<double>& Y, std::size_t n, double centre, const Exec& exec) {
-    phi_.assign(n * NT, 0.0);
-    if (n_work_ < D) {
-      convolve_one_at_a_time(Y, n, centre, exec);
-      return;
-    }
-    // All charges on their own grids (charge 1 in cspec_, y_c in work_[c - 1]), in one pass.
-    fftw_complex* bufs[NT] = {cspec_};
-    for (int c = 1; c < NT; ++c) bufs[c] = work_[c - 1];
-    spread(bufs, 0, NT, Y, centre, exec);
-    lap(TsnePhase::spread);
-    // Task t < NT transforms charge t forward; task NT + t multiplies potential t's spectrum and
-    // transforms it back. In this order, rounds of w concurrent tasks keep each inverse in a later
-    // round than its forward, and rounds of two threads balance: in 2-D, 2 + 2 + 2 transforms
-    // (forward 1 and y_1; forward y_2 and inverse 1; inverses y_1 and y_2), not 1 + 2 + 2 + 1.
-    // Z needs the charge 1's spectrum before task NT overwrites it: it is taken after the first
-    // round. Every task's arithmetic is the same in any round, so the result does not depend on w.
-    const int w = std::max(1, std::min(NT, exec.n_threads()));
-    for (int t0 = 0; t0 < 2 * NT; t0 += w) {
-      const int t1 = std::min(2 * NT, t0 + w);
-      exec.parallel_for(t0, t1, [&](std::size_t a0, std::size_t a1) {
-        for (std::size_t t = a0; t < a1; ++t) {
-          if (static_cast<int>(t) < NT) forward(bufs[t]);
-          else convolve_k1(bufs[t - NT]);
+  void potential_spectra(const Exec& exec) {
+    exec.parallel_for(0, spec_size(), [&](std::size_t q0, std::size_t q1) {
+      for (std::size_t q = q0; q < q1; ++q) {
+        const double re = cspec_[q][0], im = cspec_[q][1];
+        if (D == 2) {
+          const double s0 = kspec_[0][q];
+          work_[q][0] = -im * s0;
+          work_[q][1] = re * s0;
         }
-      }, 1);
-      if (t0 == 0) z_nodes_ = parseval_z(exec);
-    }
-    lap(TsnePhase::fft);
-    gather(bufs, 0, NT, n, exec);
-    lap(TsnePhase::gather);
+        const double s = kspec_[D - 1][q];
+        cspec_[q][0] = -im * s;
+        cspec_[q][1] = re * s;
+      }
+    }, 1 << 14);
   }
 
-  // The same with one work buffer (grids too large for one per charge): charge 1 in cspec_, each
-  // y_c in turn in work_[0].
+  // The D potentials at the points (phi_, n x D): G_c * charge 1, i.e. the forces
+  // sum_j K1(y_i - y_j) (y_i - y_j); and z_nodes_ = sum over nodes of charge 1 x (K2 * charge 1),
+  // from the spectra. In 2-D the two inverse transforms run at once on two threads.
   template <class Exec>
-  void convolve_one_at_a_time(const std::vector<double>& Y, std::size_t n, double centre,
-                              const Exec& exec) {
-    spread(&cspec_, 0, 1, Y, centre, exec);
+  void convolve(std::size_t n, const Exec& exec) {
+    phi_.assign(n * NT, 0.0);
+    spread(cspec_, exec);
     lap(TsnePhase::spread);
-    forward(cspec_);
+    forward(cspec_, exec);
     z_nodes_ = parseval_z(exec);
-    convolve_k1(cspec_);
+    potential_spectra(exec);
+    fftw_complex* pots[NT];
+    for (int c = 0; c < NT; ++c) pots[c] = c == NT - 1 ? cspec_ : work_;
+    inverse(pots, NT, exec);
     lap(TsnePhase::fft);
-    gather(&cspec_, 0, 1, n, exec);
+    gather(pots, 0, NT, n, exec);
     lap(TsnePhase::gather);
-    for (int c = 1; c < NT; ++c) {
-      spread(work_, c, c + 1, Y, centre, exec);
-      lap(TsnePhase::spread);
-      forward(work_[0]);
-      convolve_k1(work_[0]);
-      lap(TsnePhase::fft);
-      gather(work_, c, c + 1, n, exec);
-      lap(TsnePhase::gather);
-    }
   }
 
-  // Forces and Z from the potentials: sum_j K1(y_i - y_j) (y_i - y_j) = y_i phi_1 - phi_y
-  // (charges relative to the centre), Z = sum_i phi_Z(y_i) = z_nodes_ less the self terms
-  // K_Z(0) = 1.
+  // Forces and Z from the potentials: the forces are the potentials; Z = sum_i phi_Z(y_i) =
+  // z_nodes_ less the self terms K2(0) = 1.
   template <class Exec>
-  void forces(const std::vector<double>& Y, std::size_t n, double centre, Repulsion& out,
-              const Exec& exec) const {
+  void forces(std::size_t n, Repulsion& out, const Exec& exec) const {
     out.force.assign(n * D, 0.0);
     exec.parallel_for(0, n, [&](std::size_t i0, std::size_t i1) {
-      for (std::size_t i = i0; i < i1; ++i) {
-        for (int c = 0; c < D; ++c)
-          out.force[i * D + c] = (Y[i * D + c] - centre) * phi_[i * NT] - phi_[i * NT + 1 + c];
-      }
+      for (std::size_t q = i0 * D; q < i1 * D; ++q) out.force[q] = phi_[q];
     }, 2048);
     out.Z = z_nodes_ - static_cast<double>(n);
   }
@@ -340,7 +299,7 @@ class FftRepulsion {
   template <class Exec>
   double parseval_z(const Exec& exec) const {
     const std::size_t cols = static_cast<std::size_t>(L_ / 2 + 1);
-    const double* ks = kspec_[1];
+    const double* ks = kspec_[D];
     return block_sum(exec, spec_size(), 1 << 14, [&](std::size_t q0, std::size_t q1) {
       double z = 0.0;
       for (std::size_t q = q0; q < q1; ++q) {
@@ -369,22 +328,52 @@ class FftRepulsion {
   // first m rows of the potentials are read, so in 2-D the transforms run as two passes of 1-D
   // transforms that skip the zero rows (forward) and the unread rows (inverse): 3/4 of the work
   // of a full 2-D transform at L = 2m, and faster still in practice than FFTW's estimated 2-D plans.
-  void forward(fftw_complex* buf) const {
+  // Each pass of the transforms runs in two halves (rows 0..m/2-1 and m/2..m-1; columns
+  // likewise), with a plan per half, as separate tasks: the one forward transform of an iteration
+  // is shared by two threads, the two inverse ones by four. The halves are the same for any number
+  // of threads, so the result does not depend on it.
+  template <class Exec>
+  void forward(fftw_complex* buf, const Exec& exec) const {
     if (D == 1) {
       fftw_execute_dft_r2c(fwd_, reinterpret_cast<double*>(buf), buf);
       return;
     }
-    fftw_execute_dft_r2c(rows_fwd_, reinterpret_cast<double*>(buf), buf);
+    exec.parallel_for(0, 2, [&](std::size_t t0, std::size_t t1) {
+      for (std::size_t t = t0; t < t1; ++t) row_pass(true, t, buf);
+    }, 1);
     // Rows m..L-1 of the charge grid are zero, so are their transforms (the buffer was zeroed).
-    fftw_execute_dft(cols_fwd_, buf, buf);
+    exec.parallel_for(0, 2, [&](std::size_t t0, std::size_t t1) {
+      for (std::size_t t = t0; t < t1; ++t) col_pass(true, t, buf);
+    }, 1);
   }
-  void inverse(fftw_complex* buf) const {
+  // The inverse transforms of bufs[0..nb).
+  template <class Exec>
+  void inverse(fftw_complex* const* bufs, int nb, const Exec& exec) const {
     if (D == 1) {
-      fftw_execute_dft_c2r(inv_, buf, reinterpret_cast<double*>(buf));
+      exec.parallel_for(0, nb, [&](std::size_t t0, std::size_t t1) {
+        for (std::size_t t = t0; t < t1; ++t)
+          fftw_execute_dft_c2r(inv_, bufs[t], reinterpret_cast<double*>(bufs[t]));
+      }, 1);
       return;
     }
-    fftw_execute_dft(cols_inv_, buf, buf);
-    fftw_execute_dft_c2r(rows_inv_, buf, reinterpret_cast<double*>(buf));
+    exec.parallel_for(0, 2 * nb, [&](std::size_t t0, std::size_t t1) {
+      for (std::size_t t = t0; t < t1; ++t) col_pass(false, t % 2, bufs[t / 2]);
+    }, 1);
+    exec.parallel_for(0, 2 * nb, [&](std::size_t t0, std::size_t t1) {
+      for (std::size_t t = t0; t < t1; ++t) row_pass(false, t % 2, bufs[t / 2]);
+    }, 1);
+  }
+  // Half `half` of a row pass (r2c forward, c2r inverse) or a column pass, in place in buf.
+  void row_pass(bool fwd, std::size_t half, fftw_complex* buf) const {
+    const std::size_t r0 = half == 0 ? 0 : static_cast<std::size_t>(m_ / 2);
+    double* real = reinterpret_cast<double*>(buf) + r0 * row_stride();
+    fftw_complex* cplx = buf + r0 * half_spec();
+    if (fwd) fftw_execute_dft_r2c(rows_fwd_[half], real, cplx);
+    else fftw_execute_dft_c2r(rows_inv_[half], cplx, real);
+  }
+  void col_pass(bool fwd, std::size_t half, fftw_complex* buf) const {
+    fftw_complex* b = buf + (half == 0 ? 0 : half_spec() / 2);
+    fftw_execute_dft(fwd ? cols_fwd_[half] : cols_inv_[half], b, b);
   }
 
   static void lagrange(double u, int p, double* w) {
@@ -403,95 +392,106 @@ class FftRepulsion {
 
   // Fills each kernel on the padded grid of node offsets (the circulant embedding: offsets
   // -(m-1)..m-1 at indices L-m+1..L-1, 0..m-1; the indices between, m..L-m, are never needed by
-  // an output node and stay 0), transforms it in work_[0] and keeps its spectrum, which is real
-  // (the kernels are even), divided by the transform length so the inverse needs no scaling.
-  // The kernels depend on |offset| only, so each is evaluated on one quadrant and mirrored
-  // (exactly: -a h squares to the same double as a h), a quarter of the evaluations (pow() when
-  // dof != 1).
+  // an output node and stay 0), transforms it (two kernels at once, in work_ and cspec_, which are free
+  // here) and keeps its spectrum, divided by the
+  // transform length so the inverse needs no scaling: the real part of K2's (even), the imaginary
+  // part of each G_c's (odd in dimension c, even in the other). Each kernel is evaluated on one
+  // quadrant of the offsets and mirrored with its parity (exactly: -a h squares to the same double
+  // as a h), a quarter of the evaluations (pow() when dof != 1).
   template <class Exec>
   void kernel_spectra(const TsneKernel& kern, double spacing, const Exec& exec) {
+    // The kernels in rounds of two, each in its own buffer (cspec_ and work_ are free here).
+    fftw_complex* bufs[2] = {work_, cspec_};
+    for (int k0 = 0; k0 < NK; k0 += 2) {
+      const int k1 = std::min(NK, k0 + 2);
+      exec.parallel_for(k0, k1, [&](std::size_t a0, std::size_t a1) {
+        for (std::size_t k = a0; k < a1; ++k) kernel_spectrum(static_cast<int>(k), kern, spacing, bufs[k % 2]);
+      }, 1);
+    }
+  }
+  void kernel_spectrum(int k, const TsneKernel& kern, double spacing, fftw_complex* cbuf) {
     const int L = L_, half = L_ / 2;
     const std::size_t rs = row_stride(), nspec = spec_size();
     const double norm = 1.0 / static_cast<double>(padded_real());
-    double* buf = reinterpret_cast<double*>(work_[0]);
-    for (int k = 0; k < NK; ++k) {
-      // Rows 0..L/2 (offsets 0..m-1, then zero rows); in 1-D the one row.
-      exec.parallel_for(0, D == 1 ? 1 : half + 1, [&](std::size_t r0, std::size_t r1) {
-        for (std::size_t r = r0; r < r1; ++r) {
-          double* row = buf + (D == 1 ? 0 : r * rs);
-          const bool zero_row = D == 2 && static_cast<int>(r) >= m_;
-          const double dy = D == 1 ? 0.0 : static_cast<double>(r) * spacing;
-          for (int a = 0; a < m_; ++a) {
-            const double dx = a * spacing;
-            const double t = kern.t(dx * dx + dy * dy), w = kern.w_from_t(t);
-            row[a] = zero_row ? 0.0 : (k == 0 ? w * t : w);
-          }
-          for (int a = m_; a <= half; ++a) row[a] = 0.0;
-          for (int a = half + 1; a < L; ++a) row[a] = row[L - a];
-          row[L] = row[L + 1] = 0.0;
-        }
-      }, 16);
-      // Rows L/2+1..L-1 (offsets -(L/2-1)..-1) mirror rows L/2-1..1.
-      if (D == 2)
-        exec.parallel_for(half + 1, L, [&](std::size_t r0, std::size_t r1) {
-          for (std::size_t r = r0; r < r1; ++r)
-            std::memcpy(buf + r * rs, buf + (L - r) * rs, sizeof(double) * rs);
-        }, 16);
-      if (D == 1) fftw_execute_dft_r2c(fwd_, buf, work_[0]);
-      else fftw_execute_dft_r2c(kfwd_, buf, work_[0]);
-      double* ks = kspec_[k];
-      const fftw_complex* sp = work_[0];
-      exec.parallel_for(0, nspec, [&](std::size_t q0, std::size_t q1) {
-        for (std::size_t q = q0; q < q1; ++q) ks[q] = sp[q][0] * norm;
-      }, 1 << 14);
+    double* buf = reinterpret_cast<double*>(cbuf);
+    // Parity along x (the row) and y (across rows) of kernel k: G_0 is odd in x, G_1 odd in y.
+    const double sx = k == 0 && k < D ? -1.0 : 1.0, sy = D == 2 && k == 1 ? -1.0 : 1.0;
+    // Rows 0..L/2 (offsets 0..m-1, then zero rows); in 1-D the one row.
+    for (int r = 0; r < (D == 1 ? 1 : half + 1); ++r) {
+      double* row = buf + (D == 1 ? 0 : static_cast<std::size_t>(r) * rs);
+      const bool zero_row = D == 2 && r >= m_;
+      const double dy = D == 1 ? 0.0 : static_cast<double>(r) * spacing;
+      for (int a = 0; a < m_; ++a) {
+        const double dx = a * spacing;
+        const double t = kern.t(dx * dx + dy * dy), w = kern.w_from_t(t);
+        row[a] = zero_row ? 0.0 : (k == D ? w : (k == 0 ? dx : dy) * (w * t));
+      }
+      for (int a = m_; a <= half; ++a) row[a] = 0.0;
+      for (int a = half + 1; a < L; ++a) row[a] = sx * row[L - a];
+      row[L] = row[L + 1] = 0.0;
     }
+    // Rows L/2+1..L-1 (offsets -(L/2-1)..-1) mirror rows L/2-1..1.
+    if (D == 2)
+      for (int r = half + 1; r < L; ++r) {
+        const double* from = buf + static_cast<std::size_t>(L - r) * rs;
+        double* to = buf + static_cast<std::size_t>(r) * rs;
+        for (std::size_t a = 0; a < rs; ++a) to[a] = sy * from[a];
+      }
+    if (D == 1) fftw_execute_dft_r2c(fwd_, buf, cbuf);
+    else fftw_execute_dft_r2c(kfwd_, buf, cbuf);
+    double* ks = kspec_[k];
+    const int part = k == D ? 0 : 1;
+    for (std::size_t q = 0; q < nspec; ++q) ks[q] = cbuf[q][part] * norm;
   }
 
   void prepare(int m) {
     const int L = D == 1 ? 2 * m : fft_padded_length(2 * m);
-    // A work buffer per y-charge, so all charges are transformed in one schedule (convolve());
-    // one only on large grids, to bound memory.
-    const std::size_t spec_bytes =
-        sizeof(fftw_complex) * static_cast<std::size_t>(L / 2 + 1) *
-        (D == 1 ? std::size_t(1) : static_cast<std::size_t>(L));
-    const int want_work = spec_bytes > (std::size_t(64) << 20) ? 1 : D;
-    if (m == m_ && L == L_ && want_work == n_work_) return;
+    if (m == m_ && L == L_) return;
     release();
     m_ = m;
     L_ = L;
-    n_work_ = want_work;
     const std::size_t ns = spec_size();
     bool ok = true;
     for (int a = 0; a < NK; ++a) ok = ok && (kspec_[a] = fftw_alloc_real(ns));
     ok = ok && (cspec_ = fftw_alloc_complex(ns));
-    for (int a = 0; a < n_work_; ++a) ok = ok && (work_[a] = fftw_alloc_complex(ns));
+    ok = ok && (work_ = fftw_alloc_complex(ns));  // G_0's potential in 2-D; kernels' scratch
     if (!ok) {
       free_arrays();
       throw std::bad_alloc();
     }
     std::memset(cspec_, 0, sizeof(fftw_complex) * ns);
-    std::memset(work_[0], 0, sizeof(fftw_complex) * ns);
+    std::memset(work_, 0, sizeof(fftw_complex) * ns);
     std::lock_guard<std::mutex> lock(fftw_planner_mutex());
     // FFTW_ESTIMATE, not MEASURE: measured plans are faster but chosen by timing, so they could
     // differ between runs and break reproducibility (same seed, same result).
-    double* rbuf = reinterpret_cast<double*>(work_[0]);
+    double* rbuf = reinterpret_cast<double*>(work_);
     if (D == 1) {
-      fwd_ = fftw_plan_dft_r2c_1d(L, rbuf, work_[0], FFTW_ESTIMATE);
-      inv_ = fftw_plan_dft_c2r_1d(L, work_[0], rbuf, FFTW_ESTIMATE);
+      fwd_ = fftw_plan_dft_r2c_1d(L, rbuf, work_, FFTW_ESTIMATE);
+      inv_ = fftw_plan_dft_c2r_1d(L, work_, rbuf, FFTW_ESTIMATE);
     } else {
       const int cols = L / 2 + 1, rs = 2 * cols;
       int len[1] = {L};
-      kfwd_ = fftw_plan_dft_r2c_2d(L, L, rbuf, work_[0], FFTW_ESTIMATE);  // kernels, all rows
-      rows_fwd_ = fftw_plan_many_dft_r2c(1, len, m, rbuf, nullptr, 1, rs, work_[0], nullptr, 1,
-                                         cols, FFTW_ESTIMATE);
-      cols_fwd_ = fftw_plan_many_dft(1, len, cols, work_[0], nullptr, cols, 1, work_[0], nullptr,
-                                     cols, 1, FFTW_FORWARD, FFTW_ESTIMATE);
-      cols_inv_ = fftw_plan_many_dft(1, len, cols, work_[0], nullptr, cols, 1, work_[0], nullptr,
-                                     cols, 1, FFTW_BACKWARD, FFTW_ESTIMATE);
-      rows_inv_ = fftw_plan_many_dft_c2r(1, len, m, work_[0], nullptr, 1, cols, rbuf, nullptr, 1,
-                                         rs, FFTW_ESTIMATE);
+      kfwd_ = fftw_plan_dft_r2c_2d(L, L, rbuf, work_, FFTW_ESTIMATE);  // kernels, all rows
+      // The passes in halves (forward(), inverse()), each half planned where it runs, so that
+      // the arrays' alignment at execution is the planned one.
+      const int row0[3] = {0, m / 2, m}, col0[3] = {0, cols / 2, cols};
+      for (int t = 0; t < 2; ++t) {
+        double* real = rbuf + static_cast<std::size_t>(row0[t]) * rs;
+        fftw_complex* rows = work_ + static_cast<std::size_t>(row0[t]) * cols;
+        fftw_complex* c0 = work_ + col0[t];
+        const int nr = row0[t + 1] - row0[t], nc = col0[t + 1] - col0[t];
+        rows_fwd_[t] = fftw_plan_many_dft_r2c(1, len, nr, real, nullptr, 1, rs, rows, nullptr, 1,
+                                              cols, FFTW_ESTIMATE);
+        cols_fwd_[t] = fftw_plan_many_dft(1, len, nc, c0, nullptr, cols, 1, c0, nullptr, cols, 1,
+                                          FFTW_FORWARD, FFTW_ESTIMATE);
+        cols_inv_[t] = fftw_plan_many_dft(1, len, nc, c0, nullptr, cols, 1, c0, nullptr, cols, 1,
+                                          FFTW_BACKWARD, FFTW_ESTIMATE);
+        rows_inv_[t] = fftw_plan_many_dft_c2r(1, len, nr, rows, nullptr, 1, cols, real, nullptr, 1,
+                                              rs, FFTW_ESTIMATE);
+      }
     }
-    if (D == 1 ? !(fwd_ && inv_) : !(kfwd_ && rows_fwd_ && cols_fwd_ && cols_inv_ && rows_inv_)) {
+    if (D == 1 ? !(fwd_ && inv_) : !(kfwd_ && rows_fwd_[0] && rows_fwd_[1] && cols_fwd_[0] && cols_fwd_[1] &&
+                                     cols_inv_[0] && cols_inv_[1] && rows_inv_[0] && rows_inv_[1])) {
       destroy_plans();
       free_arrays();
       throw std::runtime_error("FFTW could not plan the transforms");
@@ -503,7 +503,9 @@ class FftRepulsion {
   }
 
   void destroy_plans() {
-    for (fftw_plan* pl : {&fwd_, &inv_, &kfwd_, &rows_fwd_, &cols_fwd_, &cols_inv_, &rows_inv_}) {
+    for (fftw_plan* pl : {&fwd_, &inv_, &kfwd_, &rows_fwd_[0], &rows_fwd_[1], &cols_fwd_[0],
+                          &cols_fwd_[1], &cols_inv_[0], &cols_inv_[1], &rows_inv_[0],
+                          &rows_inv_[1]}) {
       if (*pl) fftw_destroy_plan(*pl);
       *pl = nullptr;
     }
@@ -526,13 +528,10 @@ class FftRepulsion {
     }
     fftw_free(cspec_);
     cspec_ = nullptr;
-    for (int a = 0; a < NT; ++a) {
-      fftw_free(work_[a]);
-      work_[a] = nullptr;
-    }
+    fftw_free(work_);
+    work_ = nullptr;
     m_ = 0;
     L_ = 0;
-    n_work_ = 0;
   }
 
   FftParams par_;
@@ -540,14 +539,14 @@ class FftRepulsion {
   int m_ = 0;  // grid nodes per dimension
   int L_ = 0;  // transform length per dimension, >= 2 m_
   int nb_ = 0;
-  int n_work_ = 0;
   double lo_ = 0.0, h_ = 0.0, dof_ = 0.0, z_nodes_ = 0.0;
   fftw_plan fwd_ = nullptr, inv_ = nullptr;  // 1-D transforms (in place)
-  fftw_plan kfwd_ = nullptr, rows_fwd_ = nullptr, cols_fwd_ = nullptr, cols_inv_ = nullptr,
-            rows_inv_ = nullptr;
+  // The 2-D passes in halves (forward(), inverse()); kfwd_: the kernels' whole 2-D transform.
+  fftw_plan rows_fwd_[2] = {}, cols_fwd_[2] = {}, cols_inv_[2] = {}, rows_inv_[2] = {};
+  fftw_plan kfwd_ = nullptr;
   double* kspec_[NK] = {};
   fftw_complex* cspec_ = nullptr;
-  fftw_complex* work_[NT] = {};
+  fftw_complex* work_ = nullptr;
   std::vector<int> box_;
   std::vector<double> wts_, phi_;
   std::vector<int> row_start_, sorted_;
