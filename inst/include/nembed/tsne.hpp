@@ -204,6 +204,9 @@ class TsneOptimizer {
   std::vector<double> gradient() const { return in_caller_order(grad_); }
   double last_Z() const { return rep_.Z; }
 
+  // The 2-D attraction's portable loop even where SSE2 is compiled in (tests: the same bits).
+  void use_portable_attraction(bool on) { portable_attraction_ = on; }
+
   // Time per phase of run()'s iterations, when switched on before run().
   void time_phases(bool on) {
     times_.on = on;
@@ -253,8 +256,12 @@ class TsneOptimizer {
         double f[D] = {};
         const double* yi = &Y_[i * D];
         if constexpr (D == 2) {
-          attract_row_2d<kKL, kCauchy>(Y_.data(), yi, P_.idx.data(), P_.val.data(), P_.ptr[i],
-                                       P_.ptr[i + 1], kern_, f, acc);
+          if (portable_attraction_)
+            attract_row_2d<kKL, kCauchy, true>(Y_.data(), yi, P_.idx.data(), P_.val.data(),
+                                               P_.ptr[i], P_.ptr[i + 1], kern_, f, acc);
+          else
+            attract_row_2d<kKL, kCauchy>(Y_.data(), yi, P_.idx.data(), P_.val.data(), P_.ptr[i],
+                                         P_.ptr[i + 1], kern_, f, acc);
           for (int c = 0; c < D; ++c)
             grad_[i * D + c] = rho * f[c] - invZ * rep_.force[i * D + c];
           continue;
@@ -390,6 +397,7 @@ class TsneOptimizer {
   TsnePhaseTimes times_;
   SpaceTree<D> tree_;
   FftRepulsion<(D <= 2 ? D : 2)> fft_;
+  bool portable_attraction_ = false;
 };
 
 }  // namespace nembed
