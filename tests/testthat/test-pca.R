@@ -30,6 +30,21 @@ test_that("the Gram route (more columns than rows) and scaling equal prcomp", {
   expect_same_pca(pca(X, n_components = 8, scale = TRUE), prcomp(X, scale. = TRUE), 8, 1e-10, 1e-7)
 })
 
+test_that("tall, narrow input (t-SNE's PCA initialisation of 50 columns) takes the Gram route and equals prcomp", {
+  set.seed(7)
+  X <- matrix(rnorm(5000 * 30), 5000) %*% diag(seq(4, 0.3, length.out = 30)) - 2
+  trace_env <- environment()
+  calls <- 0
+  suppressMessages(trace("pca_gram_cpp", where = asNamespace("nembed"), print = FALSE,
+                         tracer = bquote(assign("calls", get("calls", .(trace_env)) + 1,
+                                                envir = .(trace_env)))))
+  on.exit(suppressMessages(untrace("pca_gram_cpp", where = asNamespace("nembed"))), add = TRUE)
+  for (k in c(2, 10)) expect_same_pca(pca(X, n_components = k, n_threads = 2), prcomp(X), k, 1e-10, 1e-7)
+  expect_equal(calls, 2)
+  pca(X[1:4000, ], n_components = 2)  # 4,000 rows: the full SVD
+  expect_equal(calls, 2)
+})
+
 test_that("the Gram route gives identical results for any thread count", {
   set.seed(3)
   X <- matrix(rnorm(5000 * 120), 5000)
