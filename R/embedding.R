@@ -227,7 +227,7 @@ prepare_embedding_input <- function(X, k, ctx, pca = TRUE, pca_dims = 50, metric
     Xm <- as.matrix(Xm)
   }
   n <- nrow(Xm)
-  k <- check_k(min(k, n - 1), n)
+  k <- check_k(min(check_count(k, "k", lower = 1), n - 1), n)  # min() of a vector k would hide it
   g <- stage(ctx, "knn", knn_graph(Xm, k = k, method = knn_method, metric = metric,
                                    n_threads = ctx$n_threads, seed = ctx$seed,
                                    verbose = ctx$verbose, M = embedding_hnsw$M,

@@ -198,6 +198,7 @@ embed_tsne.default <- function(X, perplexity = 30, n_components = 2, init = "pca
     nembed_abort(sprintf("`perplexity` = %s is too large for %d points: it must be smaller than n - 1 = %d (ideally below (n - 1) / 3).",
                          format(max(perplexity)), n, n - 1L), "size", "perplexity")
   }
+  if (!is.null(k)) k <- check_count(k, "k", lower = 1)
   k_aff <- k %||% if (affinity == "perplexity") min(n - 1, floor(3 * max(perplexity))) else min(n - 1, 15)
   if (repulsion == "auto") {
     repulsion <- if (n <= 500) "exact" else if (n_components <= 2) "fft" else "bh"

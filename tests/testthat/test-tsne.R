@@ -324,6 +324,9 @@ test_that("bad t-SNE input is a classed error naming the argument", {
   expect_nembed_error(embed_tsne(cl$X, dof = 0, n_threads = 1), "dof")
   expect_nembed_error(embed_tsne(cl$X, learning_rate = -1, n_threads = 1), "learning_rate")
   expect_nembed_error(embed_tsne(cl$X, n_iter = 0, n_threads = 1), "n_iter")
+  # A vector k is an error, not its minimum (embed_tsne() and every embed_* through its kNN).
+  expect_nembed_error(embed_tsne(cl$X, k = c(10, 20), n_threads = 1), "k")
+  expect_nembed_error(embed_laplacian(cl$X, k = c(5, 8), n_threads = 1), "k")
   expect_nembed_error(embed_tsne(cl$X, repulsion = "fft", n_components = 3, n_threads = 1), "repulsion")
   expect_nembed_error(embed_tsne(cl$X, init = "umap", n_threads = 1), "init")
   expect_nembed_error(embed_tsne(cl$X[1:2, ], n_threads = 1), "X")
