@@ -39,10 +39,10 @@
 #'   transforms. Both compute the same sums up to interpolation error, which here is below
 #'   FIt-SNE's (relative error of the repulsion against the exact sum on clustered layouts of
 #'   extent 50 to 1,000, `dof` 0.5 and 1, two seeds: 0.49 to 0.95 times its scheme's;
-#'   `bench/fft-accuracy.R`, and a test checks it at extent 500). Measured on Fashion-MNIST PCA-50 (`bench/tsne-breakdown.R`,
-#'   idle): an iteration at 10,000 points takes 22% less time at two threads and 30% less at one;
-#'   at 70,000 points the same at two threads (the larger transforms are bound by memory
-#'   bandwidth) and 14% less at one.
+#'   `bench/fft-accuracy.R`, and a test checks it at extent 500). Measured on Fashion-MNIST
+#'   PCA-50 (`bench/tsne-breakdown.R`, idle): an iteration at 10,000 points takes 22% less time at
+#'   two threads and 30% less at one; at 70,000 points the same at two threads (the larger
+#'   transforms are bound by memory bandwidth) and 14% less at one.
 #' * FFT grid: `ceiling(1.1 * extent * intervals_per_unit)` intervals per dimension (at least
 #'   `min_intervals`, rounded up to an FFT-friendly size; 1.1 leaves a 5% margin on each side so
 #'   the kernels' spectra can be reused), transforms in double precision, and no cap below 2,500
@@ -50,9 +50,8 @@
 #'   at 500 intervals was 15 to 100 times less accurate than FIt-SNE's scheme at extents of
 #'   1,000 and 2,000. Memory grows with the square of the extent: about 2 GB at an extent of
 #'   1,000 and 6.3 GB at 1,820 and beyond, where the cap is reached (FIt-SNE has no cap and
-#'   needs more). The transforms are zero-padded to
-#'   the next length from a short list of lengths that FFTW's reproducible planning mode handles
-#'   fast (`kFastLengths` in `inst/include/nembed/tsne_fft.hpp`, measured by
+#'   needs more). The transforms are zero-padded to the next length from a short list of lengths
+#'   that FFTW's reproducible planning mode handles fast (`kFastLengths` in `inst/include/nembed/tsne_fft.hpp`, measured by
 #'   `bench/fft-lengths.cpp`): any padding of at least twice the nodes gives the same convolution,
 #'   and on average 16% less transform time (one thread). Each pass of a transform runs in two
 #'   halves, so two threads share the one forward transform.

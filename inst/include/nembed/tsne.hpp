@@ -262,21 +262,19 @@ class TsneOptimizer {
           else
             attract_row_2d<kKL, kCauchy>(Y_.data(), yi, P_.idx.data(), P_.val.data(), P_.ptr[i],
                                          P_.ptr[i + 1], kern_, f, acc);
-          for (int c = 0; c < D; ++c)
-            grad_[i * D + c] = rho * f[c] - invZ * rep_.force[i * D + c];
-          continue;
-        }
-        for (std::size_t q = P_.ptr[i]; q < P_.ptr[i + 1]; ++q) {
-          const std::size_t j = static_cast<std::size_t>(P_.idx[q]);
-          double diff[D], d2 = 0.0;
-          for (int c = 0; c < D; ++c) {
-            diff[c] = yi[c] - Y_[j * D + c];
-            d2 += diff[c] * diff[c];
+        } else {
+          for (std::size_t q = P_.ptr[i]; q < P_.ptr[i + 1]; ++q) {
+            const std::size_t j = static_cast<std::size_t>(P_.idx[q]);
+            double diff[D], d2 = 0.0;
+            for (int c = 0; c < D; ++c) {
+              diff[c] = yi[c] - Y_[j * D + c];
+              d2 += diff[c] * diff[c];
+            }
+            const double t = kCauchy ? 1.0 / (1.0 + d2) : 1.0 / (1.0 + d2 / dof);
+            const double pt = static_cast<double>(P_.val[q]) * t;
+            for (int c = 0; c < D; ++c) f[c] += pt * diff[c];
+            if (kKL) acc += static_cast<double>(P_.val[q]) * std::log(kCauchy ? t : kern_.w_from_t(t));
           }
-          const double t = kCauchy ? 1.0 / (1.0 + d2) : 1.0 / (1.0 + d2 / dof);
-          const double pt = static_cast<double>(P_.val[q]) * t;
-          for (int c = 0; c < D; ++c) f[c] += pt * diff[c];
-          if (kKL) acc += static_cast<double>(P_.val[q]) * std::log(kCauchy ? t : kern_.w_from_t(t));
         }
         for (int c = 0; c < D; ++c)
           grad_[i * D + c] = rho * f[c] - invZ * rep_.force[i * D + c];

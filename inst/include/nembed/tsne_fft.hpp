@@ -11,10 +11,10 @@
 // inverse transforms). Here the vector kernels G_c(u) = u_c K1(u) are convolved with the charge 1,
 // so the potentials are the forces themselves: one forward transform and D inverse ones (3
 // instead of 6 in 2-D), one charge to spread instead of D + 1. G_c varies faster than K1, so the
-// same accuracy needs a finer grid: at intervals_per_unit = 1.25 (R's default) the relative error
-// against the exact sum is 0.6-0.9x FIt-SNE's own at its 1 interval per unit on clustered layouts
-// of extent 50-300 (tests/testthat/helper-fft.R, bench/fft-accuracy.R): 1.42x the nodes in 2-D
-// for half the transforms. Both kernels' spectra are exact up to the grid; only the interpolation
+// same accuracy needs a finer grid: at intervals_per_unit = 1.25 (the default) the relative error
+// against the exact sum is 0.49-0.95x FIt-SNE's own at its 1 interval per unit on clustered
+// layouts of extent 50-1,000 (tests/testthat/helper-fft.R, bench/fft-accuracy.R): 1.42x the nodes
+// in 2-D for half the transforms. Both kernels' spectra are exact up to the grid; only the interpolation
 // error differs. K2 = t^dof with the charge 1 gives Z, as in FIt-SNE, and needs no inverse
 // transform: gathering interpolates with the weights that spread, so sum_i phi_Z(y_i) = sum over
 // nodes of charge x potential, which Parseval's identity gives from the charge's spectrum and K2's.
@@ -112,8 +112,8 @@ class FftRepulsion {
     lap(TsnePhase::grid);
     locate(Y, n, exec);
     lap(TsnePhase::locate);
-    convolve(n, exec);
-    forces(n, out, exec);
+    convolve(n, out, exec);
+    out.Z = z_nodes_ - static_cast<double>(n);  // less the self terms K2(0) = 1
     lap(TsnePhase::forces);
   }
 
@@ -222,15 +222,17 @@ class FftRepulsion {
     }, 1);
   }
 
-  // Interpolates the potentials on the real grids pots[0..k1-k0) at every point into columns
-  // k0..k1-1 of phi_, in one pass over the points.
+  // Interpolates the D potentials on the real grids pots[0..D) at every point into force (n x D),
+  // in one pass over the points.
   template <class Exec>
-  void gather(fftw_complex* const* pots, int k0, int k1, std::size_t n, const Exec& exec) {
+  void gather(fftw_complex* const* pots, std::size_t n, std::vector<double>& force,
+              const Exec& exec) const {
     const int p = par_.n_interp;
+    force.resize(n * D);
     exec.parallel_for(0, n, [&](std::size_t i0, std::size_t i1) {
       for (std::size_t i = i0; i < i1; ++i)
-        for (int k = k0; k < k1; ++k) {
-          const double* pot = reinterpret_cast<const double*>(pots[k - k0]);
+        for (int k = 0; k < D; ++k) {
+          const double* pot = reinterpret_cast<const double*>(pots[k]);
           double v = 0.0;
           for_each_stencil_row(i, [&](std::size_t off, const double* wx, double wy) {
             const double* g = pot + off;
@@ -238,7 +240,7 @@ class FftRepulsion {
             for (int a = 0; a < p; ++a) vb += wx[a] * g[a];
             v += wy * vb;
           });
-          phi_[i * NT + k] = v;
+          force[i * D + k] = v;
         }
     }, 2048);
   }
@@ -251,7 +253,7 @@ class FftRepulsion {
     exec.parallel_for(0, spec_size(), [&](std::size_t q0, std::size_t q1) {
       for (std::size_t q = q0; q < q1; ++q) {
         const double re = cspec_[q][0], im = cspec_[q][1];
-        if (D == 2) {
+        if constexpr (D == 2) {
           const double s0 = kspec_[0][q];
           work_[q][0] = -im * s0;
           work_[q][1] = re * s0;
@@ -263,12 +265,11 @@ class FftRepulsion {
     }, 1 << 14);
   }
 
-  // The D potentials at the points (phi_, n x D): G_c * charge 1, i.e. the forces
-  // sum_j K1(y_i - y_j) (y_i - y_j); and z_nodes_ = sum over nodes of charge 1 x (K2 * charge 1),
-  // from the spectra. In 2-D the two inverse transforms run at once on two threads.
+  // The D potentials G_c * charge 1 at the points, which are the forces
+  // sum_j K1(y_i - y_j) (y_i - y_j), into out.force; and z_nodes_ = sum over nodes of charge 1 x
+  // (K2 * charge 1), from the spectra.
   template <class Exec>
-  void convolve(std::size_t n, const Exec& exec) {
-    phi_.assign(n * NT, 0.0);
+  void convolve(std::size_t n, Repulsion& out, const Exec& exec) {
     spread(cspec_, exec);
     lap(TsnePhase::spread);
     forward(cspec_, exec);
@@ -278,19 +279,8 @@ class FftRepulsion {
     for (int c = 0; c < NT; ++c) pots[c] = c == NT - 1 ? cspec_ : work_;
     inverse(pots, NT, exec);
     lap(TsnePhase::fft);
-    gather(pots, 0, NT, n, exec);
+    gather(pots, n, out.force, exec);
     lap(TsnePhase::gather);
-  }
-
-  // Forces and Z from the potentials: the forces are the potentials; Z = sum_i phi_Z(y_i) =
-  // z_nodes_ less the self terms K2(0) = 1.
-  template <class Exec>
-  void forces(std::size_t n, Repulsion& out, const Exec& exec) const {
-    out.force.assign(n * D, 0.0);
-    exec.parallel_for(0, n, [&](std::size_t i0, std::size_t i1) {
-      for (std::size_t q = i0 * D; q < i1 * D; ++q) out.force[q] = phi_[q];
-    }, 2048);
-    out.Z = z_nodes_ - static_cast<double>(n);
   }
 
   // sum_x c(x) (K2 * c)(x) over the grid for the charge 1 in cspec_ (transformed): the sum of
@@ -392,10 +382,10 @@ class FftRepulsion {
 
   // Fills each kernel on the padded grid of node offsets (the circulant embedding: offsets
   // -(m-1)..m-1 at indices L-m+1..L-1, 0..m-1; the indices between, m..L-m, are never needed by
-  // an output node and stay 0), transforms it (two kernels at once, in work_ and cspec_, which are free
-  // here) and keeps its spectrum, divided by the
-  // transform length so the inverse needs no scaling: the real part of K2's (even), the imaginary
-  // part of each G_c's (odd in dimension c, even in the other). Each kernel is evaluated on one
+  // an output node and stay 0), transforms it (two kernels at once, in work_ and cspec_, which are
+  // free here) and keeps its spectrum, divided by the transform length so the inverse needs no
+  // scaling: the real part of K2's (even), the imaginary part of each G_c's (odd in dimension c,
+  // even in the other). Each kernel is evaluated on one
   // quadrant of the offsets and mirrored with its parity (exactly: -a h squares to the same double
   // as a h), a quarter of the evaluations (pow() when dof != 1).
   template <class Exec>
@@ -405,7 +395,8 @@ class FftRepulsion {
     for (int k0 = 0; k0 < NK; k0 += 2) {
       const int k1 = std::min(NK, k0 + 2);
       exec.parallel_for(k0, k1, [&](std::size_t a0, std::size_t a1) {
-        for (std::size_t k = a0; k < a1; ++k) kernel_spectrum(static_cast<int>(k), kern, spacing, bufs[k % 2]);
+        for (std::size_t k = a0; k < a1; ++k)
+          kernel_spectrum(static_cast<int>(k), kern, spacing, bufs[k % 2]);
       }, 1);
     }
   }
@@ -415,7 +406,7 @@ class FftRepulsion {
     const double norm = 1.0 / static_cast<double>(padded_real());
     double* buf = reinterpret_cast<double*>(cbuf);
     // Parity along x (the row) and y (across rows) of kernel k: G_0 is odd in x, G_1 odd in y.
-    const double sx = k == 0 && k < D ? -1.0 : 1.0, sy = D == 2 && k == 1 ? -1.0 : 1.0;
+    const double sx = k == 0 ? -1.0 : 1.0, sy = D == 2 && k == 1 ? -1.0 : 1.0;
     // Rows 0..L/2 (offsets 0..m-1, then zero rows); in 1-D the one row.
     for (int r = 0; r < (D == 1 ? 1 : half + 1); ++r) {
       double* row = buf + (D == 1 ? 0 : static_cast<std::size_t>(r) * rs);
@@ -548,7 +539,7 @@ class FftRepulsion {
   fftw_complex* cspec_ = nullptr;
   fftw_complex* work_ = nullptr;
   std::vector<int> box_;
-  std::vector<double> wts_, phi_;
+  std::vector<double> wts_;
   std::vector<int> row_start_, sorted_;
 };
 

@@ -85,65 +85,57 @@ template <bool kKL, bool kCauchy, bool kPortable = false>
 inline void attract_row_2d(const double* Y, const double* yi, const int* idx, const float* val,
                            std::size_t q0, std::size_t q1, const TsneKernel& kern, double* f,
                            double& acc) {
+  // Non-zero e into the sums (fx, fy): the portable lanes, and the odd one out on both paths.
+  auto add_edge = [&](std::size_t e, double& fx, double& fy) {
+    const double* yj = Y + 2 * static_cast<std::size_t>(idx[e]);
+    const double dx = yi[0] - yj[0], dy = yi[1] - yj[1];
+    const double d2 = dx * dx + dy * dy;
+    const double t = 1.0 / (1.0 + (kCauchy ? d2 : d2 / kern.dof));
+    const double pt = static_cast<double>(val[e]) * t;
+    fx += pt * dx;
+    fy += pt * dy;
+    if (kKL) acc += static_cast<double>(val[e]) * std::log(kCauchy ? t : kern.w_from_t(t));
+  };
   std::size_t q = q0;
   double sx = 0.0, sy = 0.0;
 #if defined(__SSE2__)
   if constexpr (!kPortable) {
-  const __m128d xi = _mm_set1_pd(yi[0]), yi2 = _mm_set1_pd(yi[1]), one = _mm_set1_pd(1.0),
-                dof = _mm_set1_pd(kern.dof);
-  __m128d ax = _mm_setzero_pd(), ay = _mm_setzero_pd();
-  for (; q + 1 < q1; q += 2) {
-    const __m128d pa = _mm_loadu_pd(Y + 2 * static_cast<std::size_t>(idx[q])),
-                  pb = _mm_loadu_pd(Y + 2 * static_cast<std::size_t>(idx[q + 1]));
-    const __m128d dx = _mm_sub_pd(xi, _mm_unpacklo_pd(pa, pb)),
-                  dy = _mm_sub_pd(yi2, _mm_unpackhi_pd(pa, pb));
-    const __m128d d2 = _mm_add_pd(_mm_mul_pd(dx, dx), _mm_mul_pd(dy, dy));
-    const __m128d t = _mm_div_pd(one, _mm_add_pd(one, kCauchy ? d2 : _mm_div_pd(d2, dof)));
-    const __m128d p = _mm_set_pd(static_cast<double>(val[q + 1]), static_cast<double>(val[q]));
-    const __m128d pt = _mm_mul_pd(p, t);
-    ax = _mm_add_pd(ax, _mm_mul_pd(pt, dx));
-    ay = _mm_add_pd(ay, _mm_mul_pd(pt, dy));
-    if (kKL) {
-      double tt[2];
-      _mm_storeu_pd(tt, t);
-      for (int l = 0; l < 2; ++l)
-        acc += static_cast<double>(val[q + l]) * std::log(kCauchy ? tt[l] : kern.w_from_t(tt[l]));
+    const __m128d xi = _mm_set1_pd(yi[0]), yi2 = _mm_set1_pd(yi[1]), one = _mm_set1_pd(1.0),
+                  dof = _mm_set1_pd(kern.dof);
+    __m128d ax = _mm_setzero_pd(), ay = _mm_setzero_pd();
+    for (; q + 1 < q1; q += 2) {
+      const __m128d pa = _mm_loadu_pd(Y + 2 * static_cast<std::size_t>(idx[q])),
+                    pb = _mm_loadu_pd(Y + 2 * static_cast<std::size_t>(idx[q + 1]));
+      const __m128d dx = _mm_sub_pd(xi, _mm_unpacklo_pd(pa, pb)),
+                    dy = _mm_sub_pd(yi2, _mm_unpackhi_pd(pa, pb));
+      const __m128d d2 = _mm_add_pd(_mm_mul_pd(dx, dx), _mm_mul_pd(dy, dy));
+      const __m128d t = _mm_div_pd(one, _mm_add_pd(one, kCauchy ? d2 : _mm_div_pd(d2, dof)));
+      const __m128d p = _mm_set_pd(static_cast<double>(val[q + 1]), static_cast<double>(val[q]));
+      const __m128d pt = _mm_mul_pd(p, t);
+      ax = _mm_add_pd(ax, _mm_mul_pd(pt, dx));
+      ay = _mm_add_pd(ay, _mm_mul_pd(pt, dy));
+      if (kKL) {
+        double tt[2];
+        _mm_storeu_pd(tt, t);
+        for (int l = 0; l < 2; ++l)
+          acc += static_cast<double>(val[q + l]) * std::log(kCauchy ? tt[l] : kern.w_from_t(tt[l]));
+      }
     }
-  }
-  double lx[2], ly[2];
-  _mm_storeu_pd(lx, ax);
-  _mm_storeu_pd(ly, ay);
-  sx = lx[0] + lx[1];
-  sy = ly[0] + ly[1];
+    double lx[2], ly[2];
+    _mm_storeu_pd(lx, ax);
+    _mm_storeu_pd(ly, ay);
+    sx = lx[0] + lx[1];
+    sy = ly[0] + ly[1];
   } else
 #endif
   {
-  double ax[2] = {0.0, 0.0}, ay[2] = {0.0, 0.0};
-  for (; q + 1 < q1; q += 2) {
-    for (int l = 0; l < 2; ++l) {
-      const double* yj = Y + 2 * static_cast<std::size_t>(idx[q + l]);
-      const double dx = yi[0] - yj[0], dy = yi[1] - yj[1];
-      const double d2 = dx * dx + dy * dy;
-      const double t = 1.0 / (1.0 + (kCauchy ? d2 : d2 / kern.dof));
-      const double pt = static_cast<double>(val[q + l]) * t;
-      ax[l] += pt * dx;
-      ay[l] += pt * dy;
-      if (kKL) acc += static_cast<double>(val[q + l]) * std::log(kCauchy ? t : kern.w_from_t(t));
-    }
+    double ax[2] = {0.0, 0.0}, ay[2] = {0.0, 0.0};
+    for (; q + 1 < q1; q += 2)
+      for (int l = 0; l < 2; ++l) add_edge(q + l, ax[l], ay[l]);
+    sx = ax[0] + ax[1];
+    sy = ay[0] + ay[1];
   }
-  sx = ax[0] + ax[1];
-  sy = ay[0] + ay[1];
-  }
-  if (q < q1) {
-    const double* yj = Y + 2 * static_cast<std::size_t>(idx[q]);
-    const double dx = yi[0] - yj[0], dy = yi[1] - yj[1];
-    const double d2 = dx * dx + dy * dy;
-    const double t = 1.0 / (1.0 + (kCauchy ? d2 : d2 / kern.dof));
-    const double pt = static_cast<double>(val[q]) * t;
-    sx += pt * dx;
-    sy += pt * dy;
-    if (kKL) acc += static_cast<double>(val[q]) * std::log(kCauchy ? t : kern.w_from_t(t));
-  }
+  if (q < q1) add_edge(q, sx, sy);
   f[0] += sx;
   f[1] += sy;
 }
