@@ -54,6 +54,7 @@ param_ranges <- function() {
       momentum = range_momentum(), final_momentum = range_momentum(), dof = pos(),
       theta = nonneg(), n_interp = param_range("count", 2, 20),
       min_intervals = param_range("count", 10, 2000), intervals_per_unit = pos(),
+      near_radius = nonneg(note = "0 turns the near field off"),
       k = range_k(null = "3 * max(perplexity)"), pca_dims = param_range("count", 1), max_step_norm = nonneg(),
       eval_every = param_range("count", 0, note = "0 never evaluates the loss"),
       n_threads = range_threads(), seed = range_seed()),

@@ -43,6 +43,21 @@
 #'   PCA-50 (`bench/tsne-breakdown.R`, idle): an iteration at 10,000 points takes 22% less time at
 #'   two threads and 30% less at one; at 70,000 points the same at two threads (the larger
 #'   transforms are bound by memory bandwidth) and 14% less at one.
+#' * FFT near field (not in FIt-SNE): the grid must resolve the kernel near 0, where it varies
+#'   on the scale of one unit, so a sparse layout needs many more grid nodes than points (10,000
+#'   points spanning 180 units: 670 nodes per dimension). With `near_radius` R (times
+#'   `sqrt(dof)`), nembed splits the kernel with a smooth weight S (1 at 0, 0 beyond R): the pairs
+#'   closer than R are summed directly, and the grid only interpolates the rest, which is smooth on
+#'   the scale of R, on boxes `0.6 * R * 1.25 / intervals_per_unit` wide instead of
+#'   `1 / intervals_per_unit` (a ninth of the nodes at R = 4). On a final t-SNE layout of 10,000
+#'   Fashion-MNIST points its error against the exact sum is 0.51 times the plain grid's at
+#'   `dof = 1` and 0.78 times at `dof = 0.5`, and a test checks that it is no larger on clustered
+#'   layouts. The near field's cost grows with the points' density, so every new grid takes the
+#'   split only where an estimate of its cost is below the plain grid's: on Fashion-MNIST at
+#'   10,000 points once the layout is about 120 units wide (the time per iteration at the end
+#'   falls from about 36 to 4 ms), never at 70,000 points, whose layouts are denser. The choice
+#'   depends only on the layout, so results stay the same for any number of threads.
+#'   `near_radius = 0` keeps the plain grid; records made before this option continue with it.
 #' * FFT grid: `ceiling(1.1 * extent * intervals_per_unit)` intervals per dimension (at least
 #'   `min_intervals`, rounded up to an FFT-friendly size; 1.1 leaves a 5% margin on each side so
 #'   the kernels' spectra can be reused), transforms in double precision, and no cap below 2,500
@@ -120,6 +135,10 @@
 #' @param n_interp,min_intervals,intervals_per_unit FFT interpolation accuracy: Lagrange nodes per
 #'   interval, minimum number of intervals per dimension, intervals per unit of embedding extent
 #'   (default 1.25: finer than FIt-SNE's 1, for its vector kernels; see Details).
+#' @param near_radius The FFT repulsion's near field (2-D): pairs closer than `near_radius *
+#'   sqrt(dof)` are summed directly and the rest on a grid coarser by about `near_radius / 2`,
+#'   wherever that is estimated to be faster than the plain grid; 0 turns it off (FIt-SNE's scheme).
+#'   See Details.
 #' @param affinity `"perplexity"` or `"uniform"` (ignored when `X` is a `nembed_affinities`).
 #' @param k Neighbours for the affinities; default `3 * max(perplexity)`.
 #' @param pca,pca_dims Reduce data with more than `pca_dims` columns by [pca()] first.
@@ -160,6 +179,7 @@ embed_tsne.default <- function(X, perplexity = 30, n_components = 2, init = "pca
                                final_momentum = 0.8, dof = 1,
                                repulsion = c("auto", "fft", "bh", "exact"), theta = 0.5,
                                n_interp = 3, min_intervals = 50, intervals_per_unit = 1.25,
+                               near_radius = 4,
                                affinity = c("perplexity", "uniform"), k = NULL, pca = TRUE,
                                pca_dims = 50, metric = "euclidean", knn_method = "auto",
                                max_step_norm = 5, eval_every = 50, n_threads = NULL,
@@ -180,7 +200,8 @@ embed_tsne.default <- function(X, perplexity = 30, n_components = 2, init = "pca
     n_iter = n_iter, early_iter = early_iter, early_exaggeration = early_exaggeration,
     exaggeration = exaggeration, momentum = momentum, final_momentum = final_momentum, dof = dof,
     theta = theta, n_interp = n_interp, min_intervals = min_intervals,
-    intervals_per_unit = intervals_per_unit, max_step_norm = max_step_norm,
+    intervals_per_unit = intervals_per_unit, near_radius = near_radius,
+    max_step_norm = max_step_norm,
     eval_every = eval_every))
   ctx <- nembed_context(n_threads, seed, verbose)
   if (!is.numeric(perplexity) || length(perplexity) < 1L || anyNA(perplexity) ||
@@ -277,6 +298,9 @@ check_tsne_params <- function(p, prefix = "") {
   p$min_intervals <- check_count(p$min_intervals, arg("min_intervals"), lower = 10, upper = 2000)
   p$intervals_per_unit <- check_number(p$intervals_per_unit, arg("intervals_per_unit"), lower = 0,
                                        lower_open = TRUE)
+  # Records made before the near field have none: they keep the plain grid they were made with.
+  if (is.null(p$near_radius)) p$near_radius <- 0
+  p$near_radius <- check_number(p$near_radius, arg("near_radius"), lower = 0)
   p$max_step_norm <- check_number(p$max_step_norm, arg("max_step_norm"), lower = 0)
   p$eval_every <- check_count(p$eval_every, arg("eval_every"), lower = 0)
   p
@@ -303,7 +327,7 @@ tsne_auto_learning_rate <- function(n, exaggeration) max(n / exaggeration, 50)
 tsne_core_params <- c("n_iter", "early_iter", "early_exaggeration", "exaggeration",
                       "learning_rate", "early_learning_rate", "learning_rate_rule", "momentum",
                       "final_momentum", "dof", "repulsion", "theta",
-                      "n_interp", "min_intervals", "intervals_per_unit", "max_step_norm",
+                      "n_interp", "min_intervals", "intervals_per_unit", "near_radius", "max_step_norm",
                       "eval_every")
 
 # The optimisation stage of embed_tsne() and continue_tsne(): list(Y, params, loss, loss_name,

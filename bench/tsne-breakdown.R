@@ -4,6 +4,7 @@
 # the repository root:
 #   R_LIBS=/work/lib-tsne-speed Rscript bench/tsne-breakdown.R   (1 and 2 threads)
 #   NEMBED_BENCH_N=10000 NEMBED_BENCH_LABEL=after Rscript bench/tsne-breakdown.R
+#   NEMBED_BENCH_NEAR=0 ...   (the plain FFT grid, without the near/far split)
 #   NEMBED_BENCH_LR=n12 ...  (learning rate n / 12 throughout, the schedule before issue 16's:
 #                              the per-phase default lets the layout grow larger, so its grid is)
 # Appends a labelled table to bench/results/tsne-breakdown-cpu.csv: wall and CPU (all threads) ms
@@ -18,17 +19,21 @@ source("bench/common.R")
 n <- as.integer(Sys.getenv("NEMBED_BENCH_N", "10000"))
 label <- Sys.getenv("NEMBED_BENCH_LABEL", "current")
 learning_rate <- if (Sys.getenv("NEMBED_BENCH_LR") == "n12") n / 12 else "auto"
+# NEMBED_BENCH_NEAR=0: the plain FFT grid (no near/far split), embed_tsne()'s default otherwise.
+near_radius <- as.numeric(Sys.getenv("NEMBED_BENCH_NEAR", "4"))
 f <- bench_input(n)
 rows <- list()
 for (threads in c(1L, 2L)) {
-  r <- callr::r(function(input_file, threads, learning_rate) {
+  r <- callr::r(function(input_file, threads, learning_rate, near_radius) {
     suppressPackageStartupMessages(library(nembed))
     inp <- readRDS(input_file)
     Sys.setenv(NEMBED_TSNE_PROFILE = "1")
-    emb <- embed_tsne(inp$Z, n_threads = threads, seed = 1, learning_rate = learning_rate)
+    emb <- embed_tsne(inp$Z, n_threads = threads, seed = 1, learning_rate = learning_rate,
+                      near_radius = near_radius)
     list(times = nembed:::tsne_phase_times_cpp(),
          elapsed = embedding_record(emb)$timings$optimisation, Y = as.matrix(emb)[, 1:2])
-  }, args = list(input_file = f, threads = threads, learning_rate = learning_rate), show = FALSE)
+  }, args = list(input_file = f, threads = threads, learning_rate = learning_rate,
+                 near_radius = near_radius), show = FALSE)
   it <- r$times$iterations
   ms <- r$times$wall / it * 1000
   cpu <- r$times$cpu / it * 1000

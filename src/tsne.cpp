@@ -20,7 +20,7 @@ using namespace nembed;
 namespace {
 
 // The optimiser's options (names as TsneParams' fields; repulsion by repulsion_names;
-// n_interp, min_intervals, intervals_per_unit set its FftParams), and the calling glue
+// n_interp, min_intervals, intervals_per_unit, near_radius set its FftParams), and the calling glue
 // function's own (name, field) pairs in `own`.
 template <class... Own>
 TsneParams read_tsne_params(OptionReader& opt, Own&... own) {
@@ -36,7 +36,9 @@ TsneParams read_tsne_params(OptionReader& opt, Own&... own) {
   p.early_learning_rate = std::isnan(early_learning_rate) ? p.learning_rate : early_learning_rate;
   opt.read_enum("repulsion", p.repulsion, repulsion_names);
   opt.read("n_interp", p.fft.n_interp, "min_intervals", p.fft.min_intervals, "intervals_per_unit",
-           p.fft.intervals_per_unit);
+           p.fft.intervals_per_unit, "near_radius", p.fft.near_radius);
+  // Tests force the near field where its estimated cost would decline it.
+  opt.read("near_always", p.fft.near_always);
   // Tests force the renumbering on small data.
   opt.read("reorder_min_n", p.reorder_min_n, "reorder_every", p.reorder_every);
   return p;
@@ -133,15 +135,17 @@ Rcpp::List tsne_gradient_cpp(const Rcpp::IntegerVector Pp, const Rcpp::IntegerVe
   NEMBED_GLUE_BEGIN
   const std::size_t n = Y.nrow();
   double rho = 1.0;  // the attraction's weight
-  bool portable_attraction = false;
+  bool portable_attraction = false, portable_near = false;
   OptionReader opt(options);
-  const TsneParams par = read_tsne_params(opt, "rho", rho, "portable_attraction", portable_attraction);
+  const TsneParams par = read_tsne_params(opt, "rho", rho, "portable_attraction", portable_attraction,
+                                          "portable_near", portable_near);
   GlueRun run(opt);
   return with_dim(Y.ncol(), [&](auto dim) {
     constexpr int D = decltype(dim)::value;
     TsneOptimizer<D> tsne(make_sparse_p(n, Pp.begin(), Pi.begin(), Px.begin()), rowmajor(Y), par,
                           run.exec);
     tsne.use_portable_attraction(portable_attraction);
+    tsne.use_portable_near(portable_near);
     const double kl = tsne.compute_gradient(rho, true, run.exec);
     return Rcpp::List::create(Rcpp::Named("gradient") = to_matrix(tsne.gradient(), n, D),
                               Rcpp::Named("kl") = kl, Rcpp::Named("Z") = tsne.last_Z());

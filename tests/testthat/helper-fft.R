@@ -54,22 +54,34 @@ ref_repulsion_fitsne <- function(Y, dof = 1, n_interp = 3, min_intervals = 50,
 }
 
 # nembed's grid for Y (tsne_fft.hpp, fit_grid): a 5% margin on each side of the one range of all
-# coordinates, boxes = the 7-smooth count at or above max(min_intervals, ceil(1.1 span ipu)).
-nembed_fft_grid <- function(Y, min_intervals = 50, intervals_per_unit = 1) {
+# coordinates, boxes = the 7-smooth count at or above max(min_intervals, ceil(1.1 span ipu)); with
+# the near/far split (near_radius > 0), at or above ceil(1.1 span / box) for far boxes
+# box = 0.6 R 1.25 / ipu wide, R = near_radius sqrt(dof).
+nembed_fft_grid <- function(Y, min_intervals = 50, intervals_per_unit = 1, near_radius = 0, dof = 1) {
   smooth <- function(m) { for (p in c(2, 3, 5, 7)) while (m %% p == 0) m <- m / p; m == 1 }
   yspan <- max(Y) - min(Y)
   span <- 1.1 * yspan
-  nb <- max(min_intervals, ceiling(span * intervals_per_unit))
+  nb <- if (near_radius > 0) {
+    ceiling(span / (0.6 * near_radius * sqrt(dof) * 1.25 / intervals_per_unit))
+  } else {
+    max(min_intervals, ceiling(span * intervals_per_unit))
+  }
   while (!smooth(nb)) nb <- nb + 1
   list(lo = min(Y) - 0.05 * yspan, h = span / nb, nb = nb)
 }
 
+# The near field's weight S at x = r^2 / R^2 (tsne_near.hpp): 1 - x^4 (35 - 84 x + 70 x^2 - 20 x^3)
+# below 1, 0 beyond.
+near_weight <- function(x) ifelse(x < 1, 1 - x^4 * (35 - 84 * x + 70 * x^2 - 20 * x^3), 0)
+
 # The interpolation scheme's repulsion on the grid of nb boxes of width h from lo, with n_interp
 # Lagrange nodes per box, computed densely (no FFT). scheme "fitsne": the scalar kernel K1 with
 # the charges 1 and y (forces y_i phi_1 - phi_y, FIt-SNE's); "vector": the vector kernels
-# u_c K1(u) with the charge 1 (nembed's, tsne_fft.hpp). Z from K2 = t^dof in both.
+# u_c K1(u) with the charge 1 (nembed's, tsne_fft.hpp). Z from K2 = t^dof in both. With
+# near_radius > 0 (the vector scheme only), nembed's near/far split: the grid interpolates the far
+# kernels K (1 - S), and the pairs closer than R = near_radius sqrt(dof) add K S exactly.
 ref_repulsion_interpolated <- function(Y, lo, h, nb, dof = 1, n_interp = 3,
-                                       scheme = c("fitsne", "vector")) {
+                                       scheme = c("fitsne", "vector"), near_radius = 0) {
   scheme <- match.arg(scheme)
   n <- nrow(Y)
   u <- (seq_len(n_interp) - 0.5) / n_interp
@@ -100,6 +112,12 @@ ref_repulsion_interpolated <- function(Y, lo, h, nb, dof = 1, n_interp = 3,
   Tn <- 1 / (1 + D2 / dof)
   K1 <- Tn^(dof + 1)
   K2 <- Tn^dof
+  R2 <- (near_radius * sqrt(dof))^2
+  if (near_radius > 0) {
+    far <- 1 - near_weight(D2 / R2)
+    K1 <- K1 * far
+    K2 <- K2 * far
+  }
   q <- nrow(grid)
   B <- matrix(0, n, n * q)
   for (i in seq_len(n)) B[i, (i - 1) * q + seq_len(q)] <- WN[i, ]
@@ -115,14 +133,26 @@ ref_repulsion_interpolated <- function(Y, lo, h, nb, dof = 1, n_interp = 3,
     }, numeric(n))
   }
   Z <- sum(K2t) - n
+  if (near_radius > 0) {
+    # The near field over the points themselves, with the self terms (weight 1, no force).
+    Dp <- as.matrix(stats::dist(Y))^2
+    Tp <- 1 / (1 + Dp / dof)
+    Wp <- Tp^dof * near_weight(Dp / R2)
+    A <- Wp * Tp
+    force <- force + (rowSums(A) * Y - A %*% Y)
+    Z <- Z + sum(Wp)
+  }
   -force / Z
 }
 
 rel_error <- function(g, ref) sqrt(sum((g - ref)^2) / sum(ref^2))
 
 # nembed's repulsive gradient (FFT unless told otherwise) at Y: the gradient with rho = 0.
+# near_radius = 0: the plain grid (the split is tested on its own); near_always: the split
+# wherever the layout allows it; portable_near: its portable loop (tsne_near.hpp).
 nembed_repulsion <- function(Y, dof = 1, repulsion = "fft", n_interp = 3, min_intervals = 50,
-                             intervals_per_unit = 1, n_threads = 1L) {
+                             intervals_per_unit = 1, n_threads = 1L, near_radius = 0,
+                             near_always = FALSE, portable_near = FALSE) {
   n <- nrow(Y)
   P <- Matrix::sparseMatrix(i = c(seq_len(n - 1), seq_len(n - 1) + 1),
                             j = c(seq_len(n - 1) + 1, seq_len(n - 1)), x = 1, dims = c(n, n))
@@ -130,6 +160,8 @@ nembed_repulsion <- function(Y, dof = 1, repulsion = "fft", n_interp = 3, min_in
               learning_rate = 1, momentum = 0.5, final_momentum = 0.8, dof = dof,
               repulsion = repulsion, theta = 0.5, n_interp = as.integer(n_interp),
               min_intervals = as.integer(min_intervals), intervals_per_unit = intervals_per_unit,
+              near_radius = near_radius, near_always = near_always,
               max_step_norm = 5, eval_every = 0L, reorder_min_n = 1e9)
-  nembed:::tsne_gradient_cpp(P@p, P@i, P@x, Y, c(par, list(rho = 0, n_threads = as.integer(n_threads))))$gradient
+  nembed:::tsne_gradient_cpp(P@p, P@i, P@x, Y, c(par, list(rho = 0, n_threads = as.integer(n_threads),
+                                                        portable_near = portable_near)))$gradient
 }

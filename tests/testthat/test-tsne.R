@@ -1,11 +1,12 @@
 tsne_params <- function(repulsion = "exact", dof = 1, n_interp = 3, min_intervals = 50,
                         reorder_min_n = 1e9, n_iter = 1L, early_iter = 0L,
-                        early_exaggeration = 1, learning_rate = 1) {
+                        early_exaggeration = 1, learning_rate = 1, near_radius = 0) {
   list(n_iter = as.integer(n_iter), early_iter = as.integer(early_iter),
        early_exaggeration = early_exaggeration, exaggeration = 1, learning_rate = learning_rate,
        momentum = 0.5, final_momentum = 0.8, dof = dof, repulsion = repulsion, theta = 0.5,
        n_interp = as.integer(n_interp), min_intervals = as.integer(min_intervals),
-       intervals_per_unit = 1, max_step_norm = 5, eval_every = 1L, reorder_min_n = reorder_min_n)
+       intervals_per_unit = 1, near_radius = near_radius, max_step_norm = 5, eval_every = 1L,
+       reorder_min_n = reorder_min_n)
 }
 gradient_at <- function(P, Y, ..., rho = 1, n_threads = 2) {
   nembed:::tsne_gradient_cpp(P@p, P@i, P@x, Y, c(tsne_params(...), list(rho = rho, n_threads = n_threads)))

@@ -206,6 +206,8 @@ class TsneOptimizer {
 
   // The 2-D attraction's portable loop even where SSE2 is compiled in (tests: the same bits).
   void use_portable_attraction(bool on) { portable_attraction_ = on; }
+  // The FFT repulsion's near field likewise.
+  void use_portable_near(bool on) { fft_.use_portable_near(on); }
 
   // Time per phase of run()'s iterations, when switched on before run().
   void time_phases(bool on) {

@@ -27,6 +27,21 @@
 // the embedding stays inside the grid and fills most of it. K2 is even and each G_c odd, so their
 // spectra are real and imaginary: each is stored as one real array, pre-divided by the transform
 // length.
+//
+// Near/far split (2-D; not in FIt-SNE): the grid must resolve the kernels near 0, where they
+// vary on the scale of 1 unit, so a sparse layout of 10,000 points spanning 180 units needs
+// 670 nodes per dimension, 45 per point. With a near radius R (near_radius * sqrt(dof)), the
+// kernels are split as K = K S + K (1 - S) with the smooth weight S of tsne_near.hpp (1 at 0,
+// 0 beyond R): the pairs closer than R are summed directly with K S (near_field()), and the grid
+// interpolates only K (1 - S), which vanishes near 0 and is smooth on the scale of R, on boxes
+// kFarBoxPerRadius R wide (at intervals_per_unit = 1.25) instead of 0.8. On t-SNE layouts of
+// Fashion-MNIST at 10,000 points this is more accurate than the plain grid (relative error of
+// the repulsion 0.51x at dof = 1, 0.78x at dof = 0.5, R = 4) with 1/9 of the nodes. The near
+// field's cost grows with the points' density, so each new grid takes the split only where an
+// estimate of its cost (its candidate pairs, counted from the points per cell, and the
+// transforms' L^2 log2 L) is below the plain grid's: at 10,000 points from an extent of about
+// 120 on, never at 70,000 points, whose layouts are denser. The choice depends on the layout
+// only, so results still do not depend on the number of threads.
 #ifndef NEMBED_TSNE_FFT_HPP
 #define NEMBED_TSNE_FFT_HPP
 
@@ -43,6 +58,7 @@
 
 #include "nembed/parallel.hpp"
 #include "nembed/tsne_kernel.hpp"
+#include "nembed/tsne_near.hpp"
 
 namespace nembed {
 
@@ -55,7 +71,23 @@ struct FftParams {
   // kernel spectra): 2,500 intervals (7,500 nodes per dimension, an extent of about 1,820 at 1.25
   // intervals per unit) take 6.3 GB. Beyond it the boxes widen and the forces lose accuracy.
   int max_intervals = 2500;
+  // The near/far split's radius in units of sqrt(dof) (2-D only; 0 turns it off): see the top of
+  // this file. Its far grid's boxes are kFarBoxPerRadius * near_radius * sqrt(dof) * 1.25 /
+  // intervals_per_unit wide.
+  double near_radius = 4.0;
+  bool near_always = false;  // tests: the split wherever the layout allows it, whatever its cost
 };
+
+// The split's far grid: box width per unit of the near radius, at intervals_per_unit = 1.25.
+// Wider boxes lose accuracy fast (the error grows about as the cube of the width): at 0.75 the
+// error at R = 4 is 0.88x the plain grid's at dof = 1 but 1.18x at dof = 0.5.
+inline constexpr double kFarBoxPerRadius = 0.6;
+// The cost of one candidate pair of the near field in units of one L^2 log2 L of the transforms
+// (measured on a fixed 10,000-point layout, 2 threads: 1.8 ns a pair, 0.65 ns a unit). Only the
+// choice between the split and the plain grid depends on it, never the sums themselves.
+inline constexpr double kNearPairCost = 3.0;
+// The split only on layouts at least this many far boxes wide; below, the plain grid is small.
+inline constexpr double kMinFarBoxes = 8.0;
 
 // FFTW's planner is not thread-safe: plans are made on the calling thread under this lock.
 inline std::mutex& fftw_planner_mutex() {
@@ -113,9 +145,18 @@ class FftRepulsion {
     locate(Y, n, exec);
     lap(TsnePhase::locate);
     convolve(n, out, exec);
-    out.Z = z_nodes_ - static_cast<double>(n);  // less the self terms K2(0) = 1
+    double z_near = 0.0;
+    if (near_r_ > 0.0) {
+      z_near = near_field(n, kern, out.force, exec);
+      lap(TsnePhase::near);
+    }
+    // Less the self terms K2(0) = 1, which the near field sums when it is on, the grid otherwise.
+    out.Z = z_nodes_ + z_near - static_cast<double>(n);
     lap(TsnePhase::forces);
   }
+
+  // The near field's portable loop even where SSE2 is compiled in (tests: the same bits).
+  void use_portable_near(bool on) { portable_near_ = on; }
 
   // Books the phases of compute() to times (nullptr: no timing).
   void set_phase_times(TsnePhaseTimes* times) { times_ = times; }
@@ -139,13 +180,92 @@ class FftRepulsion {
     const double span = yspan * 1.1;
     lo_ = ylo - 0.05 * yspan;
     const double max_intervals = D == 1 ? 65536.0 : static_cast<double>(par_.max_intervals);
-    const double want = std::ceil(span * par_.intervals_per_unit);
-    nb_ = fft_friendly(std::max(par_.min_intervals,
-                                static_cast<int>(std::min(want, max_intervals))));
+    auto n_boxes = [&](double want, int at_least) {
+      return fft_friendly(std::max(at_least, static_cast<int>(std::min(std::ceil(want), max_intervals))));
+    };
+    nb_ = n_boxes(span * par_.intervals_per_unit, par_.min_intervals);
+    near_r_ = 0.0;
+    if (D == 2 && par_.near_radius > 0.0) {
+      const double radius = par_.near_radius * std::sqrt(kern.dof);
+      const double box = kFarBoxPerRadius * radius * 1.25 / par_.intervals_per_unit;
+      // At least kMinFarBoxes boxes, so that a box is not much narrower than `box` (and the near
+      // field's cells not much narrower than half the radius).
+      const int nb_far = n_boxes(span / box, 1);
+      if (span / box >= kMinFarBoxes && nb_far < nb_ &&
+          (par_.near_always || split_is_cheaper(Y, n, span, nb_far, radius))) {
+        nb_ = nb_far;
+        near_r_ = radius;
+      }
+    }
     h_ = span / nb_;
+    NearCells cells = near_r_ > 0.0 ? near_cells(h_, near_r_) : NearCells();
+    near_sub_ = cells.sub;
+    near_reach_ = std::move(cells.reach);
     dof_ = kern.dof;
     prepare(nb_ * par_.n_interp);
     return true;
+  }
+
+  // The near field's search grid for boxes of width h and the radius R: cells of 1 / sub of a
+  // box, about half the radius wide (bench/results/tsne-breakdown.md: wider cells hold more
+  // candidates, narrower ones cost more runs per point), and the reach in cells along each row
+  // offset dr = -K..K, K = ceil(R / cell): the cells whose nearest edge is within R of some point
+  // of the centre cell, ((|dc| - 1) cell)^2 + ((|dr| - 1)+ cell)^2 < R^2.
+  struct NearCells {
+    int sub = 0;
+    std::vector<int> reach;
+  };
+  static NearCells near_cells(double h, double R) {
+    NearCells nc;
+    nc.sub = std::max(1, static_cast<int>(std::lround(2.0 * h / R)));
+    const double cell = h / nc.sub;
+    const int K = static_cast<int>(std::ceil(R / cell));
+    for (int dr = -K; dr <= K; ++dr) {
+      const double gy = std::max(0, std::abs(dr) - 1) * cell;
+      int reach = 0;
+      while (reach < K && (reach * cell) * (reach * cell) + gy * gy < R * R) ++reach;
+      nc.reach.push_back(reach);
+    }
+    return nc;
+  }
+
+  // Whether the split (a grid of nb_far boxes and the near field of radius R) costs less per
+  // iteration than the plain grid of nb_ boxes: transforms L^2 log2 L for each, plus the near
+  // field's candidate pairs (near_field()'s, counted from the points per cell) at kNearPairCost.
+  // Depends on the layout only, so the choice is the same for any number of threads.
+  bool split_is_cheaper(const std::vector<double>& Y, std::size_t n, double span, int nb_far,
+                        double R) const {
+    auto transforms = [&](int nb) {
+      const double L = fft_padded_length(2 * nb * par_.n_interp);
+      return L * L * std::log2(L);
+    };
+    const NearCells cells = near_cells(span / nb_far, R);
+    const int nc = nb_far * cells.sub, K = static_cast<int>(cells.reach.size() / 2);
+    const double cell = span / nc;
+    // Points per cell, then prefix sums along each row of cells.
+    std::vector<double> cum(static_cast<std::size_t>(nc) * (nc + 1), 0.0);
+    for (std::size_t i = 0; i < n; ++i) {
+      const int cx = std::min(nc - 1, std::max(0, static_cast<int>((Y[2 * i] - lo_) / cell)));
+      const int cy = std::min(nc - 1, std::max(0, static_cast<int>((Y[2 * i + 1] - lo_) / cell)));
+      cum[static_cast<std::size_t>(cy) * (nc + 1) + cx + 1] += 1.0;
+    }
+    for (int r = 0; r < nc; ++r)
+      for (int c = 1; c <= nc; ++c) cum[static_cast<std::size_t>(r) * (nc + 1) + c] += cum[static_cast<std::size_t>(r) * (nc + 1) + c - 1];
+    auto run = [&](int r, int c0, int c1) {  // points in cells c0..c1 of row r
+      const double* row = &cum[static_cast<std::size_t>(r) * (nc + 1)];
+      return row[c1 + 1] - row[c0];
+    };
+    double pairs = 0.0;
+    for (int cy = 0; cy < nc; ++cy)
+      for (int cx = 0; cx < nc; ++cx) {
+        const double here = run(cy, cx, cx);
+        if (here == 0.0) continue;
+        for (int dr = std::max(-K, -cy); dr <= std::min(K, nc - 1 - cy); ++dr) {
+          const int reach = cells.reach[dr + K];
+          pairs += here * run(cy + dr, std::max(cx - reach, 0), std::min(cx + reach, nc - 1));
+        }
+      }
+    return transforms(nb_far) + kNearPairCost * pairs < transforms(nb_);
   }
 
   // Box of each point and its Lagrange weights; then a counting sort of the points by box row
@@ -154,10 +274,17 @@ class FftRepulsion {
   void locate(const std::vector<double>& Y, std::size_t n, const Exec& exec) {
     const int p = par_.n_interp, nb = nb_;
     const double lo = lo_, h = h_;
+    // With the near field, each box is cut into near_sub_ x near_sub_ cells (the near field's
+    // search grid), numbered row-major over the whole grid; the cell is derived from the same
+    // position as the box, so a box's cells are always its own.
+    const bool by_cell = near_r_ > 0.0;
+    const int sub = near_sub_, nc = nb * sub;
     box_.resize(n * D);
     wts_.resize(n * D * p);
+    if (by_cell) cell_.resize(n);
     exec.parallel_for(0, n, [&](std::size_t i0, std::size_t i1) {
-      for (std::size_t i = i0; i < i1; ++i)
+      for (std::size_t i = i0; i < i1; ++i) {
+        int cell[D];
         for (int c = 0; c < D; ++c) {
           const double pos = (Y[i * D + c] - lo) / h;
           int b = static_cast<int>(pos);
@@ -165,14 +292,69 @@ class FftRepulsion {
           if (b < 0) b = 0;
           box_[i * D + c] = b;
           lagrange(pos - b, p, &wts_[(i * D + c) * p]);
+          if (by_cell) cell[c] = b * sub + std::min(sub - 1, std::max(0, static_cast<int>((pos - b) * sub)));
         }
+        if (by_cell) cell_[i] = cell[D - 1] * nc + cell[0];
+      }
     }, 1024);
-    row_start_.assign(nb + 1, 0);
-    for (std::size_t i = 0; i < n; ++i) ++row_start_[box_[i * D + (D - 1)] + 1];
-    for (int r = 0; r < nb; ++r) row_start_[r + 1] += row_start_[r];
+    // A counting sort by box row, or with the near field by cell (row-major), so that a box row's
+    // points are still contiguous and so is each run of cells along a row of cells.
+    const std::size_t nkeys = by_cell ? static_cast<std::size_t>(nc) * nc : nb;
+    auto key = [&](std::size_t i) {
+      return by_cell ? static_cast<std::size_t>(cell_[i]) : static_cast<std::size_t>(box_[i * D + (D - 1)]);
+    };
+    std::vector<int>& start = by_cell ? cell_start_ : row_start_;
+    start.assign(nkeys + 1, 0);
+    for (std::size_t i = 0; i < n; ++i) ++start[key(i) + 1];
+    for (std::size_t r = 0; r < nkeys; ++r) start[r + 1] += start[r];
     sorted_.resize(n);
-    std::vector<int> fill(row_start_.begin(), row_start_.end() - 1);
-    for (std::size_t i = 0; i < n; ++i) sorted_[fill[box_[i * D + (D - 1)]]++] = static_cast<int>(i);
+    std::vector<int> fill(start.begin(), start.end() - 1);
+    for (std::size_t i = 0; i < n; ++i) sorted_[fill[key(i)]++] = static_cast<int>(i);
+    if (by_cell) {
+      row_start_.resize(nb + 1);
+      for (int r = 0; r <= nb; ++r)
+        row_start_[r] = cell_start_[static_cast<std::size_t>(r) * sub * nc];
+      sorted_y_.resize(n * D);
+      exec.parallel_for(0, n, [&](std::size_t s0, std::size_t s1) {
+        for (std::size_t s = s0; s < s1; ++s)
+          for (int c = 0; c < D; ++c) sorted_y_[s * D + c] = Y[sorted_[s] * D + c];
+      }, 4096);
+    }
+  }
+
+  // The near field (2-D): adds sum_j S(r_ij) K1(r_ij) (y_i - y_j) over the points j within the
+  // near radius R of i to force, and returns sum_ij S(r_ij) K2(r_ij) with the self terms. The
+  // candidates of a point in cell (cx, cy): in each row of cells cy + dr, the cells within
+  // near_reach_[dr] of cx, the ones whose nearest edge is closer than R to some point of cell
+  // (cx, cy); a contiguous run of the sorted points each. Each point sums its own, in a fixed
+  // order, and Z is summed in fixed blocks, so nothing depends on the number of threads.
+  template <class Exec>
+  double near_field(std::size_t n, const TsneKernel& kern, std::vector<double>& force,
+                    const Exec& exec) const {
+    const int nc = nb_ * near_sub_, K = static_cast<int>(near_reach_.size() / 2);
+    const double inv_r2 = 1.0 / (near_r_ * near_r_);
+    const double* ys = sorted_y_.data();
+    const bool cauchy = kern.cauchy(), portable = portable_near_;
+    return block_sum(exec, n, 256, [&](std::size_t s0, std::size_t s1) {
+      double z = 0.0;
+      std::vector<NearRun> runs(near_reach_.size());
+      for (std::size_t s = s0; s < s1; ++s) {
+        const int i = sorted_[s], cell = cell_[i], cy = cell / nc, cx = cell % nc;
+        int n_runs = 0;
+        for (int dr = std::max(-K, -cy); dr <= std::min(K, nc - 1 - cy); ++dr) {
+          const int reach = near_reach_[dr + K];
+          const std::size_t row = static_cast<std::size_t>(cy + dr) * nc;
+          runs[n_runs++] = {cell_start_[row + std::max(cx - reach, 0)],
+                            cell_start_[row + std::min(cx + reach, nc - 1) + 1]};
+        }
+        double* f = &force[2 * static_cast<std::size_t>(i)];
+        const double xi = ys[2 * s], yi = ys[2 * s + 1];
+        if (!cauchy) z += near_point_2d<false>(ys, runs.data(), n_runs, xi, yi, kern, inv_r2, f);
+        else if (portable) z += near_point_2d<true, true>(ys, runs.data(), n_runs, xi, yi, kern, inv_r2, f);
+        else z += near_point_2d<true>(ys, runs.data(), n_runs, xi, yi, kern, inv_r2, f);
+      }
+      return z;
+    });
   }
 
   // The interpolation stencil of point i, the one loop that spreading and gathering share: calls
@@ -404,6 +586,7 @@ class FftRepulsion {
     const int L = L_, half = L_ / 2;
     const std::size_t rs = row_stride(), nspec = spec_size();
     const double norm = 1.0 / static_cast<double>(padded_real());
+    const double inv_r2 = near_r_ > 0.0 ? 1.0 / (near_r_ * near_r_) : 0.0;
     double* buf = reinterpret_cast<double*>(cbuf);
     // Parity along x (the row) and y (across rows) of kernel k: G_0 is odd in x, G_1 odd in y.
     const double sx = k == 0 ? -1.0 : 1.0, sy = D == 2 && k == 1 ? -1.0 : 1.0;
@@ -414,7 +597,9 @@ class FftRepulsion {
       const double dy = D == 1 ? 0.0 : static_cast<double>(r) * spacing;
       for (int a = 0; a < m_; ++a) {
         const double dx = a * spacing;
-        const double t = kern.t(dx * dx + dy * dy), w = kern.w_from_t(t);
+        const double d2 = dx * dx + dy * dy, t = kern.t(d2);
+        // With the near field, the far part K (1 - S).
+        const double w = kern.w_from_t(t) * (near_r_ > 0.0 ? 1.0 - near_weight(d2 * inv_r2) : 1.0);
         row[a] = zero_row ? 0.0 : (k == D ? w : (k == 0 ? dx : dy) * (w * t));
       }
       for (int a = m_; a <= half; ++a) row[a] = 0.0;
@@ -541,6 +726,15 @@ class FftRepulsion {
   std::vector<int> box_;
   std::vector<double> wts_;
   std::vector<int> row_start_, sorted_;
+  // The near field: its radius (0: off), cells per box per dimension, each point's cell, the
+  // start of each cell's points in sorted_ (row-major cells), the points' coordinates in sorted
+  // order.
+  double near_r_ = 0.0;
+  int near_sub_ = 0;
+  bool portable_near_ = false;
+  std::vector<int> near_reach_;
+  std::vector<int> cell_, cell_start_;
+  std::vector<double> sorted_y_;
 };
 
 }  // namespace nembed

@@ -144,11 +144,11 @@ inline void attract_row_2d(const double* Y, const double* yi, const int* idx, co
 // default, when a lap costs one test of a flag. lap(p) books the time since the previous lap (or
 // start()) to phase p.
 // grid: the FFT grid's fit and, on a new grid, its buffers, plans and kernel spectra.
-enum class TsnePhase { attraction, repulsion, grid, locate, spread, fft, gather, forces, update, other };
-constexpr int kTsnePhases = 10;
+enum class TsnePhase { attraction, repulsion, grid, locate, spread, fft, gather, near, forces, update, other };
+constexpr int kTsnePhases = 11;
 inline const char* tsne_phase_name(int p) {
   static const char* names[kTsnePhases] = {"attraction", "repulsion", "grid", "locate", "spread",
-                                           "fft", "gather", "forces", "update", "other"};
+                                           "fft", "gather", "near", "forces", "update", "other"};
   return names[p];
 }
 
