@@ -98,3 +98,16 @@ test_that("embed_tsne checks near_radius and records it; old records keep the pl
     theta = 0.5, n_interp = 3L, min_intervals = 50L, intervals_per_unit = 1.25,
     max_step_norm = 5, eval_every = 50L))$near_radius, 0)
 })
+
+test_that("the split is not taken where its cells would be too many", {
+  # At most 4,096 near-field cells (about half a radius each) per dimension: with a radius of 2
+  # and the far boxes of intervals_per_unit = 0.05 (30 units, the plain grid's 20), a layout
+  # 4,000 units wide would need about 4,400, so even a forced split keeps the plain grid; at
+  # 1,500 units wide (1,650 cells) it is taken.
+  for (extent in c(1500, 4000)) {
+    Y <- fft_test_layout(n = 200, extent = extent, seed = 9)
+    plain <- nembed_repulsion(Y, intervals_per_unit = 0.05)
+    forced <- nembed_repulsion(Y, intervals_per_unit = 0.05, near_radius = 2, near_always = TRUE)
+    if (extent > 2000) expect_identical(forced, plain) else expect_gt(rel_error(forced, plain), 1e-6)
+  }
+})

@@ -86,8 +86,13 @@ inline constexpr double kFarBoxPerRadius = 0.6;
 // (measured on a fixed 10,000-point layout, 2 threads: 1.8 ns a pair, 0.65 ns a unit). Only the
 // choice between the split and the plain grid depends on it, never the sums themselves.
 inline constexpr double kNearPairCost = 3.0;
+// Likewise with dof != 1, where each pair takes a pow() (t^dof) and the portable loop.
+inline constexpr double kNearPairCostPow = 12.0;
 // The split only on layouts at least this many far boxes wide; below, the plain grid is small.
 inline constexpr double kMinFarBoxes = 8.0;
+// ... and at most this many near-field cells per dimension (half a radius each: a layout 8,000
+// units wide at R = 4), which bounds the cells' counts (4 bytes each, 8 in the cost estimate).
+inline constexpr long kMaxNearCells = 4096;
 
 // FFTW's planner is not thread-safe: plans are made on the calling thread under this lock.
 inline std::mutex& fftw_planner_mutex() {
@@ -191,8 +196,9 @@ class FftRepulsion {
       // At least kMinFarBoxes boxes, so that a box is not much narrower than `box` (and the near
       // field's cells not much narrower than half the radius).
       const int nb_far = n_boxes(span / box, 1);
-      if (span / box >= kMinFarBoxes && nb_far < nb_ &&
-          (par_.near_always || split_is_cheaper(Y, n, span, nb_far, radius))) {
+      const long cells = static_cast<long>(nb_far) * near_cells(span / nb_far, radius).sub;
+      if (span / box >= kMinFarBoxes && nb_far < nb_ && cells <= kMaxNearCells &&
+          (par_.near_always || split_is_cheaper(Y, n, span, nb_far, radius, kern.cauchy()))) {
         nb_ = nb_far;
         near_r_ = radius;
       }
@@ -231,10 +237,11 @@ class FftRepulsion {
 
   // Whether the split (a grid of nb_far boxes and the near field of radius R) costs less per
   // iteration than the plain grid of nb_ boxes: transforms L^2 log2 L for each, plus the near
-  // field's candidate pairs (near_field()'s, counted from the points per cell) at kNearPairCost.
+  // field's candidate pairs (near_field()'s, counted from the points per cell) at kNearPairCost
+  // (kNearPairCostPow with dof != 1).
   // Depends on the layout only, so the choice is the same for any number of threads.
   bool split_is_cheaper(const std::vector<double>& Y, std::size_t n, double span, int nb_far,
-                        double R) const {
+                        double R, bool cauchy) const {
     auto transforms = [&](int nb) {
       const double L = fft_padded_length(2 * nb * par_.n_interp);
       return L * L * std::log2(L);
@@ -265,7 +272,7 @@ class FftRepulsion {
           pairs += here * run(cy + dr, std::max(cx - reach, 0), std::min(cx + reach, nc - 1));
         }
       }
-    return transforms(nb_far) + kNearPairCost * pairs < transforms(nb_);
+    return transforms(nb_far) + (cauchy ? kNearPairCost : kNearPairCostPow) * pairs < transforms(nb_);
   }
 
   // Box of each point and its Lagrange weights; then a counting sort of the points by box row
