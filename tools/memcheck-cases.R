@@ -83,6 +83,30 @@ step("tsne renumbered along the Hilbert curve (1-D, 2-D)", {
   o <- nembed:::hilbert_order_cpp(X[, 1:2])
   stopifnot(identical(sort(o), seq_len(nrow(X))))
 })
+step("tsne fft near field (forced; dof 1, 0.7; SSE2 and portable)", {
+  # The near/far split on a layout 120 units wide (at most 300 points it would not be needed):
+  # repulsion against the exact sum, then a few iterations.
+  P <- affinities(X, perplexity = 10, n_threads = 2)$P
+  Y <- matrix(rnorm(600, sd = 25), 300)
+  for (dof in c(1, 0.7)) {
+    par <- list(n_iter = 10L, early_iter = 0L, early_exaggeration = 12, exaggeration = 1,
+                learning_rate = 50, momentum = 0.5, final_momentum = 0.8, dof = dof,
+                repulsion = "fft", theta = 0.5, n_interp = 3L, min_intervals = 50L,
+                intervals_per_unit = 1.25, near_radius = 4, near_always = TRUE, max_step_norm = 5,
+                eval_every = 5L)
+    grad <- function(rep, portable) {
+      nembed:::tsne_gradient_cpp(P@p, P@i, P@x, Y, c(modifyList(par, list(repulsion = rep)),
+                                 list(rho = 0, n_threads = 2L, portable_near = portable)))$gradient
+    }
+    ex <- grad("exact", FALSE)
+    for (portable in c(FALSE, TRUE)) {
+      g <- grad("fft", portable)
+      stopifnot(sqrt(sum((g - ex)^2) / sum(ex^2)) < 0.05)
+    }
+    r <- nembed:::tsne_cpp(P@p, P@i, P@x, Y, c(par, n_threads = 2L))
+    stopifnot(all(is.finite(r$Y)))
+  }
+})
 step("tsne fft 1-D", {
   e1 <- embed_tsne(X, perplexity = 10, n_components = 1, n_iter = 100, repulsion = "fft",
                    n_threads = 2, seed = 1)
