@@ -111,3 +111,13 @@ test_that("the split is not taken where its cells would be too many", {
     if (extent > 2000) expect_identical(forced, plain) else expect_gt(rel_error(forced, plain), 1e-6)
   }
 })
+
+test_that("a layout far narrower than the radius keeps the plain grid at once", {
+  # The start of every run (a PCA or random layout of sd 1e-4): the split's cells are sized only
+  # once the layout is at least 8 far boxes wide. Sizing them first, for boxes of 1e-6 units,
+  # took a loop over (R / 1e-6)^2 cells' reaches: the run hung.
+  set.seed(3)
+  Y <- matrix(rnorm(400, sd = 1e-6), 200)
+  expect_identical(nembed_repulsion(Y, intervals_per_unit = 1.25, near_radius = 4),
+                   nembed_repulsion(Y, intervals_per_unit = 1.25))
+})

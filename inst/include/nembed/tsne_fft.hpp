@@ -196,8 +196,10 @@ class FftRepulsion {
       // At least kMinFarBoxes boxes, so that a box is not much narrower than `box` (and the near
       // field's cells not much narrower than half the radius).
       const int nb_far = n_boxes(span / box, 1);
-      const long cells = static_cast<long>(nb_far) * near_cells(span / nb_far, radius).sub;
-      if (span / box >= kMinFarBoxes && nb_far < nb_ && cells <= kMaxNearCells &&
+      // (Each condition only once the ones before it hold: the cells' count assumes boxes at
+      // least kMinFarBoxes to the layout, i.e. about half a radius wide or wider.)
+      if (span / box >= kMinFarBoxes && nb_far < nb_ &&
+          static_cast<long>(nb_far) * near_sub(span / nb_far, radius) <= kMaxNearCells &&
           (par_.near_always || split_is_cheaper(Y, n, span, nb_far, radius, kern.cauchy()))) {
         nb_ = nb_far;
         near_r_ = radius;
@@ -221,9 +223,12 @@ class FftRepulsion {
     int sub = 0;
     std::vector<int> reach;
   };
+  static int near_sub(double h, double R) {
+    return std::max(1, static_cast<int>(std::lround(2.0 * h / R)));
+  }
   static NearCells near_cells(double h, double R) {
     NearCells nc;
-    nc.sub = std::max(1, static_cast<int>(std::lround(2.0 * h / R)));
+    nc.sub = near_sub(h, R);
     const double cell = h / nc.sub;
     const int K = static_cast<int>(std::ceil(R / cell));
     for (int dr = -K; dr <= K; ++dr) {
