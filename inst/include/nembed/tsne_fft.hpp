@@ -193,11 +193,10 @@ class FftRepulsion {
     if (D == 2 && par_.near_radius > 0.0) {
       const double radius = par_.near_radius * std::sqrt(kern.dof);
       const double box = kFarBoxPerRadius * radius * 1.25 / par_.intervals_per_unit;
-      // At least kMinFarBoxes boxes, so that a box is not much narrower than `box` (and the near
-      // field's cells not much narrower than half the radius).
       const int nb_far = n_boxes(span / box, 1);
-      // (Each condition only once the ones before it hold: the cells' count assumes boxes at
-      // least kMinFarBoxes to the layout, i.e. about half a radius wide or wider.)
+      // At least kMinFarBoxes boxes, so that a box is not much narrower than `box` and the near
+      // field's cells not much narrower than half the radius; the cells are counted only then
+      // (for far narrower boxes their reach would be huge).
       if (span / box >= kMinFarBoxes && nb_far < nb_ &&
           static_cast<long>(nb_far) * near_sub(span / nb_far, radius) <= kMaxNearCells &&
           (par_.near_always || split_is_cheaper(Y, n, span, nb_far, radius, kern.cauchy()))) {
@@ -240,6 +239,19 @@ class FftRepulsion {
     return nc;
   }
 
+  // Calls fn(r, c0, c1) for the near field's candidate cells around cell (cx, cy) of an nc x nc
+  // grid: in each row r = cy + dr, |dr| <= K = reach.size() / 2, the cells c0..c1 within
+  // reach[dr + K] of cx (clamped to the grid). The one walk that near_field() and the cost
+  // estimate share.
+  template <class Fn>
+  static void for_each_near_run(int cx, int cy, int nc, const std::vector<int>& reach, Fn&& fn) {
+    const int K = static_cast<int>(reach.size() / 2);
+    for (int dr = std::max(-K, -cy); dr <= std::min(K, nc - 1 - cy); ++dr) {
+      const int w = reach[dr + K];
+      fn(cy + dr, std::max(cx - w, 0), std::min(cx + w, nc - 1));
+    }
+  }
+
   // Whether the split (a grid of nb_far boxes and the near field of radius R) costs less per
   // iteration than the plain grid of nb_ boxes: transforms L^2 log2 L for each, plus the near
   // field's candidate pairs (near_field()'s, counted from the points per cell) at kNearPairCost
@@ -252,7 +264,7 @@ class FftRepulsion {
       return L * L * std::log2(L);
     };
     const NearCells cells = near_cells(span / nb_far, R);
-    const int nc = nb_far * cells.sub, K = static_cast<int>(cells.reach.size() / 2);
+    const int nc = nb_far * cells.sub;
     const double cell = span / nc;
     // Points per cell, then prefix sums along each row of cells.
     std::vector<double> cum(static_cast<std::size_t>(nc) * (nc + 1), 0.0);
@@ -272,10 +284,8 @@ class FftRepulsion {
       for (int cx = 0; cx < nc; ++cx) {
         const double here = run(cy, cx, cx);
         if (here == 0.0) continue;
-        for (int dr = std::max(-K, -cy); dr <= std::min(K, nc - 1 - cy); ++dr) {
-          const int reach = cells.reach[dr + K];
-          pairs += here * run(cy + dr, std::max(cx - reach, 0), std::min(cx + reach, nc - 1));
-        }
+        for_each_near_run(cx, cy, nc, cells.reach,
+                          [&](int r, int c0, int c1) { pairs += here * run(r, c0, c1); });
       }
     return transforms(nb_far) + (cauchy ? kNearPairCost : kNearPairCostPow) * pairs < transforms(nb_);
   }
@@ -343,7 +353,7 @@ class FftRepulsion {
   template <class Exec>
   double near_field(std::size_t n, const TsneKernel& kern, std::vector<double>& force,
                     const Exec& exec) const {
-    const int nc = nb_ * near_sub_, K = static_cast<int>(near_reach_.size() / 2);
+    const int nc = nb_ * near_sub_;
     const double inv_r2 = 1.0 / (near_r_ * near_r_);
     const double* ys = sorted_y_.data();
     const bool cauchy = kern.cauchy(), portable = portable_near_;
@@ -351,14 +361,12 @@ class FftRepulsion {
       double z = 0.0;
       std::vector<NearRun> runs(near_reach_.size());
       for (std::size_t s = s0; s < s1; ++s) {
-        const int i = sorted_[s], cell = cell_[i], cy = cell / nc, cx = cell % nc;
+        const int i = sorted_[s], cell = cell_[i];
         int n_runs = 0;
-        for (int dr = std::max(-K, -cy); dr <= std::min(K, nc - 1 - cy); ++dr) {
-          const int reach = near_reach_[dr + K];
-          const std::size_t row = static_cast<std::size_t>(cy + dr) * nc;
-          runs[n_runs++] = {cell_start_[row + std::max(cx - reach, 0)],
-                            cell_start_[row + std::min(cx + reach, nc - 1) + 1]};
-        }
+        for_each_near_run(cell % nc, cell / nc, nc, near_reach_, [&](int r, int c0, int c1) {
+          const std::size_t row = static_cast<std::size_t>(r) * nc;
+          runs[n_runs++] = {cell_start_[row + c0], cell_start_[row + c1 + 1]};
+        });
         double* f = &force[2 * static_cast<std::size_t>(i)];
         const double xi = ys[2 * s], yi = ys[2 * s + 1];
         if (!cauchy) z += near_point_2d<false>(ys, runs.data(), n_runs, xi, yi, kern, inv_r2, f);
