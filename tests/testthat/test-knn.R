@@ -21,6 +21,26 @@ test_that("exact kNN equals brute force with ties and duplicate rows, for each m
   expect_false(any(g$idx == seq_len(nrow(X))))
 })
 
+test_that("the symmetric brute force (several Gram tiles) equals brute force, ties included", {
+  # More than one 256-point block, so candidates reach a point both from the tiles where it is a
+  # query and from the transposed ones (knn.hpp, brute_force_knn_self); integer coordinates
+  # give ties at every distance, duplicates across blocks give distance 0; dense and sparse input.
+  set.seed(11)
+  X <- matrix(sample(0:3, 700 * 4, replace = TRUE), 700, 4)
+  X[650:700, ] <- X[1:51, ]
+  ref <- ref_knn(X, 20)
+  for (threads in 1:2) {
+    g <- knn_graph(X, k = 20, method = "exact", n_threads = threads)
+    expect_identical(g$idx, ref$idx)
+    expect_equal(g$dist, ref$dist, tolerance = 1e-12)
+  }
+  gs <- knn_graph(Matrix::Matrix(X, sparse = TRUE), k = 20, method = "exact", n_threads = 2)
+  expect_identical(gs$idx, ref$idx)
+  # k close to n: every other point is a candidate
+  Y <- X[1:300, ] + matrix(runif(1200), 300)
+  expect_identical(knn_graph(Y, k = 295, method = "exact", n_threads = 2)$idx, ref_knn(Y, 295)$idx)
+})
+
 test_that("the k-d tree for 1 to 3 dimensions equals brute force, ties included", {
   set.seed(5)
   # 1-D with heavy ties, 2-D grid with ties and duplicates, 3-D continuous: the k-d tree path

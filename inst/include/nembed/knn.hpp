@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <numeric>
 #include <utility>
 #include <vector>
@@ -86,7 +87,132 @@ struct TopK {
   }
 };
 
+// The `keep` best candidates of each of n points, offered in any order and from several threads
+// (one point's offers under one lock). A point keeps its offers below its bound in a buffer of
+// 2 keep; a full buffer is cut to its keep best (nth_element) and the bound becomes the keep-th's
+// distance. That costs O(1) per admitted offer where a heap costs two sifts. What is kept is the
+// keep smallest (distance, index) pairs offered, whatever their order (ties at the bound are
+// admitted), so the result does not depend on the threads' timing.
+class CandidateLists {
+ public:
+  CandidateLists(std::size_t n, std::size_t keep)
+      : keep_(keep), cap_(2 * keep), data_(n * cap_), size_(n, 0),
+        bound_(n, std::numeric_limits<double>::infinity()) {}
+  double bound(std::size_t i) const { return bound_[i]; }
+  void offer(std::size_t i, double d2, int j) {
+    Cand* b = &data_[i * cap_];
+    b[size_[i]++] = Cand(d2, j);
+    if (size_[i] == cap_) {
+      std::nth_element(b, b + keep_ - 1, b + cap_);
+      size_[i] = keep_;
+      bound_[i] = b[keep_ - 1].first;
+    }
+  }
+  // Point i's best min(keep, offered) candidates, in no particular order.
+  std::pair<Cand*, std::size_t> best(std::size_t i) {
+    Cand* b = &data_[i * cap_];
+    if (size_[i] > keep_) {
+      std::nth_element(b, b + keep_ - 1, b + size_[i]);
+      size_[i] = keep_;
+    }
+    return {b, size_[i]};
+  }
+
+ private:
+  std::size_t keep_, cap_;
+  std::vector<Cand> data_;
+  std::vector<std::size_t> size_;
+  std::vector<double> bound_;
+};
+
 }  // namespace detail
+
+// Exact kNN of n points among themselves from inner products, using their symmetry: the Gram
+// tile of blocks (Q, R) serves Q's points as queries and R's as well, so only the tiles with
+// Q <= R are computed (half the multiplications of brute_force_knn). Tiles run in parallel and
+// offer their candidates to CandidateLists under one lock per block; the lists' result does not
+// depend on the order of the offers, so neither does the answer (any thread count, any timing).
+// Memory: 2 (k + 4) candidates per point (30 MB at 10,000 points and k = 90); callers fall back
+// to brute_force_knn beyond kSymmetricKnnMaxBytes. `gram`, `exact_d2`: as for brute_force_knn.
+inline constexpr std::size_t kSymmetricKnnMaxBytes = std::size_t(256) << 20;
+inline bool symmetric_knn_fits(std::size_t n, std::size_t k) {
+  return n * 2 * (k + 4) * sizeof(detail::Cand) <= kSymmetricKnnMaxBytes;
+}
+
+template <class Exec, class Gram, class ExactD2>
+KnnResult brute_force_knn_self(std::size_t n, std::size_t k, const std::vector<double>& norm2,
+                               Gram gram, ExactD2 exact_d2, Metric metric, const Exec& exec,
+                               Control& control) {
+  KnnResult res;
+  res.n = n;
+  res.k = k;
+  res.idx.assign(n * k, -1);
+  res.dist.assign(n * k, 0.0);
+  if (n < 2) return res;
+  const std::size_t block = 256, nb = n_blocks(n, block);
+  const std::size_t keep = std::min<std::size_t>(n - 1, k + 4);
+  detail::CandidateLists lists(n, keep);
+  // Tiles by diagonal (R - Q = 0, 1, ...): neighbouring tasks rarely share a block's lock.
+  std::vector<std::pair<std::size_t, std::size_t>> tiles;
+  tiles.reserve(nb * (nb + 1) / 2);
+  for (std::size_t d = 0; d < nb; ++d)
+    for (std::size_t b = 0; b + d < nb; ++b) tiles.emplace_back(b, b + d);
+  std::unique_ptr<std::mutex[]> locks(new std::mutex[nb]);
+  const std::size_t batch = std::max<std::size_t>(8, 8 * static_cast<std::size_t>(exec.n_threads()));
+  for (std::size_t t0 = 0; t0 < tiles.size(); t0 += batch) {
+    const std::size_t t1 = std::min(tiles.size(), t0 + batch);
+    exec.parallel_for(t0, t1, [&](std::size_t s, std::size_t e) {
+      Eigen::MatrixXd g;
+      for (std::size_t t = s; t < e; ++t) {
+        const std::size_t q0 = tiles[t].first * block, q1 = std::min(n, q0 + block);
+        const std::size_t r0 = tiles[t].second * block, r1 = std::min(n, r0 + block);
+        gram(q0, q1, r0, r1, g);  // g(r - r0, q - q0) = <x_r, x_q>
+        const std::size_t rows = r1 - r0;
+        {  // Q's points as queries
+          std::lock_guard<std::mutex> lock(locks[tiles[t].first]);
+          for (std::size_t q = q0; q < q1; ++q) {
+            const double* col = g.data() + (q - q0) * rows;
+            const double qn = norm2[q];
+            double bound = lists.bound(q);
+            for (std::size_t r = r0; r < r1; ++r) {
+              const double d2 = qn + norm2[r] - 2.0 * col[r - r0];
+              if (d2 <= bound && r != q) {
+                lists.offer(q, d2, static_cast<int>(r));
+                bound = lists.bound(q);
+              }
+            }
+          }
+        }
+        if (r0 == q0) continue;
+        {  // R's points as queries, from the same inner products
+          std::lock_guard<std::mutex> lock(locks[tiles[t].second]);
+          for (std::size_t q = q0; q < q1; ++q) {
+            const double* col = g.data() + (q - q0) * rows;
+            const double qn = norm2[q];
+            for (std::size_t r = r0; r < r1; ++r) {
+              const double d2 = qn + norm2[r] - 2.0 * col[r - r0];
+              if (d2 <= lists.bound(r)) lists.offer(r, d2, static_cast<int>(q));
+            }
+          }
+        }
+      }
+    });
+    control.check();
+  }
+  exec.parallel_for(0, n, [&](std::size_t i0, std::size_t i1) {
+    for (std::size_t i = i0; i < i1; ++i) {
+      auto [c, m] = lists.best(i);
+      for (std::size_t j = 0; j < m; ++j)
+        c[j].first = std::max(0.0, exact_d2(i, static_cast<std::size_t>(c[j].second)));
+      std::sort(c, c + m);
+      for (std::size_t j = 0; j < k && j < m; ++j) {
+        res.idx[i * k + j] = c[j].second;
+        res.dist[i * k + j] = metric_distance(c[j].first, metric);
+      }
+    }
+  }, 64);
+  return res;
+}
 
 // Generic blocked brute force. `gram(q0, q1, r0, r1, out)` fills `out` ((r1-r0) x (q1-q0)) with
 // inner products; `exact_d2(q, r)` recomputes one squared distance accurately for the final
@@ -299,6 +425,7 @@ KnnResult exact_knn(const Eigen::MatrixXd& pts, std::size_t k, Metric metric, co
     out.noalias() = pts.middleCols(r0, r1 - r0).transpose() * pts.middleCols(q0, q1 - q0);
   };
   auto d2 = [&](std::size_t q, std::size_t r) { return (pts.col(q) - pts.col(r)).squaredNorm(); };
+  if (symmetric_knn_fits(n, k)) return brute_force_knn_self(n, k, nrm, gram, d2, metric, exec, control);
   return brute_force_knn(n, n, k, nrm, nrm, gram, d2, true, metric, exec, control);
 }
 
@@ -336,6 +463,7 @@ KnnResult exact_knn_sparse(const Eigen::SparseMatrix<double>& pts, std::size_t k
   auto d2 = [&](std::size_t q, std::size_t r) {
     return nrm[q] + nrm[r] - 2.0 * pts.col(q).dot(pts.col(r));
   };
+  if (symmetric_knn_fits(n, k)) return brute_force_knn_self(n, k, nrm, gram, d2, metric, exec, control);
   return brute_force_knn(n, n, k, nrm, nrm, gram, d2, true, metric, exec, control);
 }
 
