@@ -53,12 +53,15 @@
 #'   Fashion-MNIST points its error against the exact sum is 0.51 times the plain grid's at
 #'   `dof = 1` and 0.78 times at `dof = 0.5`, and a test checks that it is no larger on clustered
 #'   layouts. The near field's cost grows with the points' density, so every new grid takes the
-#'   split only where an estimate of its cost is below the plain grid's: on Fashion-MNIST at
-#'   10,000 points once the layout is about 120 units wide (the repulsion on the final layout
-#'   takes 4.4 ms per iteration instead of 36; the whole run about 6 s instead of 9.4, 0.28 times
-#'   Rtsne's time), never at 70,000 points, whose layouts are denser. The choice
-#'   depends only on the layout, so results stay the same for any number of threads.
-#'   `near_radius = 0` keeps the plain grid; records made before this option continue with it.
+#'   split only where an estimate of its cost is below the plain grid's, and at the radius R or
+#'   0.75 R, whichever the estimate favours (the best radius grows with the points' spacing). At
+#'   0.75 R the error is 0.40 to 0.89 times FIt-SNE's scheme's (about the plain grid's), at R 0.26
+#'   to 0.66 times (`bench/fft-accuracy.R`, extents 50 to 455). On Fashion-MNIST at 10,000 points
+#'   the split is taken from an extent of about 90 units on (0.75 R up to about 140); the
+#'   repulsion on the final layout takes 4.4 ms per iteration instead of 36. At 70,000 points it
+#'   is taken late in the run, at 0.75 R. The choice depends only on the layout, so results stay
+#'   the same for any number of threads. `near_radius = 0` keeps the plain grid; records made
+#'   before this option continue with it.
 #' * FFT grid: `ceiling(1.1 * extent * intervals_per_unit)` intervals per dimension (at least
 #'   `min_intervals`, rounded up to an FFT-friendly size; 1.1 leaves a 5% margin on each side so
 #'   the kernels' spectra can be reused), transforms in double precision, and no cap below 2,500
@@ -137,10 +140,10 @@
 #'   interval, minimum number of intervals per dimension, intervals per unit of embedding extent
 #'   (default 1.25: finer than FIt-SNE's 1, for its vector kernels; see Details).
 #' @param near_radius The FFT repulsion's near field (2-D): pairs closer than `near_radius *
-#'   sqrt(dof)` are summed directly and the rest interpolated on boxes `0.6 * near_radius *
-#'   sqrt(dof)` units wide (at the default `intervals_per_unit`; 2.4 at 4, where the plain grid's
-#'   are 0.8), wherever that is estimated to be faster than the plain grid; 0 turns it off
-#'   (FIt-SNE's scheme). See Details.
+#'   sqrt(dof)` (or 0.75 times that, where estimated faster) are summed directly and the rest
+#'   interpolated on boxes 0.6 times the radius wide (at the default `intervals_per_unit`; 2.4 at
+#'   4, where the plain grid's are 0.8), wherever that is estimated to be faster than the plain
+#'   grid; 0 turns it off (FIt-SNE's scheme). See Details.
 #' @param affinity `"perplexity"` or `"uniform"` (ignored when `X` is a `nembed_affinities`).
 #' @param k Neighbours for the affinities; default `3 * max(perplexity)`.
 #' @param pca,pca_dims Reduce data with more than `pca_dims` columns by [pca()] first.

@@ -71,7 +71,7 @@ test_that("the near field's SSE2 and portable loops give the same bits, for any 
   }
 })
 
-test_that("the split is taken where it is cheaper and declined where the points are dense", {
+test_that("the split is taken where it is cheaper, at the cheaper radius, and declined where dense", {
   # Sparse and wide (300 points over 250 units): the near field has few pairs and the plain grid
   # 945 nodes per dimension, so the default radius takes the split. Dense (3,000 points within
   # 60 units): hundreds of candidates per point, so it keeps the plain grid, bit for bit.
@@ -83,6 +83,16 @@ test_that("the split is taken where it is cheaper and declined where the points 
   dense <- fft_test_layout(n = 3000, extent = 60, n_clusters = 5, spread = 2, seed = 8)
   expect_identical(nembed_repulsion(dense, intervals_per_unit = 1.25, near_radius = 4),
                    nembed_repulsion(dense, intervals_per_unit = 1.25))
+  # In between (2,000 points over 60 units, clusters of sd 4), the smaller radius (0.75 of
+  # near_radius, tsne_fft.hpp's kNearRadiusSmall) is the cheapest: fewer near pairs than at 4,
+  # a third of the plain grid's nodes.
+  middle <- fft_test_layout(n = 2000, extent = 60, n_clusters = 5, spread = 4, seed = 8)
+  auto <- nembed_repulsion(middle, intervals_per_unit = 1.25, near_radius = 4)
+  expect_identical(auto, nembed_repulsion(middle, intervals_per_unit = 1.25, near_radius = 3,
+                                          near_always = TRUE))
+  expect_gt(rel_error(auto, nembed_repulsion(middle, intervals_per_unit = 1.25, near_radius = 4,
+                                             near_always = TRUE)), 1e-4)
+  expect_lt(rel_error(auto, ref_repulsion_exact(middle)), 0.05)
 })
 
 test_that("embed_tsne checks near_radius and records it; old records keep the plain grid", {

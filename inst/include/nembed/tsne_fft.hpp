@@ -39,8 +39,9 @@
 // the repulsion 0.51x at dof = 1, 0.78x at dof = 0.5, R = 4) with 1/9 of the nodes. The near
 // field's cost grows with the points' density, so each new grid takes the split only where an
 // estimate of its cost (its candidate pairs, counted from the points per cell, and the
-// transforms' L^2 log2 L) is below the plain grid's: at 10,000 points from an extent of about
-// 120 on, never at 70,000 points, whose layouts are denser. The choice depends on the layout
+// transforms' L^2 log2 L) is below the plain grid's, at R or kNearRadiusSmall R, whichever is
+// cheaper: at 10,000 points from an extent of about 90 on (the smaller radius up to about 140),
+// at 70,000 points late in the run at the smaller radius. The choice depends on the layout
 // only, so results still do not depend on the number of threads.
 #ifndef NEMBED_TSNE_FFT_HPP
 #define NEMBED_TSNE_FFT_HPP
@@ -51,6 +52,7 @@
 #include <cmath>
 #include <complex>
 #include <cstring>
+#include <initializer_list>
 #include <mutex>
 #include <new>
 #include <stdexcept>
@@ -72,8 +74,8 @@ struct FftParams {
   // intervals per unit) take 6.3 GB. Beyond it the boxes widen and the forces lose accuracy.
   int max_intervals = 2500;
   // The near/far split's radius in units of sqrt(dof) (2-D only; 0 turns it off): see the top of
-  // this file. Its far grid's boxes are kFarBoxPerRadius * near_radius * sqrt(dof) * 1.25 /
-  // intervals_per_unit wide.
+  // this file. Its far grid's boxes are kFarBoxPerRadius * radius * 1.25 / intervals_per_unit
+  // wide, the radius being near_radius sqrt(dof) or kNearRadiusSmall times that.
   double near_radius = 4.0;
   bool near_always = false;  // tests: the split wherever the layout allows it, whatever its cost
 };
@@ -82,12 +84,23 @@ struct FftParams {
 // Wider boxes lose accuracy fast (the error grows about as the cube of the width): at 0.75 the
 // error at R = 4 is 0.88x the plain grid's at dof = 1 but 1.18x at dof = 0.5.
 inline constexpr double kFarBoxPerRadius = 0.6;
-// The cost of one candidate pair of the near field in units of one L^2 log2 L of the transforms
-// (measured on a fixed 10,000-point layout, 2 threads: 1.8 ns a pair, 0.65 ns a unit). Only the
-// choice between the split and the plain grid depends on it, never the sums themselves.
-inline constexpr double kNearPairCost = 3.0;
+// The cost of one candidate pair of the near field in units of the transforms' L^2 log2 L (1 +
+// L / kFftCacheLength): a unit costs 0.8 ns (2 threads, 10,000-point layouts 65-190 wide), a
+// pair 1.8 ns. A transform's time per L^2 log2 L grows with L as its arrays leave the caches:
+// 0.95 ns at L = 384, 1.06 at 768, 1.16 at 896, 1.38 at 1,440. Only the choice between the split
+// and the plain grid depends on these, never the sums themselves.
+inline constexpr double kNearPairCost = 2.25;
+inline constexpr double kFftCacheLength = 2000.0;
 // Likewise with dof != 1, where each pair takes a pow() (t^dof) and the portable loop.
-inline constexpr double kNearPairCostPow = 12.0;
+inline constexpr double kNearPairCostPow = 9.0;
+// The split's radius is near_radius sqrt(dof) or this fraction of it, whichever the cost estimate
+// favours (near_always: the full radius). The best radius grows with the typical spacing of the
+// points (near pairs ~ density R^2, far nodes ~ (extent / R)^2): at 10,000 points the smaller one
+// is cheaper while the layout is 90-140 units wide, the full one at its final 170 (repulsion
+// 4.2 vs 6.9 ms per iteration at 103 units, 2 threads). Its error is 0.40-0.89x FIt-SNE's
+// scheme's (bench/fft-accuracy.R, extents 50-455), about the plain grid's (0.49-0.95x), where the
+// full radius gives 0.26-0.66x; at 0.625 it reaches 1.02x, hence no smaller candidate.
+inline constexpr double kNearRadiusSmall = 0.75;
 // The split only on layouts at least this many far boxes wide; below, the plain grid is small.
 inline constexpr double kMinFarBoxes = 8.0;
 // ... and at most this many near-field cells per dimension (half a radius each: a layout 8,000
@@ -191,17 +204,32 @@ class FftRepulsion {
     nb_ = n_boxes(span * par_.intervals_per_unit, par_.min_intervals);
     near_r_ = 0.0;
     if (D == 2 && par_.near_radius > 0.0) {
-      const double radius = par_.near_radius * std::sqrt(kern.dof);
-      const double box = kFarBoxPerRadius * radius * 1.25 / par_.intervals_per_unit;
-      const int nb_far = n_boxes(span / box, 1);
-      // At least kMinFarBoxes boxes, so that a box is not much narrower than `box` and the near
-      // field's cells not much narrower than half the radius; the cells are counted only then
-      // (for far narrower boxes their reach would be huge).
-      if (span / box >= kMinFarBoxes && nb_far < nb_ &&
-          static_cast<long>(nb_far) * near_sub(span / nb_far, radius) <= kMaxNearCells &&
-          (par_.near_always || split_is_cheaper(Y, n, span, nb_far, radius, kern.cauchy()))) {
-        nb_ = nb_far;
-        near_r_ = radius;
+      // The cheapest of the plain grid and the split at each candidate radius (the full one
+      // only with near_always).
+      double best = -1.0;  // the chosen grid's estimated cost; < 0 while not estimated
+      const int nb_plain = nb_;
+      for (const double frac : {1.0, kNearRadiusSmall}) {
+        const double radius = frac * par_.near_radius * std::sqrt(kern.dof);
+        const double box = kFarBoxPerRadius * radius * 1.25 / par_.intervals_per_unit;
+        const int nb_far = n_boxes(span / box, 1);
+        // At least kMinFarBoxes boxes, so that a box is not much narrower than `box` and the
+        // near field's cells not much narrower than half the radius; the cells are counted only
+        // then (for far narrower boxes their reach would be huge).
+        if (!(span / box >= kMinFarBoxes && nb_far < nb_plain &&
+              static_cast<long>(nb_far) * near_sub(span / nb_far, radius) <= kMaxNearCells))
+          continue;
+        if (par_.near_always) {
+          nb_ = nb_far;
+          near_r_ = radius;
+          break;
+        }
+        if (best < 0.0) best = transforms_cost(nb_plain);
+        const double cost = split_cost(Y, n, span, nb_far, radius, kern.cauchy());
+        if (cost < best) {
+          best = cost;
+          nb_ = nb_far;
+          near_r_ = radius;
+        }
       }
     }
     h_ = span / nb_;
@@ -252,17 +280,17 @@ class FftRepulsion {
     }
   }
 
-  // Whether the split (a grid of nb_far boxes and the near field of radius R) costs less per
-  // iteration than the plain grid of nb_ boxes: transforms L^2 log2 L for each, plus the near
-  // field's candidate pairs (near_field()'s, counted from the points per cell) at kNearPairCost
-  // (kNearPairCostPow with dof != 1).
-  // Depends on the layout only, so the choice is the same for any number of threads.
-  bool split_is_cheaper(const std::vector<double>& Y, std::size_t n, double span, int nb_far,
-                        double R, bool cauchy) const {
-    auto transforms = [&](int nb) {
-      const double L = fft_padded_length(2 * nb * par_.n_interp);
-      return L * L * std::log2(L);
-    };
+  // The estimated cost per iteration of a grid of nb boxes (its transforms, L^2 log2 L), and of
+  // the split (a grid of nb_far boxes and the near field of radius R): its transforms plus the
+  // near field's candidate pairs (near_field()'s, counted from the points per cell) at
+  // kNearPairCost (kNearPairCostPow with dof != 1). Both depend on the layout only, so the choice
+  // is the same for any number of threads.
+  double transforms_cost(int nb) const {
+    const double L = fft_padded_length(2 * nb * par_.n_interp);
+    return L * L * std::log2(L) * (1.0 + L / kFftCacheLength);
+  }
+  double split_cost(const std::vector<double>& Y, std::size_t n, double span, int nb_far, double R,
+                    bool cauchy) const {
     const NearCells cells = near_cells(span / nb_far, R);
     const int nc = nb_far * cells.sub;
     const double cell = span / nc;
@@ -287,7 +315,7 @@ class FftRepulsion {
         for_each_near_run(cx, cy, nc, cells.reach,
                           [&](int r, int c0, int c1) { pairs += here * run(r, c0, c1); });
       }
-    return transforms(nb_far) + (cauchy ? kNearPairCost : kNearPairCostPow) * pairs < transforms(nb_);
+    return transforms_cost(nb_far) + (cauchy ? kNearPairCost : kNearPairCostPow) * pairs;
   }
 
   // Box of each point and its Lagrange weights; then a counting sort of the points by box row
