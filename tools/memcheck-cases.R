@@ -11,7 +11,7 @@ step <- function(label, expr) {
 }
 set.seed(1)
 X <- matrix(rnorm(300 * 5), 300, 5)
-X[1:20, ] <- X[1:20, ] + 4
+X[1:20, ] <- X[1:20, ] + 4  # 300 points: two 256-point blocks of the exact kNN's tiles
 
 # kNN: exact dense (euclidean, cosine, correlation), HNSW, sparse, dist, query.
 step("knn exact/cosine/correlation", {
@@ -36,7 +36,7 @@ step("knn hnsw", {
   stopifnot(mean(gh$idx == ge$idx) > 0.9)
 })
 step("knn sparse + dist", {
-  S <- Matrix::rsparsematrix(200, 30, density = 0.1)
+  S <- Matrix::rsparsematrix(300, 30, density = 0.1)  # two 256-point blocks (knn.hpp tiles)
   gs <- knn_graph(S, k = 5, n_threads = 2)
   gd <- knn_graph(as.matrix(S), k = 5, method = "exact", n_threads = 1)
   stopifnot(isTRUE(all.equal(gs$dist, gd$dist)))
