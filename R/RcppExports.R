@@ -93,6 +93,10 @@ tsne_gradient_cpp <- function(Pp, Pi, Px, Y, options) {
     .Call(`_nembed_tsne_gradient_cpp`, Pp, Pi, Px, Y, options)
 }
 
+tsne_simd_cpp <- function() {
+    .Call(`_nembed_tsne_simd_cpp`)
+}
+
 perplexity_conditional_cpp <- function(dist, perplexities, options) {
     .Call(`_nembed_perplexity_conditional_cpp`, dist, perplexities, options)
 }

@@ -331,6 +331,16 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// tsne_simd_cpp
+std::string tsne_simd_cpp();
+RcppExport SEXP _nembed_tsne_simd_cpp() {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    rcpp_result_gen = Rcpp::wrap(tsne_simd_cpp());
+    return rcpp_result_gen;
+END_RCPP
+}
 // perplexity_conditional_cpp
 Rcpp::NumericMatrix perplexity_conditional_cpp(const Rcpp::NumericMatrix dist, Rcpp::NumericVector perplexities, const Rcpp::List options);
 RcppExport SEXP _nembed_perplexity_conditional_cpp(SEXP distSEXP, SEXP perplexitiesSEXP, SEXP optionsSEXP) {
@@ -498,6 +508,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_nembed_tsne_cpp", (DL_FUNC) &_nembed_tsne_cpp, 5},
     {"_nembed_tsne_core_cpp", (DL_FUNC) &_nembed_tsne_core_cpp, 3},
     {"_nembed_tsne_gradient_cpp", (DL_FUNC) &_nembed_tsne_gradient_cpp, 5},
+    {"_nembed_tsne_simd_cpp", (DL_FUNC) &_nembed_tsne_simd_cpp, 0},
     {"_nembed_perplexity_conditional_cpp", (DL_FUNC) &_nembed_perplexity_conditional_cpp, 3},
     {"_nembed_tsne_transform_cpp", (DL_FUNC) &_nembed_tsne_transform_cpp, 5},
     {"_nembed_hilbert_order_cpp", (DL_FUNC) &_nembed_hilbert_order_cpp, 1},

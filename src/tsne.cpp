@@ -127,7 +127,8 @@ Rcpp::List tsne_core_cpp(SEXP P, const Rcpp::NumericMatrix Y0, const Rcpp::List 
 
 // Gradient (in the no-factor-4 convention), KL divergence and Z at Y: for tests and benchmarks.
 // options: as tsne_cpp's (the repulsion's), plus rho (the attraction's weight; default 1) and
-// portable_attraction (the 2-D attraction's portable loop instead of SSE2's; for tests).
+// simd ("portable", "sse2" or "avx": the vector instructions of the 2-D attraction and near
+// field, at most what the CPU has; default the widest; for tests).
 // [[Rcpp::export]]
 Rcpp::List tsne_gradient_cpp(const Rcpp::IntegerVector Pp, const Rcpp::IntegerVector Pi,
                              const Rcpp::NumericVector Px, const Rcpp::NumericMatrix Y,
@@ -135,22 +136,30 @@ Rcpp::List tsne_gradient_cpp(const Rcpp::IntegerVector Pp, const Rcpp::IntegerVe
   NEMBED_GLUE_BEGIN
   const std::size_t n = Y.nrow();
   double rho = 1.0;  // the attraction's weight
-  bool portable_attraction = false, portable_near = false;
+  Simd simd = best_simd();
   OptionReader opt(options);
-  const TsneParams par = read_tsne_params(opt, "rho", rho, "portable_attraction", portable_attraction,
-                                          "portable_near", portable_near);
+  const TsneParams par = read_tsne_params(opt, "rho", rho);
+  opt.read_enum("simd", simd, simd_names);
   GlueRun run(opt);
   return with_dim(Y.ncol(), [&](auto dim) {
     constexpr int D = decltype(dim)::value;
     TsneOptimizer<D> tsne(make_sparse_p(n, Pp.begin(), Pi.begin(), Px.begin()), rowmajor(Y), par,
                           run.exec);
-    tsne.use_portable_attraction(portable_attraction);
-    tsne.use_portable_near(portable_near);
+    tsne.use_simd(simd);
     const double kl = tsne.compute_gradient(rho, true, run.exec);
     return Rcpp::List::create(Rcpp::Named("gradient") = to_matrix(tsne.gradient(), n, D),
                               Rcpp::Named("kl") = kl, Rcpp::Named("Z") = tsne.last_Z());
   });
   NEMBED_GLUE_END
+}
+
+// The widest vector path of the 2-D t-SNE loops on this CPU ("portable", "sse2" or "avx";
+// simd.hpp): for tests, which compare every available path, and bench records.
+// [[Rcpp::export]]
+std::string tsne_simd_cpp() {
+  for (const auto& [name, value] : simd_names)
+    if (value == best_simd()) return name;
+  return "portable";
 }
 
 // Conditional perplexity affinities p_{j|i} of query points to their reference neighbours.

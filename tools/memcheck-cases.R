@@ -83,7 +83,7 @@ step("tsne renumbered along the Hilbert curve (1-D, 2-D)", {
   o <- nembed:::hilbert_order_cpp(X[, 1:2])
   stopifnot(identical(sort(o), seq_len(nrow(X))))
 })
-step("tsne fft near field (forced; dof 1, 0.7; SSE2 and portable)", {
+step("tsne fft near field (forced; dof 1, 0.7; every vector path)", {
   # The near/far split on a layout 120 units wide (at most 300 points it would not be needed):
   # repulsion against the exact sum, then a few iterations.
   P <- affinities(X, perplexity = 10, n_threads = 2)$P
@@ -94,13 +94,13 @@ step("tsne fft near field (forced; dof 1, 0.7; SSE2 and portable)", {
                 repulsion = "fft", theta = 0.5, n_interp = 3L, min_intervals = 50L,
                 intervals_per_unit = 1.25, near_radius = 4, near_always = TRUE, max_step_norm = 5,
                 eval_every = 5L)
-    grad <- function(rep, portable) {
+    grad <- function(rep, simd) {
       nembed:::tsne_gradient_cpp(P@p, P@i, P@x, Y, c(modifyList(par, list(repulsion = rep)),
-                                 list(rho = 0, n_threads = 2L, portable_near = portable)))$gradient
+                                 list(rho = 0, n_threads = 2L, simd = simd)))$gradient
     }
-    ex <- grad("exact", FALSE)
-    for (portable in c(FALSE, TRUE)) {
-      g <- grad("fft", portable)
+    ex <- grad("exact", "portable")
+    for (simd in c("portable", "sse2", "avx")) {  # each capped at what the CPU has
+      g <- grad("fft", simd)
       stopifnot(sqrt(sum((g - ex)^2) / sum(ex^2)) < 0.05)
     }
     r <- nembed:::tsne_cpp(P@p, P@i, P@x, Y, c(par, n_threads = 2L))

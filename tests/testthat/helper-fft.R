@@ -149,10 +149,10 @@ rel_error <- function(g, ref) sqrt(sum((g - ref)^2) / sum(ref^2))
 
 # nembed's repulsive gradient (FFT unless told otherwise) at Y: the gradient with rho = 0.
 # near_radius = 0: the plain grid (the split is tested on its own); near_always: the split
-# wherever the layout allows it; portable_near: its portable loop (tsne_near.hpp).
+# wherever the layout allows it; simd: the near field's vector path (simd.hpp; NULL: the widest).
 nembed_repulsion <- function(Y, dof = 1, repulsion = "fft", n_interp = 3, min_intervals = 50,
                              intervals_per_unit = 1, n_threads = 1L, near_radius = 0,
-                             near_always = FALSE, portable_near = FALSE) {
+                             near_always = FALSE, simd = NULL) {
   n <- nrow(Y)
   P <- Matrix::sparseMatrix(i = c(seq_len(n - 1), seq_len(n - 1) + 1),
                             j = c(seq_len(n - 1) + 1, seq_len(n - 1)), x = 1, dims = c(n, n))
@@ -163,5 +163,5 @@ nembed_repulsion <- function(Y, dof = 1, repulsion = "fft", n_interp = 3, min_in
               near_radius = near_radius, near_always = near_always,
               max_step_norm = 5, eval_every = 0L, reorder_min_n = 1e9)
   nembed:::tsne_gradient_cpp(P@p, P@i, P@x, Y, c(par, list(rho = 0, n_threads = as.integer(n_threads),
-                                                        portable_near = portable_near)))$gradient
+                                                        simd = simd)))$gradient
 }

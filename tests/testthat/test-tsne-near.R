@@ -57,17 +57,21 @@ test_that("the near/far split is at least as accurate as the plain grid", {
   }
 })
 
-test_that("the near field's SSE2 and portable loops give the same bits, for any thread count", {
+test_that("the near field's AVX, SSE2 and portable loops give the same bits, for any thread count", {
   Y <- fft_test_layout(n = 1500, extent = 120, n_clusters = 15, spread = 3, seed = 4)
+  paths <- c("portable", "sse2", "avx")
+  paths <- paths[seq_len(match(nembed:::tsne_simd_cpp(), paths))]
   for (dof in c(1, 0.7)) {
-    run <- function(n_threads, portable) {
+    run <- function(n_threads, simd = NULL) {
       nembed_repulsion(Y, dof, intervals_per_unit = 1.25, near_radius = 4, near_always = TRUE,
-                       n_threads = n_threads, portable_near = portable)
+                       n_threads = n_threads, simd = simd)
     }
-    ref <- run(1L, FALSE)
-    expect_identical(run(2L, FALSE), ref, label = sprintf("dof %s, 2 threads", dof))
-    expect_identical(run(1L, TRUE), ref, label = sprintf("dof %s, portable", dof))
-    expect_identical(run(2L, TRUE), ref, label = sprintf("dof %s, portable, 2 threads", dof))
+    ref <- run(1L)
+    expect_identical(run(2L), ref, label = sprintf("dof %s, 2 threads", dof))
+    for (path in paths) {
+      expect_identical(run(1L, path), ref, label = sprintf("dof %s, %s", dof, path))
+      expect_identical(run(2L, path), ref, label = sprintf("dof %s, %s, 2 threads", dof, path))
+    }
   }
 })
 

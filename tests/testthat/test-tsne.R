@@ -365,22 +365,27 @@ test_that("print() shows the final loss: the exact KL of the output, for every k
   expect_equal(pl3$value, 2)
 })
 
-test_that("the 2-D attraction's SSE2 and portable loops give the same bits, and the exact sum", {
-  # Rows of odd and even length (the two-lane loop's odd one out), Cauchy and heavy-tailed kernels.
+test_that("the 2-D attraction's AVX, SSE2 and portable loops give the same bits, and the exact sum", {
+  # Rows of every length modulo 4 (the four-lane loop's leftovers), Cauchy and heavy-tailed
+  # kernels; each vector path this CPU has (tsne_simd_cpp()) against the portable loop.
   set.seed(21)
   n <- 400
   X <- matrix(rnorm(n * 5), n)
   P <- affinities(X, perplexity = 7, k = 21, n_threads = 1)$P
-  expect_true(any(diff(P@p) %% 2 == 1) && any(diff(P@p) %% 2 == 0))
+  expect_setequal(unique(diff(P@p) %% 4), 0:3)
   Y <- matrix(rnorm(n * 2, sd = 3), n)
   Pm <- as.matrix(P) / sum(P)
+  paths <- c("portable", "sse2", "avx")
+  paths <- paths[seq_len(match(nembed:::tsne_simd_cpp(), paths))]
   for (dof in c(1, 0.6)) {
     simd <- gradient_at(P, Y, repulsion = "exact", dof = dof, n_threads = 2)
-    port <- nembed:::tsne_gradient_cpp(P@p, P@i, P@x, Y,
-                                       c(tsne_params(repulsion = "exact", dof = dof),
-                                         list(rho = 1, n_threads = 1L, portable_attraction = TRUE)))
-    expect_identical(port$gradient, simd$gradient)
-    expect_identical(port$kl, simd$kl)
+    for (path in paths) {
+      port <- nembed:::tsne_gradient_cpp(P@p, P@i, P@x, Y,
+                                         c(tsne_params(repulsion = "exact", dof = dof),
+                                           list(rho = 1, n_threads = 1L, simd = path)))
+      expect_identical(port$gradient, simd$gradient, label = sprintf("%s, dof %s", path, dof))
+      expect_identical(port$kl, simd$kl, label = sprintf("%s KL, dof %s", path, dof))
+    }
     # The attraction alone (gradient at rho = 1 less rho = 0) against the definition,
     # sum_j p_ij t_ij (y_i - y_j), with t = 1 / (1 + d^2 / dof); P is held as float (1e-7).
     rep0 <- gradient_at(P, Y, repulsion = "exact", dof = dof, rho = 0)$gradient
@@ -390,4 +395,6 @@ test_that("the 2-D attraction's SSE2 and portable loops give the same bits, and 
     expect_equal(simd$gradient - rep0, unname(ref), tolerance = 1e-6)
     expect_equal(simd$kl, ref_kl(Pm, Y, dof), tolerance = 1e-6)
   }
+  expect_error(nembed:::tsne_gradient_cpp(P@p, P@i, P@x, Y, c(tsne_params(), list(simd = "neon"))),
+               "simd")
 })

@@ -125,6 +125,22 @@ class CandidateLists {
   std::vector<double> bound_;
 };
 
+// Query q's final neighbours from its m candidates c (reordered in place): each distance recomputed
+// accurately by exact_d2(q, j) (duplicates at exactly 0; near-ties not spoiled by the Gram
+// expansion's cancellation), sorted by (distance, index), the first res.k written to row q.
+template <class ExactD2>
+void write_reranked(std::size_t q, Cand* c, std::size_t m, const ExactD2& exact_d2, Metric metric,
+                    KnnResult& res) {
+  for (std::size_t j = 0; j < m; ++j)
+    c[j].first = std::max(0.0, exact_d2(q, static_cast<std::size_t>(c[j].second)));
+  std::sort(c, c + m);
+  const std::size_t k = res.k;
+  for (std::size_t j = 0; j < k && j < m; ++j) {
+    res.idx[q * k + j] = c[j].second;
+    res.dist[q * k + j] = metric_distance(c[j].first, metric);
+  }
+}
+
 }  // namespace detail
 
 // Exact kNN of n points among themselves from inner products, using their symmetry: the Gram
@@ -202,13 +218,7 @@ KnnResult brute_force_knn_self(std::size_t n, std::size_t k, const std::vector<d
   exec.parallel_for(0, n, [&](std::size_t i0, std::size_t i1) {
     for (std::size_t i = i0; i < i1; ++i) {
       auto [c, m] = lists.best(i);
-      for (std::size_t j = 0; j < m; ++j)
-        c[j].first = std::max(0.0, exact_d2(i, static_cast<std::size_t>(c[j].second)));
-      std::sort(c, c + m);
-      for (std::size_t j = 0; j < k && j < m; ++j) {
-        res.idx[i * k + j] = c[j].second;
-        res.dist[i * k + j] = metric_distance(c[j].first, metric);
-      }
+      detail::write_reranked(i, c, m, exact_d2, metric, res);
     }
   }, 64);
   return res;
@@ -262,12 +272,7 @@ KnnResult brute_force_knn(std::size_t n_query, std::size_t n_ref, std::size_t k,
         for (std::size_t a = 0; a < nq; ++a) {
           const std::size_t q = q0 + a;
           std::vector<detail::Cand>& h = tops[a].h;
-          for (auto& c : h) c.first = std::max(0.0, exact_d2(q, static_cast<std::size_t>(c.second)));
-          std::sort(h.begin(), h.end());
-          for (std::size_t j = 0; j < k && j < h.size(); ++j) {
-            res.idx[q * k + j] = h[j].second;
-            res.dist[q * k + j] = metric_distance(h[j].first, metric);
-          }
+          detail::write_reranked(q, h.data(), h.size(), exact_d2, metric, res);
         }
       }
     });

@@ -204,10 +204,13 @@ class TsneOptimizer {
   std::vector<double> gradient() const { return in_caller_order(grad_); }
   double last_Z() const { return rep_.Z; }
 
-  // The 2-D attraction's portable loop even where SSE2 is compiled in (tests: the same bits).
-  void use_portable_attraction(bool on) { portable_attraction_ = on; }
-  // The FFT repulsion's near field likewise.
-  void use_portable_near(bool on) { fft_.use_portable_near(on); }
+  // The vector instructions of the 2-D attraction and near field (simd.hpp; default the widest
+  // available; tests: every path gives the same bits). Asking for more than the CPU has gives
+  // the widest it has.
+  void use_simd(Simd want) {
+    simd_ = usable_simd(want);
+    fft_.use_simd(simd_);
+  }
 
   // Time per phase of run()'s iterations, when switched on before run().
   void time_phases(bool on) {
@@ -251,6 +254,17 @@ class TsneOptimizer {
   // kernel's t = 1 / (1 + d^2) skips the division by dof (exact: d^2 / 1 = d^2).
   template <bool kKL, bool kCauchy, class Exec>
   double attract(double rho, double invZ, const Exec& exec) {
+    if constexpr (D == 2) {
+      switch (simd_) {
+        case Simd::avx: return attract_pass<kKL, kCauchy, Simd::avx>(rho, invZ, exec);
+        case Simd::sse2: return attract_pass<kKL, kCauchy, Simd::sse2>(rho, invZ, exec);
+        default: break;
+      }
+    }
+    return attract_pass<kKL, kCauchy, Simd::portable>(rho, invZ, exec);
+  }
+  template <bool kKL, bool kCauchy, Simd kSimd, class Exec>
+  double attract_pass(double rho, double invZ, const Exec& exec) {
     const double dof = kern_.dof;
     return block_sum(exec, n_, 1024, [&](std::size_t i0, std::size_t i1) {
       double acc = 0.0;
@@ -258,12 +272,8 @@ class TsneOptimizer {
         double f[D] = {};
         const double* yi = &Y_[i * D];
         if constexpr (D == 2) {
-          if (portable_attraction_)
-            attract_row_2d<kKL, kCauchy, true>(Y_.data(), yi, P_.idx.data(), P_.val.data(),
-                                               P_.ptr[i], P_.ptr[i + 1], kern_, f, acc);
-          else
-            attract_row_2d<kKL, kCauchy>(Y_.data(), yi, P_.idx.data(), P_.val.data(), P_.ptr[i],
-                                         P_.ptr[i + 1], kern_, f, acc);
+          attract_row_2d<kKL, kCauchy, kSimd>(Y_.data(), yi, P_.idx.data(), P_.val.data(),
+                                              P_.ptr[i], P_.ptr[i + 1], kern_, f, acc);
         } else {
           for (std::size_t q = P_.ptr[i]; q < P_.ptr[i + 1]; ++q) {
             const std::size_t j = static_cast<std::size_t>(P_.idx[q]);
@@ -397,7 +407,7 @@ class TsneOptimizer {
   TsnePhaseTimes times_;
   SpaceTree<D> tree_;
   FftRepulsion<(D <= 2 ? D : 2)> fft_;
-  bool portable_attraction_ = false;
+  Simd simd_ = best_simd();
 };
 
 }  // namespace nembed

@@ -173,8 +173,8 @@ class FftRepulsion {
     lap(TsnePhase::forces);
   }
 
-  // The near field's portable loop even where SSE2 is compiled in (tests: the same bits).
-  void use_portable_near(bool on) { portable_near_ = on; }
+  // The near field's vector instructions (simd.hpp; callers pass a usable one).
+  void use_simd(Simd simd) { simd_ = simd; }
 
   // Books the phases of compute() to times (nullptr: no timing).
   void set_phase_times(TsnePhaseTimes* times) { times_ = times; }
@@ -206,8 +206,8 @@ class FftRepulsion {
     if (D == 2 && par_.near_radius > 0.0) {
       // The cheapest of the plain grid and the split at each candidate radius (the full one
       // only with near_always).
-      double best = -1.0;  // the chosen grid's estimated cost; < 0 while not estimated
       const int nb_plain = nb_;
+      double best = transforms_cost(nb_plain);  // the chosen grid's estimated cost
       for (const double frac : {1.0, kNearRadiusSmall}) {
         const double radius = frac * par_.near_radius * std::sqrt(kern.dof);
         const double box = kFarBoxPerRadius * radius * 1.25 / par_.intervals_per_unit;
@@ -223,7 +223,6 @@ class FftRepulsion {
           near_r_ = radius;
           break;
         }
-        if (best < 0.0) best = transforms_cost(nb_plain);
         const double cost = split_cost(Y, n, span, nb_far, radius, kern.cauchy());
         if (cost < best) {
           best = cost;
@@ -384,7 +383,8 @@ class FftRepulsion {
     const int nc = nb_ * near_sub_;
     const double inv_r2 = 1.0 / (near_r_ * near_r_);
     const double* ys = sorted_y_.data();
-    const bool cauchy = kern.cauchy(), portable = portable_near_;
+    const bool cauchy = kern.cauchy();
+    const Simd simd = simd_;
     return block_sum(exec, n, 256, [&](std::size_t s0, std::size_t s1) {
       double z = 0.0;
       std::vector<NearRun> runs(near_reach_.size());
@@ -397,9 +397,14 @@ class FftRepulsion {
         });
         double* f = &force[2 * static_cast<std::size_t>(i)];
         const double xi = ys[2 * s], yi = ys[2 * s + 1];
-        if (!cauchy) z += near_point_2d<false>(ys, runs.data(), n_runs, xi, yi, kern, inv_r2, f);
-        else if (portable) z += near_point_2d<true, true>(ys, runs.data(), n_runs, xi, yi, kern, inv_r2, f);
-        else z += near_point_2d<true>(ys, runs.data(), n_runs, xi, yi, kern, inv_r2, f);
+        if (!cauchy)
+          z += near_point_2d<false, Simd::portable>(ys, runs.data(), n_runs, xi, yi, kern, inv_r2, f);
+        else if (simd == Simd::avx)
+          z += near_point_2d<true, Simd::avx>(ys, runs.data(), n_runs, xi, yi, kern, inv_r2, f);
+        else if (simd == Simd::sse2)
+          z += near_point_2d<true, Simd::sse2>(ys, runs.data(), n_runs, xi, yi, kern, inv_r2, f);
+        else
+          z += near_point_2d<true, Simd::portable>(ys, runs.data(), n_runs, xi, yi, kern, inv_r2, f);
       }
       return z;
     });
@@ -779,7 +784,7 @@ class FftRepulsion {
   // order.
   double near_r_ = 0.0;
   int near_sub_ = 0;
-  bool portable_near_ = false;
+  Simd simd_ = best_simd();
   std::vector<int> near_reach_;
   std::vector<int> cell_, cell_start_;
   std::vector<double> sorted_y_;

@@ -10,11 +10,8 @@
 #include <ctime>
 #include <vector>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include "nembed/parallel.hpp"
+#include "nembed/simd.hpp"
 
 namespace nembed {
 
@@ -74,68 +71,145 @@ inline void add_repulsion(const TsneKernel& kern, const double* yi, const double
   for (int c = 0; c < D; ++c) f[c] += w * t * diff[c];
 }
 
-// The attraction sum_j p_ij t_ij (y_i - y_j) of one point of a 2-D layout over its non-zeros
-// q0 .. q1 of P, added to f; with kKL also acc += sum_j p_ij log w_ij. The non-zeros go two at a
-// time through two lanes (even and odd positions), each lane with its own sums, which are added
-// at the end, then the odd one out: the pass is bound by the division and one chain of additions
-// per coordinate, and two lanes halve both (2.2x faster at 70,000 points). The SSE2 path and
-// the portable one (kPortable, or without SSE2) do the same operations in the same order, so
-// they give the same bits (a test compares them through tsne_gradient_cpp's portable_attraction).
-template <bool kKL, bool kCauchy, bool kPortable = false>
-inline void attract_row_2d(const double* Y, const double* yi, const int* idx, const float* val,
-                           std::size_t q0, std::size_t q1, const TsneKernel& kern, double* f,
-                           double& acc) {
-  // Non-zero e into the sums (fx, fy): the portable lanes, and the odd one out on both paths.
-  auto add_edge = [&](std::size_t e, double& fx, double& fy) {
-    const double* yj = Y + 2 * static_cast<std::size_t>(idx[e]);
-    const double dx = yi[0] - yj[0], dy = yi[1] - yj[1];
-    const double d2 = dx * dx + dy * dy;
-    const double t = 1.0 / (1.0 + (kCauchy ? d2 : d2 / kern.dof));
-    const double pt = static_cast<double>(val[e]) * t;
-    fx += pt * dx;
-    fy += pt * dy;
-    if (kKL) acc += static_cast<double>(val[e]) * std::log(kCauchy ? t : kern.w_from_t(t));
-  };
-  std::size_t q = q0;
-  double sx = 0.0, sy = 0.0;
+// The attraction of one point of a 2-D layout over the non-zeros q0 .. q1 of its row of P. Each
+// non-zero e adds p t (y_i - y_j) with t = 1 / (1 + d^2 / dof), and with kKL p log w to acc. The
+// non-zeros go four at a time through four lanes (e = q0 + 4 s + l into lane l), each lane with its
+// own sums, which are added at the end ((0 + 1) + (2 + 3)), then the 0-3 left over one by one; the
+// logs in the order of the non-zeros. Four lanes are what one AVX instruction holds (simd.hpp);
+// SSE2 runs them as two pairs and the portable loop one by one, in the same order, so every path
+// gives the same bits (a test compares them through tsne_gradient_cpp's simd option). The pass is
+// bound by instruction throughput, not by memory (bench/results/tsne-breakdown.md).
+namespace detail {
+
+template <bool kKL, bool kCauchy>
+inline void attract_edge_2d(const double* Y, const double* yi, const int* idx, const float* val,
+                            std::size_t e, const TsneKernel& kern, double& fx, double& fy,
+                            double& acc) {
+  const double* yj = Y + 2 * static_cast<std::size_t>(idx[e]);
+  const double dx = yi[0] - yj[0], dy = yi[1] - yj[1];
+  const double d2 = dx * dx + dy * dy;
+  const double t = 1.0 / (1.0 + (kCauchy ? d2 : d2 / kern.dof));
+  const double pt = static_cast<double>(val[e]) * t;
+  fx += pt * dx;
+  fy += pt * dy;
+  if (kKL) acc += static_cast<double>(val[e]) * std::log(kCauchy ? t : kern.w_from_t(t));
+}
+
+// The four-lane part of the row: sums into lx, ly (four lanes each); returns the first non-zero
+// left over.
+template <bool kKL, bool kCauchy>
+inline std::size_t attract_lanes_portable(const double* Y, const double* yi, const int* idx,
+                                          const float* val, std::size_t q, std::size_t q1,
+                                          const TsneKernel& kern, double* lx, double* ly,
+                                          double& acc) {
+  for (; q + 3 < q1; q += 4)
+    for (int l = 0; l < 4; ++l)
+      attract_edge_2d<kKL, kCauchy>(Y, yi, idx, val, q + l, kern, lx[l], ly[l], acc);
+  return q;
+}
+
+// The logs of four non-zeros' w, in their order (kKL only; every 50 iterations or so).
+template <bool kCauchy>
+inline void add_plogw4(const float* val, std::size_t q, const double* t, const TsneKernel& kern,
+                       double& acc) {
+  for (int l = 0; l < 4; ++l)
+    acc += static_cast<double>(val[q + l]) * std::log(kCauchy ? t[l] : kern.w_from_t(t[l]));
+}
+
 #if defined(__SSE2__)
-  if constexpr (!kPortable) {
-    const __m128d xi = _mm_set1_pd(yi[0]), yi2 = _mm_set1_pd(yi[1]), one = _mm_set1_pd(1.0),
-                  dof = _mm_set1_pd(kern.dof);
-    __m128d ax = _mm_setzero_pd(), ay = _mm_setzero_pd();
-    for (; q + 1 < q1; q += 2) {
-      const __m128d pa = _mm_loadu_pd(Y + 2 * static_cast<std::size_t>(idx[q])),
-                    pb = _mm_loadu_pd(Y + 2 * static_cast<std::size_t>(idx[q + 1]));
+template <bool kKL, bool kCauchy>
+inline std::size_t attract_lanes_sse2(const double* Y, const double* yi, const int* idx,
+                                      const float* val, std::size_t q, std::size_t q1,
+                                      const TsneKernel& kern, double* lx, double* ly,
+                                      double& acc) {
+  const __m128d xi = _mm_set1_pd(yi[0]), yi2 = _mm_set1_pd(yi[1]), one = _mm_set1_pd(1.0),
+                dof = _mm_set1_pd(kern.dof);
+  __m128d ax[2] = {_mm_setzero_pd(), _mm_setzero_pd()}, ay[2] = {_mm_setzero_pd(), _mm_setzero_pd()};
+  for (; q + 3 < q1; q += 4) {
+    double tt[4];
+    for (int h = 0; h < 2; ++h) {  // lanes 2h, 2h + 1
+      const std::size_t e = q + 2 * h;
+      const __m128d pa = _mm_loadu_pd(Y + 2 * static_cast<std::size_t>(idx[e])),
+                    pb = _mm_loadu_pd(Y + 2 * static_cast<std::size_t>(idx[e + 1]));
       const __m128d dx = _mm_sub_pd(xi, _mm_unpacklo_pd(pa, pb)),
                     dy = _mm_sub_pd(yi2, _mm_unpackhi_pd(pa, pb));
       const __m128d d2 = _mm_add_pd(_mm_mul_pd(dx, dx), _mm_mul_pd(dy, dy));
       const __m128d t = _mm_div_pd(one, _mm_add_pd(one, kCauchy ? d2 : _mm_div_pd(d2, dof)));
-      const __m128d p = _mm_set_pd(static_cast<double>(val[q + 1]), static_cast<double>(val[q]));
+      const __m128d p = _mm_set_pd(static_cast<double>(val[e + 1]), static_cast<double>(val[e]));
       const __m128d pt = _mm_mul_pd(p, t);
-      ax = _mm_add_pd(ax, _mm_mul_pd(pt, dx));
-      ay = _mm_add_pd(ay, _mm_mul_pd(pt, dy));
-      if (kKL) {
-        double tt[2];
-        _mm_storeu_pd(tt, t);
-        for (int l = 0; l < 2; ++l)
-          acc += static_cast<double>(val[q + l]) * std::log(kCauchy ? tt[l] : kern.w_from_t(tt[l]));
-      }
+      ax[h] = _mm_add_pd(ax[h], _mm_mul_pd(pt, dx));
+      ay[h] = _mm_add_pd(ay[h], _mm_mul_pd(pt, dy));
+      if (kKL) _mm_storeu_pd(tt + 2 * h, t);
     }
-    double lx[2], ly[2];
-    _mm_storeu_pd(lx, ax);
-    _mm_storeu_pd(ly, ay);
-    sx = lx[0] + lx[1];
-    sy = ly[0] + ly[1];
-  } else
-#endif
-  {
-    double ax[2] = {0.0, 0.0}, ay[2] = {0.0, 0.0};
-    for (; q + 1 < q1; q += 2)
-      for (int l = 0; l < 2; ++l) add_edge(q + l, ax[l], ay[l]);
-    sx = ax[0] + ax[1];
-    sy = ay[0] + ay[1];
+    if (kKL) add_plogw4<kCauchy>(val, q, tt, kern, acc);
   }
-  if (q < q1) add_edge(q, sx, sy);
+  for (int h = 0; h < 2; ++h) {
+    _mm_storeu_pd(lx + 2 * h, ax[h]);
+    _mm_storeu_pd(ly + 2 * h, ay[h]);
+  }
+  return q;
+}
+#endif
+
+#if NEMBED_HAVE_AVX_TARGET
+template <bool kKL, bool kCauchy>
+NEMBED_TARGET_AVX inline std::size_t attract_lanes_avx(const double* Y, const double* yi,
+                                                       const int* idx, const float* val,
+                                                       std::size_t q, std::size_t q1,
+                                                       const TsneKernel& kern, double* lx,
+                                                       double* ly, double& acc) {
+  const __m256d xi = _mm256_set1_pd(yi[0]), yi2 = _mm256_set1_pd(yi[1]), one = _mm256_set1_pd(1.0),
+                dof = _mm256_set1_pd(kern.dof);
+  __m256d ax = _mm256_setzero_pd(), ay = _mm256_setzero_pd();
+  for (; q + 3 < q1; q += 4) {
+    // (x, y) of the non-zeros 0 and 2 in ac, 1 and 3 in bd; unpacking gives x0 x1 x2 x3, y0 .. y3.
+    const __m256d ac = _mm256_insertf128_pd(
+        _mm256_castpd128_pd256(_mm_loadu_pd(Y + 2 * static_cast<std::size_t>(idx[q]))),
+        _mm_loadu_pd(Y + 2 * static_cast<std::size_t>(idx[q + 2])), 1);
+    const __m256d bd = _mm256_insertf128_pd(
+        _mm256_castpd128_pd256(_mm_loadu_pd(Y + 2 * static_cast<std::size_t>(idx[q + 1]))),
+        _mm_loadu_pd(Y + 2 * static_cast<std::size_t>(idx[q + 3])), 1);
+    const __m256d dx = _mm256_sub_pd(xi, _mm256_unpacklo_pd(ac, bd)),
+                  dy = _mm256_sub_pd(yi2, _mm256_unpackhi_pd(ac, bd));
+    const __m256d d2 = _mm256_add_pd(_mm256_mul_pd(dx, dx), _mm256_mul_pd(dy, dy));
+    const __m256d t =
+        _mm256_div_pd(one, _mm256_add_pd(one, kCauchy ? d2 : _mm256_div_pd(d2, dof)));
+    const __m256d pt = _mm256_mul_pd(_mm256_cvtps_pd(_mm_loadu_ps(val + q)), t);
+    ax = _mm256_add_pd(ax, _mm256_mul_pd(pt, dx));
+    ay = _mm256_add_pd(ay, _mm256_mul_pd(pt, dy));
+    if (kKL) {
+      double tt[4];
+      _mm256_storeu_pd(tt, t);
+      add_plogw4<kCauchy>(val, q, tt, kern, acc);
+    }
+  }
+  _mm256_storeu_pd(lx, ax);
+  _mm256_storeu_pd(ly, ay);
+  return q;
+}
+#endif
+
+}  // namespace detail
+
+template <bool kKL, bool kCauchy, Simd kSimd>
+inline void attract_row_2d(const double* Y, const double* yi, const int* idx, const float* val,
+                           std::size_t q0, std::size_t q1, const TsneKernel& kern, double* f,
+                           double& acc) {
+  double lx[4] = {0.0, 0.0, 0.0, 0.0}, ly[4] = {0.0, 0.0, 0.0, 0.0};
+  std::size_t q = q0;
+#if NEMBED_HAVE_AVX_TARGET
+  if constexpr (kSimd == Simd::avx)
+    q = detail::attract_lanes_avx<kKL, kCauchy>(Y, yi, idx, val, q, q1, kern, lx, ly, acc);
+  else
+#endif
+#if defined(__SSE2__)
+  if constexpr (kSimd != Simd::portable)
+    q = detail::attract_lanes_sse2<kKL, kCauchy>(Y, yi, idx, val, q, q1, kern, lx, ly, acc);
+  else
+#endif
+    q = detail::attract_lanes_portable<kKL, kCauchy>(Y, yi, idx, val, q, q1, kern, lx, ly, acc);
+  double sx = (lx[0] + lx[1]) + (lx[2] + lx[3]), sy = (ly[0] + ly[1]) + (ly[2] + ly[3]);
+  for (; q < q1; ++q) detail::attract_edge_2d<kKL, kCauchy>(Y, yi, idx, val, q, kern, sx, sy, acc);
   f[0] += sx;
   f[1] += sy;
 }
