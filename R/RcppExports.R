@@ -93,6 +93,10 @@ tsne_gradient_cpp <- function(Pp, Pi, Px, Y, options) {
     .Call(`_nembed_tsne_gradient_cpp`, Pp, Pi, Px, Y, options)
 }
 
+fft_padded_length_cpp <- function(min_len) {
+    .Call(`_nembed_fft_padded_length_cpp`, min_len)
+}
+
 tsne_simd_cpp <- function() {
     .Call(`_nembed_tsne_simd_cpp`)
 }

@@ -331,6 +331,17 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// fft_padded_length_cpp
+int fft_padded_length_cpp(int min_len);
+RcppExport SEXP _nembed_fft_padded_length_cpp(SEXP min_lenSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< int >::type min_len(min_lenSEXP);
+    rcpp_result_gen = Rcpp::wrap(fft_padded_length_cpp(min_len));
+    return rcpp_result_gen;
+END_RCPP
+}
 // tsne_simd_cpp
 std::string tsne_simd_cpp();
 RcppExport SEXP _nembed_tsne_simd_cpp() {
@@ -508,6 +519,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_nembed_tsne_cpp", (DL_FUNC) &_nembed_tsne_cpp, 5},
     {"_nembed_tsne_core_cpp", (DL_FUNC) &_nembed_tsne_core_cpp, 3},
     {"_nembed_tsne_gradient_cpp", (DL_FUNC) &_nembed_tsne_gradient_cpp, 5},
+    {"_nembed_fft_padded_length_cpp", (DL_FUNC) &_nembed_fft_padded_length_cpp, 1},
     {"_nembed_tsne_simd_cpp", (DL_FUNC) &_nembed_tsne_simd_cpp, 0},
     {"_nembed_perplexity_conditional_cpp", (DL_FUNC) &_nembed_perplexity_conditional_cpp, 3},
     {"_nembed_tsne_transform_cpp", (DL_FUNC) &_nembed_tsne_transform_cpp, 5},

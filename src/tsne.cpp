@@ -153,6 +153,11 @@ Rcpp::List tsne_gradient_cpp(const Rcpp::IntegerVector Pp, const Rcpp::IntegerVe
   NEMBED_GLUE_END
 }
 
+// The FFT repulsion's transform length for at least min_len nodes per dimension
+// (fft_padded_length, tsne_fft.hpp): for tests that rebuild its grid.
+// [[Rcpp::export]]
+int fft_padded_length_cpp(int min_len) { return fft_padded_length(min_len); }
+
 // The widest vector path of the 2-D t-SNE loops on this CPU ("portable", "sse2" or "avx";
 // simd.hpp): for tests, which compare every available path, and bench records.
 // [[Rcpp::export]]

@@ -56,8 +56,10 @@ ref_repulsion_fitsne <- function(Y, dof = 1, n_interp = 3, min_intervals = 50,
 # nembed's grid for Y (tsne_fft.hpp, fit_grid): a 5% margin on each side of the one range of all
 # coordinates, boxes = the 7-smooth count at or above max(min_intervals, ceil(1.1 span ipu)); with
 # the near/far split (near_radius > 0), at or above ceil(1.1 span / box) for far boxes
-# box = 0.6 R 1.25 / ipu wide, R = near_radius sqrt(dof).
-nembed_fft_grid <- function(Y, min_intervals = 50, intervals_per_unit = 1, near_radius = 0, dof = 1) {
+# box = 0.6 R 1.25 / ipu wide, R = near_radius sqrt(dof). Then as many boxes of n_interp nodes as
+# the transforms' padded length L >= 2 m holds (fft_padded_length).
+nembed_fft_grid <- function(Y, min_intervals = 50, intervals_per_unit = 1, near_radius = 0, dof = 1,
+                            n_interp = 3L) {
   smooth <- function(m) { for (p in c(2, 3, 5, 7)) while (m %% p == 0) m <- m / p; m == 1 }
   yspan <- max(Y) - min(Y)
   span <- 1.1 * yspan
@@ -67,6 +69,7 @@ nembed_fft_grid <- function(Y, min_intervals = 50, intervals_per_unit = 1, near_
     max(min_intervals, ceiling(span * intervals_per_unit))
   }
   while (!smooth(nb)) nb <- nb + 1
+  nb <- max(nb, nembed:::fft_padded_length_cpp(2L * nb * n_interp) %/% (2L * n_interp))
   list(lo = min(Y) - 0.05 * yspan, h = span / nb, nb = nb)
 }
 

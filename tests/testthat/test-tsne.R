@@ -74,12 +74,13 @@ test_that("FFT repulsion at a large extent is at least as accurate as FIt-SNE's 
 })
 
 test_that("FFT repulsion equals its interpolation scheme computed densely, whatever the padding", {
-  # The transforms run at a padded length L >= 2m (m grid nodes per dimension, fft_padded_length):
-  # here 320 for 50 boxes (m = 150), 384 for 60 and 63 boxes (m = 180, 189). Whatever L, the FFT
+  # The transforms run at a padded length L >= 2m (m grid nodes per dimension, fft_padded_length),
+  # with as many boxes as L holds: here 53 boxes at L = 320 (m = 159), 64 at 384 (m = 192, no
+  # padding) and 85 at 512 (m = 255). Whatever L, the FFT
   # must give the node-to-node sums of the interpolated kernel exactly, up to rounding: the dense
   # reference on nembed's own grid agrees to about 5e-14 (bound 1e-9), where the interpolation's
   # own error against the exact sum is 2-5% on these small clustered layouts.
-  for (extent in c(40, 52, 57)) {
+  for (extent in c(40, 52, 70)) {
     Y <- fft_test_layout(n = 120, extent = extent, seed = 5)
     g <- nembed_fft_grid(Y)
     for (dof in c(0.5, 1)) {

@@ -150,7 +150,11 @@ class FftRepulsion {
   static constexpr int NT = D;      // inverse transforms: G_c with the charge 1
 
  public:
-  explicit FftRepulsion(FftParams par = FftParams()) : par_(par) {}
+  explicit FftRepulsion(FftParams par = FftParams())
+      : par_(par), lagrange_scale_(lagrange_scale(par.n_interp)) {
+    if (par_.n_interp < 1 || par_.n_interp > kMaxInterp)
+      throw std::invalid_argument("n_interp must be between 1 and 20");
+  }
   ~FftRepulsion() { release(); }
   FftRepulsion(const FftRepulsion&) = delete;
   FftRepulsion& operator=(const FftRepulsion&) = delete;
@@ -231,6 +235,10 @@ class FftRepulsion {
         }
       }
     }
+    // As many boxes as the transforms' length holds (fft_padded_length() pads 2m by up to 17%):
+    // finer boxes at no cost in the transforms, and m then depends on L only, so a grid of the
+    // same length reuses its plans.
+    if (D == 2) nb_ = std::max(nb_, fft_padded_length(2 * nb_ * par_.n_interp) / (2 * par_.n_interp));
     h_ = span / nb_;
     NearCells cells = near_r_ > 0.0 ? near_cells(h_, near_r_) : NearCells();
     near_sub_ = cells.sub;
@@ -340,7 +348,7 @@ class FftRepulsion {
           if (b >= nb) b = nb - 1;
           if (b < 0) b = 0;
           box_[i * D + c] = b;
-          lagrange(pos - b, p, &wts_[(i * D + c) * p]);
+          lagrange(pos - b, &wts_[(i * D + c) * p]);
           if (by_cell) cell[c] = b * sub + std::min(sub - 1, std::max(0, static_cast<int>((pos - b) * sub)));
         }
         if (by_cell) cell_[i] = cell[D - 1] * nc + cell[0];
@@ -601,16 +609,27 @@ class FftRepulsion {
     fftw_execute_dft(fwd ? cols_fwd_[half] : cols_inv_[half], b, b);
   }
 
-  static void lagrange(double u, int p, double* w) {
-    // Nodes at (k + 0.5) / p within the unit interval.
+  // The Lagrange weights of the n_interp nodes at (k + 0.5) / n_interp of the unit interval at
+  // u: w_k = c_k prod_{l != k} (u - x_l), with c_k = 1 / prod_{l != k} (x_k - x_l) computed once
+  // (lagrange_scale()), so locating a point takes no division (they were half its cost).
+  static std::vector<double> lagrange_scale(int p) {
+    std::vector<double> c(p);
     for (int k = 0; k < p; ++k) {
-      const double xk = (k + 0.5) / p;
       double v = 1.0;
-      for (int l = 0; l < p; ++l) {
-        if (l == k) continue;
-        const double xl = (l + 0.5) / p;
-        v *= (u - xl) / (xk - xl);
-      }
+      for (int l = 0; l < p; ++l)
+        if (l != k) v *= (k + 0.5) / p - (l + 0.5) / p;
+      c[k] = 1.0 / v;
+    }
+    return c;
+  }
+  void lagrange(double u, double* w) const {
+    const int p = par_.n_interp;
+    double d[kMaxInterp];
+    for (int l = 0; l < p; ++l) d[l] = u - (l + 0.5) / p;
+    for (int k = 0; k < p; ++k) {
+      double v = lagrange_scale_[k];
+      for (int l = 0; l < p; ++l)
+        if (l != k) v *= d[l];
       w[k] = v;
     }
   }
@@ -646,28 +665,40 @@ class FftRepulsion {
     // Rows 0..L/2 (offsets 0..m-1, then zero rows); in 1-D the one row.
     for (int r = 0; r < (D == 1 ? 1 : half + 1); ++r) {
       double* row = buf + (D == 1 ? 0 : static_cast<std::size_t>(r) * rs);
-      const bool zero_row = D == 2 && r >= m_;
+      if (D == 2 && r >= m_) {  // offsets beyond the grid
+        std::memset(row, 0, sizeof(double) * rs);
+        continue;
+      }
       const double dy = D == 1 ? 0.0 : static_cast<double>(r) * spacing;
       for (int a = 0; a < m_; ++a) {
         const double dx = a * spacing;
         const double d2 = dx * dx + dy * dy, t = kern.t(d2);
         // With the near field, the far part K (1 - S).
         const double w = kern.w_from_t(t) * (near_r_ > 0.0 ? 1.0 - near_weight(d2 * inv_r2) : 1.0);
-        row[a] = zero_row ? 0.0 : (k == D ? w : (k == 0 ? dx : dy) * (w * t));
+        row[a] = k == D ? w : (k == 0 ? dx : dy) * (w * t);
       }
       for (int a = m_; a <= half; ++a) row[a] = 0.0;
       for (int a = half + 1; a < L; ++a) row[a] = sx * row[L - a];
       row[L] = row[L + 1] = 0.0;
     }
-    // Rows L/2+1..L-1 (offsets -(L/2-1)..-1) mirror rows L/2-1..1.
-    if (D == 2)
+    if (D == 1) {
+      fftw_execute_dft_r2c(fwd_, buf, cbuf);
+    } else {
+      // The transforms of rows 0..L/2; rows L/2+1..L-1 (offsets -(L/2-1)..-1) are rows L/2-1..1
+      // times sy, and so are their transforms. Then the columns, with the iterations' plans.
+      fftw_execute_dft_r2c(krows_, buf, cbuf);
+      const std::size_t cols = half_spec();
       for (int r = half + 1; r < L; ++r) {
-        const double* from = buf + static_cast<std::size_t>(L - r) * rs;
-        double* to = buf + static_cast<std::size_t>(r) * rs;
-        for (std::size_t a = 0; a < rs; ++a) to[a] = sy * from[a];
+        const fftw_complex* from = cbuf + static_cast<std::size_t>(L - r) * cols;
+        fftw_complex* to = cbuf + static_cast<std::size_t>(r) * cols;
+        for (std::size_t a = 0; a < cols; ++a) {
+          to[a][0] = sy * from[a][0];
+          to[a][1] = sy * from[a][1];
+        }
       }
-    if (D == 1) fftw_execute_dft_r2c(fwd_, buf, cbuf);
-    else fftw_execute_dft_r2c(kfwd_, buf, cbuf);
+      col_pass(true, 0, cbuf);
+      col_pass(true, 1, cbuf);
+    }
     double* ks = kspec_[k];
     const int part = k == D ? 0 : 1;
     for (std::size_t q = 0; q < nspec; ++q) ks[q] = cbuf[q][part] * norm;
@@ -676,7 +707,7 @@ class FftRepulsion {
   void prepare(int m) {
     const int L = D == 1 ? 2 * m : fft_padded_length(2 * m);
     if (m == m_ && L == L_) return;
-    release();
+    free_arrays();
     m_ = m;
     L_ = L;
     const std::size_t ns = spec_size();
@@ -690,61 +721,110 @@ class FftRepulsion {
     }
     std::memset(cspec_, 0, sizeof(fftw_complex) * ns);
     std::memset(work_, 0, sizeof(fftw_complex) * ns);
-    std::lock_guard<std::mutex> lock(fftw_planner_mutex());
-    // FFTW_ESTIMATE, not MEASURE: measured plans are faster but chosen by timing, so they could
-    // differ between runs and break reproducibility (same seed, same result).
-    double* rbuf = reinterpret_cast<double*>(work_);
-    if (D == 1) {
-      fwd_ = fftw_plan_dft_r2c_1d(L, rbuf, work_, FFTW_ESTIMATE);
-      inv_ = fftw_plan_dft_c2r_1d(L, work_, rbuf, FFTW_ESTIMATE);
-    } else {
-      const int cols = L / 2 + 1, rs = 2 * cols;
-      int len[1] = {L};
-      kfwd_ = fftw_plan_dft_r2c_2d(L, L, rbuf, work_, FFTW_ESTIMATE);  // kernels, all rows
-      // The passes in halves (forward(), inverse()), each half planned where it runs, so that
-      // the arrays' alignment at execution is the planned one.
-      const int row0[3] = {0, m / 2, m}, col0[3] = {0, cols / 2, cols};
-      for (int t = 0; t < 2; ++t) {
-        double* real = rbuf + static_cast<std::size_t>(row0[t]) * rs;
-        fftw_complex* rows = work_ + static_cast<std::size_t>(row0[t]) * cols;
-        fftw_complex* c0 = work_ + col0[t];
-        const int nr = row0[t + 1] - row0[t], nc = col0[t + 1] - col0[t];
-        rows_fwd_[t] = fftw_plan_many_dft_r2c(1, len, nr, real, nullptr, 1, rs, rows, nullptr, 1,
-                                              cols, FFTW_ESTIMATE);
-        cols_fwd_[t] = fftw_plan_many_dft(1, len, nc, c0, nullptr, cols, 1, c0, nullptr, cols, 1,
-                                          FFTW_FORWARD, FFTW_ESTIMATE);
-        cols_inv_[t] = fftw_plan_many_dft(1, len, nc, c0, nullptr, cols, 1, c0, nullptr, cols, 1,
-                                          FFTW_BACKWARD, FFTW_ESTIMATE);
-        rows_inv_[t] = fftw_plan_many_dft_c2r(1, len, nr, rows, nullptr, 1, cols, real, nullptr, 1,
-                                              rs, FFTW_ESTIMATE);
+    use_plans();
+  }
+
+  // The transforms' plans for (m_, L_): from the cache, or made now and cached. Plans are
+  // executed on the arrays of the moment (FFTW's new-array execution), which fftw_alloc aligns
+  // as the planning arrays were, so a plan outlives the arrays it was made with. FFTW_ESTIMATE
+  // plans still take 5-30 ms per grid (bench/results/tsne-breakdown.md), and a run's layout
+  // returns to earlier lengths when the near/far split shrinks the grid.
+  struct FftPlans {
+    int m = 0, L = 0;
+    fftw_plan fwd = nullptr, inv = nullptr;  // 1-D
+    fftw_plan krows = nullptr;               // 2-D: the kernels' rows 0..L/2
+    fftw_plan rows_fwd[2] = {}, cols_fwd[2] = {}, cols_inv[2] = {}, rows_inv[2] = {};
+    bool complete() const {
+      return D == 1 ? fwd && inv
+                    : krows && rows_fwd[0] && rows_fwd[1] && cols_fwd[0] && cols_fwd[1] &&
+                          cols_inv[0] && cols_inv[1] && rows_inv[0] && rows_inv[1];
+    }
+    void destroy() {
+      for (fftw_plan* pl : {&fwd, &inv, &krows, &rows_fwd[0], &rows_fwd[1], &cols_fwd[0],
+                            &cols_fwd[1], &cols_inv[0], &cols_inv[1], &rows_inv[0], &rows_inv[1]}) {
+        if (*pl) fftw_destroy_plan(*pl);
+        *pl = nullptr;
       }
     }
-    if (D == 1 ? !(fwd_ && inv_) : !(kfwd_ && rows_fwd_[0] && rows_fwd_[1] && cols_fwd_[0] && cols_fwd_[1] &&
-                                     cols_inv_[0] && cols_inv_[1] && rows_inv_[0] && rows_inv_[1])) {
-      destroy_plans();
-      free_arrays();
-      throw std::runtime_error("FFTW could not plan the transforms");
+  };
+  static constexpr std::size_t kMaxCachedPlans = 24;
+
+  void use_plans() {
+    auto hit = std::find_if(plans_.begin(), plans_.end(),
+                            [&](const FftPlans& p) { return p.m == m_ && p.L == L_; });
+    if (hit == plans_.end()) {
+      std::lock_guard<std::mutex> lock(fftw_planner_mutex());
+      if (plans_.size() == kMaxCachedPlans) {
+        plans_.front().destroy();
+        plans_.erase(plans_.begin());
+      }
+      FftPlans p = make_plans();
+      if (!p.complete()) {
+        p.destroy();
+        free_arrays();
+        throw std::runtime_error("FFTW could not plan the transforms");
+      }
+      plans_.push_back(p);
+      hit = plans_.end() - 1;
     }
+    fwd_ = hit->fwd;
+    inv_ = hit->inv;
+    krows_ = hit->krows;
+    for (int t = 0; t < 2; ++t) {
+      rows_fwd_[t] = hit->rows_fwd[t];
+      cols_fwd_[t] = hit->cols_fwd[t];
+      cols_inv_[t] = hit->cols_inv[t];
+      rows_inv_[t] = hit->rows_inv[t];
+    }
+  }
+
+  // Plans on work_ (the caller holds the planner's lock). FFTW_ESTIMATE, not MEASURE: measured
+  // plans are faster but chosen by timing, so they could differ between runs and break
+  // reproducibility (same seed, same result).
+  FftPlans make_plans() {
+    FftPlans p;
+    p.m = m_;
+    p.L = L_;
+    const int L = L_, m = m_;
+    double* rbuf = reinterpret_cast<double*>(work_);
+    if (D == 1) {
+      p.fwd = fftw_plan_dft_r2c_1d(L, rbuf, work_, FFTW_ESTIMATE);
+      p.inv = fftw_plan_dft_c2r_1d(L, work_, rbuf, FFTW_ESTIMATE);
+      return p;
+    }
+    const int cols = L / 2 + 1, rs = 2 * cols;
+    int len[1] = {L};
+    p.krows = fftw_plan_many_dft_r2c(1, len, L / 2 + 1, rbuf, nullptr, 1, rs, work_, nullptr, 1,
+                                     cols, FFTW_ESTIMATE);
+    // The passes in halves (forward(), inverse()), each half planned where it runs, so that
+    // the arrays' alignment at execution is the planned one.
+    const int row0[3] = {0, m / 2, m}, col0[3] = {0, cols / 2, cols};
+    for (int t = 0; t < 2; ++t) {
+      double* real = rbuf + static_cast<std::size_t>(row0[t]) * rs;
+      fftw_complex* rows = work_ + static_cast<std::size_t>(row0[t]) * cols;
+      fftw_complex* c0 = work_ + col0[t];
+      const int nr = row0[t + 1] - row0[t], nc = col0[t + 1] - col0[t];
+      p.rows_fwd[t] = fftw_plan_many_dft_r2c(1, len, nr, real, nullptr, 1, rs, rows, nullptr, 1,
+                                             cols, FFTW_ESTIMATE);
+      p.cols_fwd[t] = fftw_plan_many_dft(1, len, nc, c0, nullptr, cols, 1, c0, nullptr, cols, 1,
+                                         FFTW_FORWARD, FFTW_ESTIMATE);
+      p.cols_inv[t] = fftw_plan_many_dft(1, len, nc, c0, nullptr, cols, 1, c0, nullptr, cols, 1,
+                                         FFTW_BACKWARD, FFTW_ESTIMATE);
+      p.rows_inv[t] = fftw_plan_many_dft_c2r(1, len, nr, rows, nullptr, 1, cols, real, nullptr, 1,
+                                             rs, FFTW_ESTIMATE);
+    }
+    return p;
   }
 
   void lap(TsnePhase p) const {
     if (times_) times_->lap(p);
   }
 
-  void destroy_plans() {
-    for (fftw_plan* pl : {&fwd_, &inv_, &kfwd_, &rows_fwd_[0], &rows_fwd_[1], &cols_fwd_[0],
-                          &cols_fwd_[1], &cols_inv_[0], &cols_inv_[1], &rows_inv_[0],
-                          &rows_inv_[1]}) {
-      if (*pl) fftw_destroy_plan(*pl);
-      *pl = nullptr;
-    }
-  }
-
   void release() {
-    if (m_ == 0) return;
     {
       std::lock_guard<std::mutex> lock(fftw_planner_mutex());
-      destroy_plans();
+      for (FftPlans& p : plans_) p.destroy();
+      plans_.clear();
     }
     free_arrays();
   }
@@ -763,16 +843,20 @@ class FftRepulsion {
     L_ = 0;
   }
 
+  static constexpr int kMaxInterp = 20;
   FftParams par_;
+  std::vector<double> lagrange_scale_;  // lagrange()'s c_k
   TsnePhaseTimes* times_ = nullptr;
   int m_ = 0;  // grid nodes per dimension
   int L_ = 0;  // transform length per dimension, >= 2 m_
   int nb_ = 0;
   double lo_ = 0.0, h_ = 0.0, dof_ = 0.0, z_nodes_ = 0.0;
+  // The plans made so far (use_plans()), and the current grid's, owned by the cache:
+  std::vector<FftPlans> plans_;
   fftw_plan fwd_ = nullptr, inv_ = nullptr;  // 1-D transforms (in place)
-  // The 2-D passes in halves (forward(), inverse()); kfwd_: the kernels' whole 2-D transform.
+  // The 2-D passes in halves (forward(), inverse()); krows_: the kernels' rows 0..L/2.
   fftw_plan rows_fwd_[2] = {}, cols_fwd_[2] = {}, cols_inv_[2] = {}, rows_inv_[2] = {};
-  fftw_plan kfwd_ = nullptr;
+  fftw_plan krows_ = nullptr;
   double* kspec_[NK] = {};
   fftw_complex* cspec_ = nullptr;
   fftw_complex* work_ = nullptr;
