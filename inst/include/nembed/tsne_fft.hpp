@@ -22,9 +22,11 @@
 // writes only its own grid rows), so the result does not depend on the number of threads.
 //
 // Grid: n_boxes = ceil(1.1 * extent * intervals_per_unit), at least min_intervals, rounded up to
-// an FFT-friendly size (the transforms' length is then padded to a fast one, fft_padded_length), so a box is never wider than 1 / intervals_per_unit, at any extent up to
-// max_intervals boxes (FIt-SNE has no cap; see FftParams). The kernels' spectra are kept while
-// the embedding stays inside the grid and fills most of it. K2 is even and each G_c odd, so their
+// an FFT-friendly size, so a box is never wider than 1 / intervals_per_unit, at any extent up to
+// max_intervals boxes (FIt-SNE has no cap; see FftParams). The transforms' length is then padded
+// to a fast one (fft_padded_length), and the grid takes as many boxes as that length holds
+// (finer boxes for free; the plans then depend on the length only and are cached). The kernels'
+// spectra are kept while the embedding stays inside the grid and fills most of it. K2 is even and each G_c odd, so their
 // spectra are real and imaginary: each is stored as one real array, pre-divided by the transform
 // length.
 //
