@@ -40,6 +40,7 @@ Rcpp::List knn_dense_cpp(const Eigen::Map<Eigen::MatrixXd> X, Rcpp::List options
   opt.read_enum("method", par.method, knn_method_names);
   HnswParams hnsw;
   opt.read("M", hnsw.M, "ef_construction", hnsw.ef_construction, "ef", hnsw.ef, "seed", hnsw.seed);
+  opt.read_enum("simd", hnsw.simd, simd_names);  // tests: every vector path gives the same graph
   GlueRun run(opt);
   Eigen::MatrixXd pts = X.transpose();
   prepare_for_metric(pts, par.metric);

@@ -94,3 +94,21 @@ test_that("an HNSW graph is the same for a seed whatever the thread count, and r
   expect_identical(g1$idx, g2$idx)
   expect_identical(g1$dist, g2$dist)
 })
+
+test_that("an HNSW graph is the same on every vector path of its distances", {
+  # 13 dimensions: one block of 8 floats (4 doubles) and leftovers on each path (sqdist.hpp).
+  # Small HNSW settings make the graph sensitive to the distances' last bits.
+  set.seed(11)
+  X <- matrix(rnorm(3000 * 13), 3000, 13)
+  paths <- c("portable", "sse2", "avx")
+  paths <- paths[seq_len(match(nembed:::tsne_simd_cpp(), paths))]
+  run <- function(simd) {
+    nembed:::knn_dense_cpp(X, list(k = 10L, method = "hnsw", metric = "euclidean", n_threads = 2L,
+                                   M = 4, ef_construction = 8, ef = 12, seed = 7, simd = simd))
+  }
+  ref <- run("portable")
+  for (path in paths[-1]) expect_identical(run(path), ref, label = path)
+  # The re-ranked distances are the exact ones.
+  i <- 5
+  expect_equal(ref$dist[i, ], sqrt(colSums((t(X[ref$idx[i, ], ]) - X[i, ])^2)), tolerance = 1e-12)
+})

@@ -41,6 +41,7 @@ inline std::ostream& hnsw_silent_stream() {
 #include "nembed/control.hpp"
 #include "nembed/knn.hpp"
 #include "nembed/parallel.hpp"
+#include "nembed/sqdist.hpp"
 
 namespace nembed {
 
@@ -49,11 +50,33 @@ struct HnswParams {
   std::size_t ef_construction = 80;
   std::size_t ef = 0;  // 0: chosen from k
   std::size_t seed = 100;
+  Simd simd = best_simd();  // the distances' vector path (sqdist.hpp; tests: every path, same graph)
 };
 
 namespace detail {
 
 using HnswIndex = hnswlib::HierarchicalNSW<float>;
+
+// hnswlib's space interface with nembed's squared distances (sqdist.hpp), whose bits do not
+// depend on the vector path, where hnswlib's L2Space fixes its instructions at compile time.
+class HnswL2Space : public hnswlib::SpaceInterface<float> {
+ public:
+  HnswL2Space(std::size_t dim, Simd simd) : param_{dim, sqdist_f32(usable_simd(simd))} {}
+  std::size_t get_data_size() override { return param_.dim * sizeof(float); }
+  hnswlib::DISTFUNC<float> get_dist_func() override { return &dist; }
+  void* get_dist_func_param() override { return &param_; }
+
+ private:
+  struct Param {
+    std::size_t dim;
+    SqdistF32 fn;
+  };
+  static float dist(const void* a, const void* b, const void* param) {
+    const Param* p = static_cast<const Param*>(param);
+    return p->fn(static_cast<const float*>(a), static_cast<const float*>(b), p->dim);
+  }
+  Param param_;
+};
 
 // A candidate neighbour while building: float distance (hnswlib's), then internal id, so that
 // sorting breaks ties the same way on every run.
@@ -285,7 +308,8 @@ KnnResult hnsw_knn(const Eigen::MatrixXd& pts, std::size_t k, Metric metric,
                    const HnswParams& par, const Exec& exec, Control& control) {
   const std::size_t n = pts.cols(), p = pts.rows();
   Eigen::MatrixXf data = pts.cast<float>();
-  hnswlib::L2Space space(p);
+  detail::HnswL2Space space(p, par.simd);
+  const SqdistF64 sqdist = sqdist_f64(usable_simd(par.simd));
   auto index = std::make_unique<hnswlib::HierarchicalNSW<float>>(&space, n, par.M,
                                                                    par.ef_construction, par.seed);
   hnsw_build(*index, data, exec, control);
@@ -309,7 +333,7 @@ KnnResult hnsw_knn(const Eigen::MatrixXd& pts, std::size_t k, Metric metric,
           const auto& top = pq.top();
           if (top.second != i) {
             // Recompute in double: float distances would spoil ties and duplicates.
-            const double d2 = (pts.col(i) - pts.col(top.second)).squaredNorm();
+            const double d2 = sqdist(pts.col(i).data(), pts.col(top.second).data(), p);
             c.emplace_back(d2, static_cast<int>(top.second));
           }
           pq.pop();
