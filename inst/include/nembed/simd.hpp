@@ -25,6 +25,7 @@
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(_WIN32)
 #define NEMBED_HAVE_AVX_TARGET 1
+#include <cpuid.h>
 #include <immintrin.h>
 #define NEMBED_TARGET_AVX __attribute__((target("avx")))
 #else
@@ -37,13 +38,26 @@ enum class Simd { portable = 0, sse2 = 1, avx = 2 };
 inline constexpr std::pair<const char*, Simd> simd_names[] = {
     {"portable", Simd::portable}, {"sse2", Simd::sse2}, {"avx", Simd::avx}};
 
+#if NEMBED_HAVE_AVX_TARGET
+// Whether the CPU has AVX and the operating system saves its registers (CPUID leaf 1: AVX and
+// OSXSAVE; XGETBV: the XMM and YMM states enabled). Asked directly rather than through
+// __builtin_cpu_supports, which needs the compiler's runtime library (not every macOS toolchain
+// links it).
+inline bool cpu_has_avx() {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return false;
+  if (!(c & (1u << 27)) || !(c & (1u << 28))) return false;
+  unsigned lo = 0, hi = 0;
+  __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  return (lo & 6u) == 6u;
+}
+#endif
+
 // The widest path this build and CPU can run (asked once).
 inline Simd best_simd() {
   static const Simd best = [] {
 #if NEMBED_HAVE_AVX_TARGET
-    // GCC's and clang's check includes the operating system's support for the AVX registers.
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx")) return Simd::avx;
+    if (cpu_has_avx()) return Simd::avx;
 #endif
 #if defined(__SSE2__)
     return Simd::sse2;
