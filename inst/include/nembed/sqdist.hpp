@@ -17,36 +17,35 @@
 namespace nembed {
 namespace detail {
 
-inline float sqdist_f32_portable(const float* a, const float* b, std::size_t dim) {
-  float l[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
-  std::size_t e = 0;
-  for (; e + 8 <= dim; e += 8)
-    for (int j = 0; j < 8; ++j) {
-      const float t = a[e + j] - b[e + j];
-      l[j] += t * t;
-    }
-  float s = ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
+// The W lanes' sum, pairwise ((0 + 1) + (2 + 3), then + ((4 + 5) + (6 + 7)) for W = 8), then the
+// elements e..dim-1 one by one: the one ending of every path.
+template <int W, class T>
+inline T sqdist_finish(const T* l, const T* a, const T* b, std::size_t e, std::size_t dim) {
+  T s = (l[0] + l[1]) + (l[2] + l[3]);
+  if constexpr (W == 8) s = s + ((l[4] + l[5]) + (l[6] + l[7]));
   for (; e < dim; ++e) {
-    const float t = a[e] - b[e];
+    const T t = a[e] - b[e];
     s += t * t;
   }
   return s;
 }
 
-inline double sqdist_f64_portable(const double* a, const double* b, std::size_t dim) {
-  double l[4] = {0.0, 0.0, 0.0, 0.0};
+template <int W, class T>
+inline T sqdist_portable(const T* a, const T* b, std::size_t dim) {
+  T l[W] = {};
   std::size_t e = 0;
-  for (; e + 4 <= dim; e += 4)
-    for (int j = 0; j < 4; ++j) {
-      const double t = a[e + j] - b[e + j];
+  for (; e + W <= dim; e += W)
+    for (int j = 0; j < W; ++j) {
+      const T t = a[e + j] - b[e + j];
       l[j] += t * t;
     }
-  double s = (l[0] + l[1]) + (l[2] + l[3]);
-  for (; e < dim; ++e) {
-    const double t = a[e] - b[e];
-    s += t * t;
-  }
-  return s;
+  return sqdist_finish<W>(l, a, b, e, dim);
+}
+inline float sqdist_f32_portable(const float* a, const float* b, std::size_t dim) {
+  return sqdist_portable<8>(a, b, dim);
+}
+inline double sqdist_f64_portable(const double* a, const double* b, std::size_t dim) {
+  return sqdist_portable<4>(a, b, dim);
 }
 
 #if defined(__SSE2__)
@@ -61,12 +60,7 @@ inline float sqdist_f32_sse2(const float* a, const float* b, std::size_t dim) {
   float l[8];
   _mm_storeu_ps(l, acc[0]);
   _mm_storeu_ps(l + 4, acc[1]);
-  float s = ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
-  for (; e < dim; ++e) {
-    const float t = a[e] - b[e];
-    s += t * t;
-  }
-  return s;
+  return sqdist_finish<8>(l, a, b, e, dim);
 }
 
 inline double sqdist_f64_sse2(const double* a, const double* b, std::size_t dim) {
@@ -80,12 +74,7 @@ inline double sqdist_f64_sse2(const double* a, const double* b, std::size_t dim)
   double l[4];
   _mm_storeu_pd(l, acc[0]);
   _mm_storeu_pd(l + 2, acc[1]);
-  double s = (l[0] + l[1]) + (l[2] + l[3]);
-  for (; e < dim; ++e) {
-    const double t = a[e] - b[e];
-    s += t * t;
-  }
-  return s;
+  return sqdist_finish<4>(l, a, b, e, dim);
 }
 #endif
 
@@ -99,12 +88,7 @@ NEMBED_TARGET_AVX inline float sqdist_f32_avx(const float* a, const float* b, st
   }
   float l[8];
   _mm256_storeu_ps(l, acc);
-  float s = ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
-  for (; e < dim; ++e) {
-    const float t = a[e] - b[e];
-    s += t * t;
-  }
-  return s;
+  return sqdist_finish<8>(l, a, b, e, dim);
 }
 
 NEMBED_TARGET_AVX inline double sqdist_f64_avx(const double* a, const double* b, std::size_t dim) {
@@ -116,12 +100,7 @@ NEMBED_TARGET_AVX inline double sqdist_f64_avx(const double* a, const double* b,
   }
   double l[4];
   _mm256_storeu_pd(l, acc);
-  double s = (l[0] + l[1]) + (l[2] + l[3]);
-  for (; e < dim; ++e) {
-    const double t = a[e] - b[e];
-    s += t * t;
-  }
-  return s;
+  return sqdist_finish<4>(l, a, b, e, dim);
 }
 #endif
 
