@@ -570,7 +570,7 @@ class FftRepulsion {
   template <class Exec>
   void forward(fftw_complex* buf, const Exec& exec) const {
     if (D == 1) {
-      fftw_execute_dft_r2c(fwd_, reinterpret_cast<double*>(buf), buf);
+      fftw_execute_dft_r2c(cur_.fwd, reinterpret_cast<double*>(buf), buf);
       return;
     }
     exec.parallel_for(0, 2, [&](std::size_t t0, std::size_t t1) {
@@ -587,7 +587,7 @@ class FftRepulsion {
     if (D == 1) {
       exec.parallel_for(0, nb, [&](std::size_t t0, std::size_t t1) {
         for (std::size_t t = t0; t < t1; ++t)
-          fftw_execute_dft_c2r(inv_, bufs[t], reinterpret_cast<double*>(bufs[t]));
+          fftw_execute_dft_c2r(cur_.inv, bufs[t], reinterpret_cast<double*>(bufs[t]));
       }, 1);
       return;
     }
@@ -603,12 +603,12 @@ class FftRepulsion {
     const std::size_t r0 = half == 0 ? 0 : static_cast<std::size_t>(m_ / 2);
     double* real = reinterpret_cast<double*>(buf) + r0 * row_stride();
     fftw_complex* cplx = buf + r0 * half_spec();
-    if (fwd) fftw_execute_dft_r2c(rows_fwd_[half], real, cplx);
-    else fftw_execute_dft_c2r(rows_inv_[half], cplx, real);
+    if (fwd) fftw_execute_dft_r2c(cur_.rows_fwd[half], real, cplx);
+    else fftw_execute_dft_c2r(cur_.rows_inv[half], cplx, real);
   }
   void col_pass(bool fwd, std::size_t half, fftw_complex* buf) const {
     fftw_complex* b = buf + (half == 0 ? 0 : half_spec() / 2);
-    fftw_execute_dft(fwd ? cols_fwd_[half] : cols_inv_[half], b, b);
+    fftw_execute_dft(fwd ? cur_.cols_fwd[half] : cur_.cols_inv[half], b, b);
   }
 
   // The Lagrange weights of the n_interp nodes at (k + 0.5) / n_interp of the unit interval at
@@ -684,11 +684,11 @@ class FftRepulsion {
       row[L] = row[L + 1] = 0.0;
     }
     if (D == 1) {
-      fftw_execute_dft_r2c(fwd_, buf, cbuf);
+      fftw_execute_dft_r2c(cur_.fwd, buf, cbuf);
     } else {
       // The transforms of rows 0..L/2; rows L/2+1..L-1 (offsets -(L/2-1)..-1) are rows L/2-1..1
       // times sy, and so are their transforms. Then the columns, with the iterations' plans.
-      fftw_execute_dft_r2c(krows_, buf, cbuf);
+      fftw_execute_dft_r2c(cur_.krows, buf, cbuf);
       const std::size_t cols = half_spec();
       for (int r = half + 1; r < L; ++r) {
         const fftw_complex* from = cbuf + static_cast<std::size_t>(L - r) * cols;
@@ -769,15 +769,7 @@ class FftRepulsion {
       plans_.push_back(p);
       hit = plans_.end() - 1;
     }
-    fwd_ = hit->fwd;
-    inv_ = hit->inv;
-    krows_ = hit->krows;
-    for (int t = 0; t < 2; ++t) {
-      rows_fwd_[t] = hit->rows_fwd[t];
-      cols_fwd_[t] = hit->cols_fwd[t];
-      cols_inv_[t] = hit->cols_inv[t];
-      rows_inv_[t] = hit->rows_inv[t];
-    }
+    cur_ = *hit;
   }
 
   // Plans on work_ (the caller holds the planner's lock). FFTW_ESTIMATE, not MEASURE: measured
@@ -827,6 +819,7 @@ class FftRepulsion {
       std::lock_guard<std::mutex> lock(fftw_planner_mutex());
       for (FftPlans& p : plans_) p.destroy();
       plans_.clear();
+      cur_ = FftPlans();
     }
     free_arrays();
   }
@@ -853,12 +846,9 @@ class FftRepulsion {
   int L_ = 0;  // transform length per dimension, >= 2 m_
   int nb_ = 0;
   double lo_ = 0.0, h_ = 0.0, dof_ = 0.0, z_nodes_ = 0.0;
-  // The plans made so far (use_plans()), and the current grid's, owned by the cache:
+  // The plans made so far (use_plans()), which own them:
   std::vector<FftPlans> plans_;
-  fftw_plan fwd_ = nullptr, inv_ = nullptr;  // 1-D transforms (in place)
-  // The 2-D passes in halves (forward(), inverse()); krows_: the kernels' rows 0..L/2.
-  fftw_plan rows_fwd_[2] = {}, cols_fwd_[2] = {}, cols_inv_[2] = {}, rows_inv_[2] = {};
-  fftw_plan krows_ = nullptr;
+  FftPlans cur_;  // the current grid's plans (a copy of the cache's entry; not owning them)
   double* kspec_[NK] = {};
   fftw_complex* cspec_ = nullptr;
   fftw_complex* work_ = nullptr;
