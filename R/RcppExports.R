@@ -73,6 +73,10 @@ pca_gram_cpp <- function(X, center, scale, options) {
     .Call(`_nembed_pca_gram_cpp`, X, center, scale, options)
 }
 
+simd_paths_cpp <- function() {
+    .Call(`_nembed_simd_paths_cpp`)
+}
+
 spectral_distances_cpp <- function(idx, dist, options) {
     .Call(`_nembed_spectral_distances_cpp`, idx, dist, options)
 }
@@ -95,10 +99,6 @@ tsne_gradient_cpp <- function(Pp, Pi, Px, Y, options) {
 
 fft_padded_length_cpp <- function(min_len) {
     .Call(`_nembed_fft_padded_length_cpp`, min_len)
-}
-
-tsne_simd_cpp <- function() {
-    .Call(`_nembed_tsne_simd_cpp`)
 }
 
 perplexity_conditional_cpp <- function(dist, perplexities, options) {
@@ -125,8 +125,8 @@ umap_pair_gradient_cpp <- function(yi, yj, a, b) {
     .Call(`_nembed_umap_pair_gradient_cpp`, yi, yj, a, b)
 }
 
-umap_fast_pow_cpp <- function(x, b) {
-    .Call(`_nembed_umap_fast_pow_cpp`, x, b)
+umap_fast_pow_cpp <- function(x, b, simd) {
+    .Call(`_nembed_umap_fast_pow_cpp`, x, b, simd)
 }
 
 check_knn_cpp <- function(idx, dist, n_points, self_excluded) {

@@ -260,6 +260,16 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// simd_paths_cpp
+std::vector<std::string> simd_paths_cpp();
+RcppExport SEXP _nembed_simd_paths_cpp() {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    rcpp_result_gen = Rcpp::wrap(simd_paths_cpp());
+    return rcpp_result_gen;
+END_RCPP
+}
 // spectral_distances_cpp
 Rcpp::List spectral_distances_cpp(const Rcpp::IntegerMatrix& idx, const Rcpp::NumericMatrix& dist, Rcpp::List options);
 RcppExport SEXP _nembed_spectral_distances_cpp(SEXP idxSEXP, SEXP distSEXP, SEXP optionsSEXP) {
@@ -342,16 +352,6 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
-// tsne_simd_cpp
-std::string tsne_simd_cpp();
-RcppExport SEXP _nembed_tsne_simd_cpp() {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
-    rcpp_result_gen = Rcpp::wrap(tsne_simd_cpp());
-    return rcpp_result_gen;
-END_RCPP
-}
 // perplexity_conditional_cpp
 Rcpp::NumericMatrix perplexity_conditional_cpp(const Rcpp::NumericMatrix dist, Rcpp::NumericVector perplexities, const Rcpp::List options);
 RcppExport SEXP _nembed_perplexity_conditional_cpp(SEXP distSEXP, SEXP perplexitiesSEXP, SEXP optionsSEXP) {
@@ -429,14 +429,15 @@ BEGIN_RCPP
 END_RCPP
 }
 // umap_fast_pow_cpp
-Rcpp::List umap_fast_pow_cpp(Rcpp::NumericVector x, double b);
-RcppExport SEXP _nembed_umap_fast_pow_cpp(SEXP xSEXP, SEXP bSEXP) {
+Rcpp::List umap_fast_pow_cpp(Rcpp::NumericVector x, double b, std::string simd);
+RcppExport SEXP _nembed_umap_fast_pow_cpp(SEXP xSEXP, SEXP bSEXP, SEXP simdSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x(xSEXP);
     Rcpp::traits::input_parameter< double >::type b(bSEXP);
-    rcpp_result_gen = Rcpp::wrap(umap_fast_pow_cpp(x, b));
+    Rcpp::traits::input_parameter< std::string >::type simd(simdSEXP);
+    rcpp_result_gen = Rcpp::wrap(umap_fast_pow_cpp(x, b, simd));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -514,20 +515,20 @@ static const R_CallMethodDef CallEntries[] = {
     {"_nembed_parametric_transform_cpp", (DL_FUNC) &_nembed_parametric_transform_cpp, 7},
     {"_nembed_parametric_batch_gradient_cpp", (DL_FUNC) &_nembed_parametric_batch_gradient_cpp, 5},
     {"_nembed_pca_gram_cpp", (DL_FUNC) &_nembed_pca_gram_cpp, 4},
+    {"_nembed_simd_paths_cpp", (DL_FUNC) &_nembed_simd_paths_cpp, 0},
     {"_nembed_spectral_distances_cpp", (DL_FUNC) &_nembed_spectral_distances_cpp, 3},
     {"_nembed_sgd_transform_cpp", (DL_FUNC) &_nembed_sgd_transform_cpp, 5},
     {"_nembed_tsne_cpp", (DL_FUNC) &_nembed_tsne_cpp, 5},
     {"_nembed_tsne_core_cpp", (DL_FUNC) &_nembed_tsne_core_cpp, 3},
     {"_nembed_tsne_gradient_cpp", (DL_FUNC) &_nembed_tsne_gradient_cpp, 5},
     {"_nembed_fft_padded_length_cpp", (DL_FUNC) &_nembed_fft_padded_length_cpp, 1},
-    {"_nembed_tsne_simd_cpp", (DL_FUNC) &_nembed_tsne_simd_cpp, 0},
     {"_nembed_perplexity_conditional_cpp", (DL_FUNC) &_nembed_perplexity_conditional_cpp, 3},
     {"_nembed_tsne_transform_cpp", (DL_FUNC) &_nembed_tsne_transform_cpp, 5},
     {"_nembed_hilbert_order_cpp", (DL_FUNC) &_nembed_hilbert_order_cpp, 1},
     {"_nembed_tsne_phase_times_cpp", (DL_FUNC) &_nembed_tsne_phase_times_cpp, 0},
     {"_nembed_umap_sgd_cpp", (DL_FUNC) &_nembed_umap_sgd_cpp, 3},
     {"_nembed_umap_pair_gradient_cpp", (DL_FUNC) &_nembed_umap_pair_gradient_cpp, 4},
-    {"_nembed_umap_fast_pow_cpp", (DL_FUNC) &_nembed_umap_fast_pow_cpp, 2},
+    {"_nembed_umap_fast_pow_cpp", (DL_FUNC) &_nembed_umap_fast_pow_cpp, 3},
     {"_nembed_check_knn_cpp", (DL_FUNC) &_nembed_check_knn_cpp, 4},
     {"_nembed_check_csc_cpp", (DL_FUNC) &_nembed_check_csc_cpp, 4},
     {"_nembed_wasserstein_gaussian_cpp", (DL_FUNC) &_nembed_wasserstein_gaussian_cpp, 3},

@@ -158,15 +158,6 @@ Rcpp::List tsne_gradient_cpp(const Rcpp::IntegerVector Pp, const Rcpp::IntegerVe
 // [[Rcpp::export]]
 int fft_padded_length_cpp(int min_len) { return fft_padded_length(min_len); }
 
-// The widest vector path of the 2-D t-SNE loops on this CPU ("portable", "sse2" or "avx";
-// simd.hpp): for tests, which compare every available path, and bench records.
-// [[Rcpp::export]]
-std::string tsne_simd_cpp() {
-  for (const auto& [name, value] : simd_names)
-    if (value == best_simd()) return name;
-  return "portable";
-}
-
 // Conditional perplexity affinities p_{j|i} of query points to their reference neighbours.
 // options: n_threads, verbose.
 // [[Rcpp::export]]

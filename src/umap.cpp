@@ -3,7 +3,9 @@
 
 #include "nembed/losses.hpp"
 #include "nembed/sgd.hpp"
+#include "nembed/simd.hpp"
 #include "nembed/umap.hpp"
+#include "nembed/umap_lanes.hpp"
 #include "params.h"
 #include "rcpp_convert.h"
 #include "rcpp_executor.h"
@@ -11,8 +13,9 @@
 using namespace nembed;
 
 // Optimises the layout Y (n x dim) on the symmetric fuzzy graph W (dgCMatrix). options: n_epochs,
-// a, b, gamma, negative_rate, learning_rate, seed, n_threads, verbose; generic_kernel (test hook:
-// the loss for any dimension, whose step2 runs step twice, instead of the fused 2-D one).
+// a, b, gamma, negative_rate, learning_rate, seed, n_threads, verbose; simd ("portable", "sse2" or
+// "avx": the 2-D lanes' vector path, default the best available; tests compare them) and
+// generic_kernel (test hook: the portable loss for any dimension instead of the 2-D one).
 // [[Rcpp::export]]
 Rcpp::NumericMatrix umap_sgd_cpp(Rcpp::NumericMatrix Y, SEXP W, Rcpp::List options) {
   NEMBED_GLUE_BEGIN
@@ -23,6 +26,7 @@ Rcpp::NumericMatrix umap_sgd_cpp(Rcpp::NumericMatrix Y, SEXP W, Rcpp::List optio
            sgd.learning_rate, "seed", sgd.seed);
   LossSpec spec;
   opt.read("a", spec.a, "b", spec.b, "gamma", spec.gamma);
+  opt.read_enum("simd", spec.simd, simd_names);
   bool generic_kernel = false;
   opt.read("generic_kernel", generic_kernel);
   GlueRun run(opt);
@@ -59,18 +63,23 @@ Rcpp::List umap_pair_gradient_cpp(Rcpp::NumericVector yi, Rcpp::NumericVector yj
                             Rcpp::Named("d2") = d2);
 }
 
-// Test hook: fast_pow_batch (the SIMD lanes the SGD uses) and fast_pow one value at a time, on
-// x (length a multiple of kPowBatch, x > 0).
+// Test hook: the lanes' fast_pow (umap_lanes.hpp) on the vector path `simd` and the scalar fast_pow,
+// on x (length a multiple of 8, x > 0).
 // [[Rcpp::export]]
-Rcpp::List umap_fast_pow_cpp(Rcpp::NumericVector x, double b) {
+Rcpp::List umap_fast_pow_cpp(Rcpp::NumericVector x, double b, std::string simd) {
+  NEMBED_GLUE_BEGIN
+  Simd path = Simd::portable;
+  for (const auto& [name, value] : simd_names)
+    if (simd == name) path = usable_simd(value);
   const std::vector<float> xf(x.begin(), x.end());
-  std::vector<float> batch(xf.size());
+  std::vector<float> lanes(xf.size());
   Rcpp::NumericVector one(xf.size()), many(xf.size());
-  for (std::size_t q0 = 0; q0 + kPowBatch <= xf.size(); q0 += kPowBatch)
-    fast_pow_batch(xf.data() + q0, static_cast<float>(b), batch.data() + q0);
+  for (std::size_t q0 = 0; q0 + kUmapLanes <= xf.size(); q0 += kUmapLanes)
+    fast_pow_lanes(path, xf.data() + q0, static_cast<float>(b), lanes.data() + q0);
   for (std::size_t q = 0; q < xf.size(); ++q) {
-    many[q] = batch[q];
+    many[q] = lanes[q];
     one[q] = fast_pow(xf[q], static_cast<float>(b));
   }
-  return Rcpp::List::create(Rcpp::Named("batch") = many, Rcpp::Named("scalar") = one);
+  return Rcpp::List::create(Rcpp::Named("lanes") = many, Rcpp::Named("scalar") = one);
+  NEMBED_GLUE_END
 }

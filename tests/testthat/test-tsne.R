@@ -368,7 +368,7 @@ test_that("print() shows the final loss: the exact KL of the output, for every k
 
 test_that("the 2-D attraction's AVX, SSE2 and portable loops give the same bits, and the exact sum", {
   # Rows of every length modulo 4 (the four-lane loop's leftovers), Cauchy and heavy-tailed
-  # kernels; each vector path this CPU has (tsne_simd_cpp()) against the portable loop.
+  # kernels; each vector path this CPU has (simd_paths_cpp()) against the portable loop.
   set.seed(21)
   n <- 400
   X <- matrix(rnorm(n * 5), n)
@@ -376,8 +376,7 @@ test_that("the 2-D attraction's AVX, SSE2 and portable loops give the same bits,
   expect_setequal(unique(diff(P@p) %% 4), 0:3)
   Y <- matrix(rnorm(n * 2, sd = 3), n)
   Pm <- as.matrix(P) / sum(P)
-  paths <- c("portable", "sse2", "avx")
-  paths <- paths[seq_len(match(nembed:::tsne_simd_cpp(), paths))]
+  paths <- nembed:::simd_paths_cpp()
   for (dof in c(1, 0.6)) {
     simd <- gradient_at(P, Y, repulsion = "exact", dof = dof, n_threads = 2)
     for (path in paths) {

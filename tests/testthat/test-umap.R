@@ -24,14 +24,17 @@ test_that("UMAP gradients equal numerical derivatives of the UMAP loss for one p
   expect_equal(g$fast_pow, d2^b, tolerance = 1e-6)
 })
 
-test_that("the SGD's batched powers equal x^b and the one-at-a-time fast_pow bit for bit", {
+test_that("the SGD's powers in vector lanes equal x^b and the scalar fast_pow bit for bit", {
   x <- 10^seq(-6, 6, length.out = 8 * 250)  # squared distances the SGD meets, and beyond
-  for (b in c(0.5, 0.895, 1, 1.3342, 2)) {
-    p <- nembed:::umap_fast_pow_cpp(x, b)
-    # against R's double-precision power: 1e-6 from the polynomials plus float rounding of x and
-    # of the exponent b log2(x) (up to 40 here: 2.4e-6 absolute, 1.7e-6 relative in the power)
-    expect_lt(max(abs(p$batch / x^b - 1)), 3e-6)
-    expect_identical(p$batch, p$scalar)
+  x <- c(x, 2^(-20:19), 1.41421356 * 2^(-20:19))  # exact powers of two, and the sqrt(2) switch
+  for (path in nembed:::simd_paths_cpp()) {
+    for (b in c(0.5, 0.895, 1, 1.3342, 2)) {
+      p <- nembed:::umap_fast_pow_cpp(x, b, path)
+      # against R's double-precision power: 1e-6 from the polynomials plus float rounding of x and
+      # of the exponent b log2(x) (up to 40 here: 2.4e-6 absolute, 1.7e-6 relative in the power)
+      expect_lt(max(abs(p$lanes / x^b - 1)), 3e-6, label = sprintf("%s, b = %s", path, b))
+      expect_identical(p$lanes, p$scalar, label = sprintf("%s, b = %s", path, b))
+    }
   }
 })
 
@@ -61,28 +64,46 @@ test_that("SGD reproducibility: same seed identical for 1 and 2 threads, other s
   expect_equal(embedding_record(e1)$init, "spectral")
 })
 
-test_that("the SGD's fused two-head step equals two one-head steps bit for bit", {
-  # sgd_optimize alternates the due edges of two halves of each block; in 2-D UmapLoss<2>::step2
-  # computes both heads' edges together, the generic loss runs step() on one, then the other.
-  # Equal results show the fusion changes no arithmetic, also for edges with more than 7
-  # negatives (negative_rate 9 gives some) and b = 1 (no powers).
+test_that("the SGD's 2-D lanes give the same bits on every vector path and as the any-D loop", {
+  # UmapLoss<2> runs an edge sample's tail and negatives in eight lanes (umap_lanes.hpp), with
+  # SSE2 or AVX where the CPU has them; the generic loss runs the portable loop for any dimension.
+  # All must agree bit for bit, also for edges with more than 7 negatives (negative_rate 9: a
+  # second batch of lanes), b = 1 (no powers) and 2 threads.
   d <- gaussian_clusters(n_per = 150, n_clusters = 3, spread = 0.5)
   aff <- affinities(d$X, method = "umap", k = 10, n_threads = 1)
   P <- nembed:::as_weight_matrix(aff$P, "X")
   set.seed(2)
   Y0 <- matrix(rnorm(nrow(P) * 2, sd = 3), ncol = 2)
-  run <- function(generic, b = 0.9, rate = 5, n_threads = 1) {
-    nembed:::umap_sgd_cpp(Y0, P, list(n_epochs = 30L, a = 1.6, b = b, gamma = 1,
-                                      negative_rate = rate, learning_rate = 1, seed = 5L,
-                                      n_threads = n_threads, verbose = FALSE,
-                                      generic_kernel = generic))
+  run <- function(generic, b = 0.9, rate = 5, n_threads = 1, simd = NULL) {
+    nembed:::umap_sgd_cpp(Y0, P, c(list(n_epochs = 30L, a = 1.6, b = b, gamma = 1,
+                                        negative_rate = rate, learning_rate = 1, seed = 5L,
+                                        n_threads = n_threads, verbose = FALSE,
+                                        generic_kernel = generic), list(simd = simd)))
   }
   fused <- run(FALSE)
-  expect_identical(fused, run(TRUE))
-  expect_identical(run(FALSE, rate = 9), run(TRUE, rate = 9))
-  expect_identical(run(FALSE, b = 1), run(TRUE, b = 1))
+  for (path in nembed:::simd_paths_cpp()) {
+    expect_identical(run(FALSE, simd = path), run(TRUE), label = path)
+    expect_identical(run(FALSE, rate = 9, simd = path), run(TRUE, rate = 9), label = path)
+    expect_identical(run(FALSE, b = 1, simd = path), run(TRUE, b = 1), label = path)
+  }
   expect_identical(fused, run(FALSE, n_threads = 2))
   expect_false(isTRUE(all.equal(fused, Y0)))
+  expect_error(run(FALSE, simd = "neon"), "simd")
+})
+
+test_that("one batch of lanes moves the head by the sum of its clipped terms", {
+  # Independent reference: one epoch on a 2-edge graph with no negatives is one attractive step
+  # of each head, clip(coef * (y_i - y_j)) * 2 alpha with coef = -2ab d^(2(b-1)) / (1 + a d^(2b)).
+  Y0 <- rbind(c(0, 0), c(0.7, -0.4))
+  P <- Matrix::sparseMatrix(i = c(1, 2), j = c(2, 1), x = c(1, 1), dims = c(2, 2))
+  a <- 1.6; b <- 0.9
+  Y1 <- nembed:::umap_sgd_cpp(Y0, P, list(n_epochs = 1L, a = a, b = b, gamma = 1,
+                                          negative_rate = 0, learning_rate = 1, seed = 1L,
+                                          n_threads = 1, verbose = FALSE))
+  d2 <- sum((Y0[1, ] - Y0[2, ])^2)
+  coef <- -2 * a * b * d2^(b - 1) / (1 + a * d2^b)
+  step <- function(i, j) 2 * pmin(pmax(coef * (Y0[i, ] - Y0[j, ]), -4), 4)
+  expect_equal(Y1, rbind(Y0[1, ] + step(1, 2), Y0[2, ] + step(2, 1)), tolerance = 1e-5)
 })
 
 test_that("embed_umap reuses a kNN graph and takes a user initialisation", {

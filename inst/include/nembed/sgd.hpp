@@ -46,12 +46,12 @@
 
 namespace nembed {
 
-// ---- fast float pow for the UMAP kernel d^(2b): pow() would dominate the epoch loop. Branch-free
-// so that the coefficients of a batch of negatives are computed as independent instruction chains.
+// ---- fast float pow for the UMAP kernel d^(2b): pow() would dominate the epoch loop. Branch-free,
+// so that umap_lanes.hpp computes it in vector lanes with the same operations (and bits).
 // Relative error below 3e-6 over the range the SGD meets (test-umap.R checks it against x^b).
 // Both polynomials are evaluated in Estrin's scheme (independent halves combined with powers of the
-// argument) rather than Horner's: the SGD's attractive step is one long dependency chain through
-// the head's coordinates, and the depth of the power is most of it (bench/results/umap-breakdown.md).
+// argument) rather than Horner's: the power lies on the dependency chain from one edge sample's
+// move of the head to the next sample's distances (bench/results/umap-breakdown.md).
 inline float fast_log2(float x) {
   std::uint32_t bits;
   std::memcpy(&bits, &x, sizeof bits);
@@ -87,11 +87,10 @@ inline float fast_exp2(float y) {
 inline float fast_pow(float x, float b) { return fast_exp2(b * fast_log2(x)); }
 
 // fast_pow of kPowBatch values at once, bit-identical to kPowBatch calls of fast_pow (the same IEEE
-// single-precision operations in the same order, lane by lane). UMAP's repulsion needs one power
-// per negative sample, five per processed edge; computed one at a time, the two long polynomial
-// chains and the division run almost serially and took 60% of the epoch loop at Fashion-MNIST
-// 70,000 (see bench/results/umap-breakdown.md). With GCC/Clang vector extensions the lanes run in
-// SIMD registers on any target; other compilers get the scalar loop.
+// single-precision operations in the same order, lane by lane): the powers of the portable path of
+// UMAP's lanes (umap_lanes.hpp). Computed one at a time, the two long polynomial chains and the
+// division run almost serially; with GCC/Clang vector extensions the lanes run in SIMD registers
+// on any target (NEON on ARM), other compilers get the scalar loop.
 inline constexpr int kPowBatch = 8;
 #if defined(__GNUC__) && defined(__has_builtin)
 #if __has_builtin(__builtin_convertvector)
@@ -273,15 +272,13 @@ inline int take_negatives(SgdEdge& ed, float now) {
 //   void step(float* yi, std::size_t i, const float* yj, const float* snap, std::size_t n,
 //             int n_neg, Rng& rng, float alpha) const;
 // where yi is the head (writable), yj the tail's snapshot row, snap the whole snapshot (n rows,
-// from which negatives are drawn) and i the head's row in snap (a draw of i is not a negative),
-// and step2(), the same for two heads at once, with the result of step() on the first then on the
-// second (UmapLoss::step2 interleaves them).
+// from which negatives are drawn) and i the head's row in snap (a draw of i is not a negative).
 // With `fixed` (transform), the tails and negatives are the rows of *fixed, which never move, and
 // i is SIZE_MAX: the heads are not among them.
 //
 // Each block's heads are split into two halves, each with its own random stream, and the halves'
-// due edges are processed in alternation, one of each at a time. A head's updates are one long
-// dependency chain (distance, power, coefficients, moves, then the next edge's distance from the
+// due edges are processed in alternation, one of each at a time. A head's updates are one
+// dependency chain (distances, powers, coefficients, move, then the next edge's distances from the
 // moved head); two heads of different halves are independent, so their chains overlap.
 template <class Loss, class Exec>
 void sgd_optimize(std::vector<float>& Y, int dim, SgdGraph& g, Loss& loss, const SgdOptions& opt,
@@ -320,9 +317,8 @@ void sgd_optimize(std::vector<float>& Y, int dim, SgdGraph& g, Loss& loss, const
       while (ca.next(g, now) && cb.next(g, now)) {
         const int na = take_negatives(g.edges[ca.p], now);
         const int nn = take_negatives(g.edges[cb.p], now);
-        loss.step2(Y.data() + ca.i * dims, head(ca), tail(ca.p), na, rng_a,
-                   Y.data() + cb.i * dims, head(cb), tail(cb.p), nn, rng_b, others, n_others,
-                   alpha);
+        loss.step(Y.data() + ca.i * dims, head(ca), tail(ca.p), others, n_others, na, rng_a, alpha);
+        loss.step(Y.data() + cb.i * dims, head(cb), tail(cb.p), others, n_others, nn, rng_b, alpha);
         processed(ca);
         processed(cb);
       }
