@@ -44,6 +44,10 @@
 #include "nembed/parallel.hpp"
 #include "nembed/rng.hpp"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace nembed {
 
 // ---- fast float pow for the UMAP kernel d^(2b): pow() would dominate the epoch loop. Branch-free,
@@ -244,17 +248,40 @@ struct SgdOptions {
   std::string label = "sgd";
 };
 
+// The first edge in [p, pe) due at `now` (!(next_sample > now)), or pe. Eight edges at a time with
+// SSE2: about a third of the edges are due in an epoch, in no pattern a branch predictor can
+// follow, so testing them one by one mispredicted a branch on about every other edge (the scan was
+// 15% of the SGD's time at 70,000 points).
+inline std::size_t first_due(const float* next_sample, std::size_t p, std::size_t pe, float now) {
+#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
+  const __m128 t = _mm_set1_ps(now);
+  for (; p + 8 <= pe; p += 8) {
+    const int m = _mm_movemask_ps(_mm_cmpngt_ps(_mm_loadu_ps(next_sample + p), t)) |
+                  (_mm_movemask_ps(_mm_cmpngt_ps(_mm_loadu_ps(next_sample + p + 4), t)) << 4);
+    if (m != 0) return p + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(m)));
+  }
+#endif
+  for (; p < pe; ++p)
+    if (!(next_sample[p] > now)) break;
+  return p;
+}
+
 // The due edges of the heads [i, end) of one block half, in CSR order.
 struct DueEdgeCursor {
   std::size_t i, end, p;
   DueEdgeCursor(const SgdGraph& g, std::size_t s, std::size_t e) : i(s), end(e), p(g.ptr[s]) {}
-  // Moves p to the next edge due at `now` (from p on); false when the half has none left.
+  // Moves p to the next edge due at `now` (from p on) and i to its head; false when the half has
+  // none left.
   bool next(const SgdGraph& g, float now) {
-    for (; i < end; ++i) {
-      for (const std::size_t pe = g.ptr[i + 1]; p < pe; ++p)
-        if (!(g.next_sample[p] > now)) return true;
+    if (i >= end) return false;
+    const std::size_t pe = g.ptr[end];
+    p = first_due(g.next_sample.data(), p, pe, now);
+    if (p == pe) {
+      i = end;
+      return false;
     }
-    return false;
+    while (g.ptr[i + 1] <= p) ++i;
+    return true;
   }
 };
 
