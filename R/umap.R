@@ -31,16 +31,20 @@
 #' `move_other` is realised through the reverse copy of each edge: see
 #' `inst/include/nembed/sgd.hpp`.)
 #'
-#' **Where the step differs from umap-learn's and uwot's.** Within one edge step the coefficients
-#' of the attraction and of the negatives (up to 7 at a time) are computed together, in SIMD
-#' lanes, from the head's position before the step; umap-learn and uwot recompute each
-#' negative's distance after the previous move. The moves themselves are applied in order. On
-#' Fashion-MNIST 70,000 this made the SGD 1.75 times cheaper with the same kNN accuracy
-#' (0.781 before, 0.781 and 0.786 after; `bench/results/umap-breakdown.md`). Each block's two
-#' halves take their due edges in turn, one edge of each, and in 2-D the two edges are computed
-#' together: a head's steps form one long chain of dependent operations, two heads' steps do
-#' not depend on each other, so the processor runs both chains at once (13% less SGD time at one
-#' thread on Fashion-MNIST 70,000). Which edges are processed, and how, is unchanged; only the
+#' **Where the step differs from umap-learn's and uwot's.** One edge step (the attraction towards
+#' the tail and the negatives' repulsions, up to 7 negatives in a batch of eight lanes) computes
+#' every coefficient from the distances at the head's position before the step, in SIMD lanes (AVX
+#' where the processor has it, else SSE2 or a portable loop, all with the same result bit for bit).
+#' The attraction then moves the head, and the negatives' clipped repulsions, taken at the moved
+#' head, are summed and applied together. umap-learn and uwot instead move the head after every
+#' term and recompute the next term's distance from there. On Fashion-MNIST 70,000 the lanes made
+#' the SGD about 1.2 times cheaper at one thread than the previous step, which applied the moves
+#' one by one from coefficients taken before the step, with the same kNN accuracy (0.7796 against
+#' 0.7801, mean of 3 seeds) and recall (0.1505 against 0.1513); applying the attraction together
+#' with the repulsions as well would have cost 3% of the recall (`bench/results/umap-lanes.md`).
+#' Each block's two halves take their due edges in turn, one edge of each: a head's steps form a
+#' chain of dependent operations, two heads' steps do not depend on each other, so the processor
+#' runs both chains at once. Which edges are processed, and how often, is unchanged; only the
 #' order of the heads within an epoch and the random streams differ from one block, one stream.
 #'
 #' @section Where the defaults differ from uwot's (checked against uwot 0.1.14's `umap()`):
