@@ -123,6 +123,17 @@ step("tsne transform", {
   tr <- embed_transform(e, X[1:20, ], n_iter = 50, n_threads = 2)
   stopifnot(nrow(tr) == 20, all(is.finite(as.matrix(tr))))
 })
+step("umap SGD lanes on every vector path, with second batches (negative_rate 9)", {
+  P <- nembed:::as_weight_matrix(affinities(X[21:300, ], method = "umap", k = 10, n_threads = 2)$P, "X")
+  Y0 <- matrix(stats::rnorm(nrow(P) * 2), ncol = 2)
+  run <- function(simd, rate) nembed:::umap_sgd_cpp(Y0, P, list(n_epochs = 10L, a = 1.6, b = 0.9,
+    gamma = 1, negative_rate = rate, learning_rate = 1, seed = 1L, n_threads = 2L,
+    verbose = FALSE, simd = simd))
+  for (rate in c(5, 9)) {
+    ref <- run("portable", rate)
+    for (simd in c("sse2", "avx")) stopifnot(identical(run(simd, rate), ref))  # capped at the CPU's
+  }
+})
 step("umap and contrastive transform", {
   eu <- embed_umap(X[21:300, ], n_epochs = 30, init = "pca", n_threads = 2, seed = 1)
   tu <- embed_transform(eu, X[1:20, ], n_threads = 2)

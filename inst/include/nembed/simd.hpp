@@ -1,9 +1,10 @@
 // Which vector instructions the 2-D t-SNE loops (the attraction, tsne_kernel.hpp; the near
-// field, tsne_near.hpp) and the HNSW search's distances (sqdist.hpp) use: the portable C++ loop, SSE2 (two doubles per instruction, part of every
-// x86-64) or AVX (four), chosen at run time from what the CPU offers, so one binary built for the
-// x86-64 baseline (CRAN's) still uses AVX where it exists. Each path does the same operations in
-// the same order on four lanes, so all give the same bits and a result never depends on the
-// machine's vector width (tests compare every available path).
+// field, tsne_near.hpp), UMAP's SGD lanes (umap_lanes.hpp) and the HNSW search's distances
+// (sqdist.hpp) use: the portable C++ loop, SSE2 (part of every x86-64) or AVX, chosen at run time
+// from what the CPU offers, so one binary built for the x86-64 baseline (CRAN's) still uses AVX
+// where it exists. Each path does the same operations in the same order, lane by lane, so all give
+// the same bits and a result never depends on the machine's vector width (tests compare every
+// available path).
 //
 // Why AVX pays here: on this project's 2-vCPU benchmark machine the two threads share one
 // physical core, so loops bound by instruction throughput (these two are; neither is bound by
