@@ -67,8 +67,10 @@ struct UmapLoss {
         rows[q] = snap + k * D;
         wa[q] = k == i ? 0.0f : alpha;
       }
-      for (int q = used; q < kUmapLanes; ++q) {  // unused lanes: the head itself, weight 0
-        rows[q] = yi;
+      // Unused lanes repeat lane 0's row with weight 0: a row that does not move during the step
+      // (the head does), so every path reads the same values in them.
+      for (int q = used; q < kUmapLanes; ++q) {
+        rows[q] = rows[0];
         wa[q] = 0.0f;
       }
       umap_lanes(DIM == 2 ? simd : Simd::portable, D, yi, rows, wa, first, p);

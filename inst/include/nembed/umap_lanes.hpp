@@ -51,8 +51,9 @@ inline float lane_sum8(const float* l) {
   return ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]));
 }
 
-// Any dimension D: rows[q] is lane q's point (unused lanes may point anywhere finite; their weight
-// wa[q] is 0), lane 0 the tail when `tail`. Moves y (D coordinates).
+// Any dimension D: rows[q] is lane q's point, lane 0 the tail when `tail`; unused lanes have weight
+// wa[q] = 0 and point at any finite row other than y (the vector paths read the rows before y
+// moves, this loop after). Moves y (D coordinates).
 inline void umap_lanes_portable(int D, float* y, const float* const* rows, const float* wa,
                                 bool tail, const UmapLaneParams& p) {
   static_assert(kPowBatch == kUmapLanes, "one batch of powers per batch of lanes");
