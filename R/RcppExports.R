@@ -49,6 +49,10 @@ knn_sparse_cpp <- function(X, options) {
     .Call(`_nembed_knn_sparse_cpp`, X, options)
 }
 
+knn_query_graph_cpp <- function(ref, query, graph, options) {
+    .Call(`_nembed_knn_query_graph_cpp`, ref, query, graph, options)
+}
+
 knn_query_cpp <- function(ref, query, options) {
     .Call(`_nembed_knn_query_cpp`, ref, query, options)
 }

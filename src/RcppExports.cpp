@@ -175,6 +175,20 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// knn_query_graph_cpp
+Rcpp::List knn_query_graph_cpp(const Eigen::Map<Eigen::MatrixXd> ref, const Eigen::Map<Eigen::MatrixXd> query, SEXP graph, Rcpp::List options);
+RcppExport SEXP _nembed_knn_query_graph_cpp(SEXP refSEXP, SEXP querySEXP, SEXP graphSEXP, SEXP optionsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type ref(refSEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type query(querySEXP);
+    Rcpp::traits::input_parameter< SEXP >::type graph(graphSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type options(optionsSEXP);
+    rcpp_result_gen = Rcpp::wrap(knn_query_graph_cpp(ref, query, graph, options));
+    return rcpp_result_gen;
+END_RCPP
+}
 // knn_query_cpp
 Rcpp::List knn_query_cpp(const Eigen::Map<Eigen::MatrixXd> ref, const Eigen::Map<Eigen::MatrixXd> query, Rcpp::List options);
 RcppExport SEXP _nembed_knn_query_cpp(SEXP refSEXP, SEXP querySEXP, SEXP optionsSEXP) {
@@ -509,6 +523,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_nembed_forceatlas2_cpp", (DL_FUNC) &_nembed_forceatlas2_cpp, 3},
     {"_nembed_knn_dense_cpp", (DL_FUNC) &_nembed_knn_dense_cpp, 2},
     {"_nembed_knn_sparse_cpp", (DL_FUNC) &_nembed_knn_sparse_cpp, 2},
+    {"_nembed_knn_query_graph_cpp", (DL_FUNC) &_nembed_knn_query_graph_cpp, 4},
     {"_nembed_knn_query_cpp", (DL_FUNC) &_nembed_knn_query_cpp, 3},
     {"_nembed_spectral_init_cpp", (DL_FUNC) &_nembed_spectral_init_cpp, 2},
     {"_nembed_parametric_train_cpp", (DL_FUNC) &_nembed_parametric_train_cpp, 4},

@@ -2,6 +2,7 @@
 #include <RcppEigen.h>
 
 #include "nembed/hnsw.hpp"
+#include "nembed/graph_search.hpp"
 #include "nembed/knn.hpp"
 #include "params.h"
 #include "rcpp_convert.h"
@@ -67,6 +68,28 @@ Rcpp::List knn_sparse_cpp(const Eigen::MappedSparseMatrix<double> X, Rcpp::List 
     }
   }
   return knn_to_r(exact_knn_sparse(pts, par.k, par.metric, run.exec, run.control));
+  NEMBED_GLUE_END
+}
+
+// Approximate query by best-first search on the reference points' kNN graph (graph_search.hpp):
+// graph is a dgCMatrix over the reference points. options: k, metric, ef, n_threads, verbose.
+// [[Rcpp::export]]
+Rcpp::List knn_query_graph_cpp(const Eigen::Map<Eigen::MatrixXd> ref,
+                               const Eigen::Map<Eigen::MatrixXd> query, SEXP graph,
+                               Rcpp::List options) {
+  NEMBED_GLUE_BEGIN
+  OptionReader opt(options);
+  const KnnParams par = read_knn(opt);
+  GraphSearchParams gs;
+  opt.read("ef", gs.ef);
+  GlueRun run(opt);
+  const CsrGraph g = csr_from_r(graph);
+  if (g.n != static_cast<std::size_t>(ref.rows()))
+    throw Error("size", "graph", "the search graph must have one row per reference point");
+  Eigen::MatrixXd r = ref.transpose(), q = query.transpose();
+  prepare_for_metric(r, par.metric);
+  prepare_for_metric(q, par.metric);
+  return knn_to_r(graph_knn_query(r, q, g, par.k, gs, par.metric, run.exec, run.control));
   NEMBED_GLUE_END
 }
 
