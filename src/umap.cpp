@@ -68,9 +68,7 @@ Rcpp::List umap_pair_gradient_cpp(Rcpp::NumericVector yi, Rcpp::NumericVector yj
 // [[Rcpp::export]]
 Rcpp::List umap_fast_pow_cpp(Rcpp::NumericVector x, double b, std::string simd) {
   NEMBED_GLUE_BEGIN
-  Simd path = Simd::portable;
-  for (const auto& [name, value] : simd_names)
-    if (simd == name) path = usable_simd(value);
+  const Simd path = usable_simd(enum_from_name(simd_names, simd, "simd"));
   const std::vector<float> xf(x.begin(), x.end());
   std::vector<float> lanes(xf.size());
   Rcpp::NumericVector one(xf.size()), many(xf.size());

@@ -54,7 +54,7 @@ KnnResult graph_knn_query(const Eigen::MatrixXd& ref, const Eigen::MatrixXd& que
   const std::size_t n_entry = std::min(n, std::max(par.n_entry, k));
   std::vector<std::size_t> entry(n_entry);
   for (std::size_t e = 0; e < n_entry; ++e) entry[e] = e * n / n_entry;
-  using Cand = std::pair<double, int>;  // (squared distance, index), ordered by both
+  using detail::Cand;
   auto d2 = [&](std::size_t q, std::size_t r) { return (query.col(q) - ref.col(r)).squaredNorm(); };
   const Eigen::MatrixXf ref32 = ref.cast<float>(), query32 = query.cast<float>();
   const std::size_t dim = static_cast<std::size_t>(ref.rows());
@@ -66,25 +66,17 @@ KnnResult graph_knn_query(const Eigen::MatrixXd& ref, const Eigen::MatrixXd& que
     exec.parallel_for(b0, b1, [&](std::size_t bb0, std::size_t bb1) {
       std::vector<std::uint32_t> seen(n, 0);  // stamp of the query that last saw each point
       std::uint32_t stamp = 0;
-      std::vector<Cand> best, todo;  // best: max-heap of the ef closest; todo: min-heap to expand
+      detail::TopK best(ef);  // the ef closest seen
+      std::vector<Cand> todo;  // min-heap of the points to expand
       for (std::size_t q = bb0 * block; q < std::min(m, bb1 * block); ++q) {
         ++stamp;
-        best.clear();
+        best.h.clear();
         todo.clear();
         auto offer = [&](std::size_t r) {
           if (seen[r] == stamp) return;
           seen[r] = stamp;
           const Cand c(dist32(query32.col(q).data(), ref32.col(r).data(), dim), static_cast<int>(r));
-          if (best.size() < ef) {
-            best.push_back(c);
-            std::push_heap(best.begin(), best.end());
-          } else if (c < best.front()) {
-            std::pop_heap(best.begin(), best.end());
-            best.back() = c;
-            std::push_heap(best.begin(), best.end());
-          } else {
-            return;
-          }
+          if (!best.push(c.first, c.second)) return;
           todo.push_back(c);
           std::push_heap(todo.begin(), todo.end(), std::greater<Cand>());
         };
@@ -93,12 +85,12 @@ KnnResult graph_knn_query(const Eigen::MatrixXd& ref, const Eigen::MatrixXd& que
           std::pop_heap(todo.begin(), todo.end(), std::greater<Cand>());
           const Cand c = todo.back();
           todo.pop_back();
-          if (best.size() == ef && best.front() < c) break;  // nothing closer left to expand
+          if (best.h.size() == ef && best.h.front() < c) break;  // nothing closer left to expand
           const std::size_t r = static_cast<std::size_t>(c.second);
           for (std::size_t p = graph.ptr[r]; p < graph.ptr[r + 1]; ++p)
             offer(static_cast<std::size_t>(graph.idx[p]));
         }
-        detail::write_reranked(q, best.data(), best.size(), d2, metric, res);
+        detail::write_reranked(q, best.h.data(), best.h.size(), d2, metric, res);
       }
     });
     control.check();

@@ -75,7 +75,8 @@ struct TopK {
   double worst() const {
     return h.size() < k ? std::numeric_limits<double>::infinity() : h.front().first;
   }
-  void push(double d, int j) {
+  // Whether (d, j) was admitted among the k best.
+  bool push(double d, int j) {
     if (h.size() < k) {
       h.emplace_back(d, j);
       std::push_heap(h.begin(), h.end());
@@ -83,7 +84,10 @@ struct TopK {
       std::pop_heap(h.begin(), h.end());
       h.back() = Cand(d, j);
       std::push_heap(h.begin(), h.end());
+    } else {
+      return false;
     }
+    return true;
   }
 };
 
